@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,9 @@ using Files = std::map<std::string, std::string>;
 
 using CheckFn = std::vector<CaseResult> (*)(const Files& files);
 
-// The registry: file name -> its check. check_all() runs them all.
-const std::map<std::string, CheckFn>& checks();
+// The registry: (vector file, its check), one file may have several checks.
+// check_all() runs them all.
+const std::vector<std::pair<std::string, CheckFn>>& checks();
 std::vector<CaseResult> check_all(const Files& files);
 // The same as JSON: [{"file","name","pass","expected","got"}, ...].
 std::string check_all_json(const Files& files);
@@ -45,6 +47,7 @@ std::vector<CaseResult> check_ballots_invalid(const Files& files);
 std::vector<CaseResult> check_ballots_stateful(const Files& files);
 std::vector<CaseResult> check_ballots_minmax(const Files& files);
 std::vector<CaseResult> check_merkle(const Files& files);
+std::vector<CaseResult> check_merkle_tree_heads(const Files& files);
 std::vector<CaseResult> check_receipts(const Files& files);
 std::vector<CaseResult> check_dkg(const Files& files);
 std::vector<CaseResult> check_record(const Files& files);
