@@ -101,13 +101,27 @@ void dump_string(const std::string& s, std::string& out) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[7];
@@ -123,11 +137,21 @@ void dump_string(const std::string& s, std::string& out) {
 
 void dump_value(const Json& v, std::string& out) {
   switch (v.type()) {
-    case Json::value_t::null: out += "null"; break;
-    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
-    case Json::value_t::number_integer: out += std::to_string(v.get<int64_t>()); break;
-    case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
-    case Json::value_t::string: dump_string(v.get_ref<const std::string&>(), out); break;
+    case Json::value_t::null:
+      out += "null";
+      break;
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      break;
+    case Json::value_t::number_integer:
+      out += std::to_string(v.get<int64_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(v.get<uint64_t>());
+      break;
+    case Json::value_t::string:
+      dump_string(v.get_ref<const std::string&>(), out);
+      break;
     case Json::value_t::array: {
       out.push_back('[');
       bool first = true;
@@ -165,8 +189,9 @@ void dump_value(const Json& v, std::string& out) {
 
 Result<Json> parse_json(std::string_view text) {
   StrictSax sax;
-  const bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json,
-                                  /*strict=*/true, /*ignore_comments=*/false);
+  const bool ok =
+      Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json,
+                      /*strict=*/true, /*ignore_comments=*/false);
   if (!ok || !sax.error.empty()) {
     return fail("non_canonical_json", sax.error.empty() ? "not JSON" : sax.error);
   }

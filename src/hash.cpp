@@ -15,7 +15,9 @@ Transcript::Transcript(std::string_view tag) {
   add(tag);
 }
 
-Transcript::~Transcript() { sodium_memzero(&state_, sizeof state_); }
+Transcript::~Transcript() {
+  sodium_memzero(&state_, sizeof state_);
+}
 
 Transcript& Transcript::add(ByteView bytes) {
   const auto n = static_cast<uint32_t>(bytes.size());
@@ -31,7 +33,9 @@ Transcript& Transcript::add(const Point& p) {
   return add(ByteView(e));
 }
 
-Transcript& Transcript::add_index(uint64_t i) { return add(std::to_string(i)); }
+Transcript& Transcript::add_index(uint64_t i) {
+  return add(std::to_string(i));
+}
 
 std::array<uint8_t, 64> Transcript::digest() {
   std::array<uint8_t, 64> out{};
@@ -39,6 +43,8 @@ std::array<uint8_t, 64> Transcript::digest() {
   return out;
 }
 
-Scalar Transcript::challenge() { return Scalar::reduce(digest()); }
+Scalar Transcript::challenge() {
+  return Scalar::reduce(digest());
+}
 
 }  // namespace isoloir

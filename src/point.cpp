@@ -38,14 +38,16 @@ Point Point::base_mul(const Scalar& s) {
   Point p;
   // On an identity result libsodium returns -1 and leaves 32 zero bytes, which
   // is our identity: no branch on the (possibly secret) outcome.
-  [[maybe_unused]] const int rc = crypto_scalarmult_ristretto255_base(p.b_.data(), s.bytes().data());
+  [[maybe_unused]] const int rc =
+      crypto_scalarmult_ristretto255_base(p.b_.data(), s.bytes().data());
   return p;
 }
 
 Point Point::mul(const Scalar& s) const {
   Point p;
   if (is_identity()) return p;
-  [[maybe_unused]] const int rc = crypto_scalarmult_ristretto255(p.b_.data(), s.bytes().data(), b_.data());
+  [[maybe_unused]] const int rc =
+      crypto_scalarmult_ristretto255(p.b_.data(), s.bytes().data(), b_.data());
   return p;
 }
 
@@ -69,9 +71,13 @@ Point Point::operator-(const Point& o) const {
   return r;
 }
 
-bool Point::is_identity() const { return sodium_is_zero(b_.data(), b_.size()) == 1; }
+bool Point::is_identity() const {
+  return sodium_is_zero(b_.data(), b_.size()) == 1;
+}
 
-bool Point::operator==(const Point& o) const { return b_ == o.b_; }
+bool Point::operator==(const Point& o) const {
+  return b_ == o.b_;
+}
 
 Point Point::select(uint8_t take, const Point& a, const Point& b) {
   const auto mask = static_cast<uint8_t>(-static_cast<int8_t>(take & 1));

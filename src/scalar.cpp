@@ -6,7 +6,9 @@
 
 namespace isoloir {
 
-Scalar::~Scalar() { sodium_memzero(b_.data(), b_.size()); }
+Scalar::~Scalar() {
+  sodium_memzero(b_.data(), b_.size());
+}
 
 Scalar Scalar::from_u64(uint64_t v) {
   Scalar s;
@@ -67,9 +69,13 @@ Scalar Scalar::invert() const {
   return r;
 }
 
-bool Scalar::is_zero() const { return sodium_is_zero(b_.data(), b_.size()) == 1; }
+bool Scalar::is_zero() const {
+  return sodium_is_zero(b_.data(), b_.size()) == 1;
+}
 
-bool Scalar::operator==(const Scalar& o) const { return b_ == o.b_; }
+bool Scalar::operator==(const Scalar& o) const {
+  return b_ == o.b_;
+}
 
 Scalar Scalar::select(uint8_t take, const Scalar& a, const Scalar& b) {
   const auto mask = static_cast<uint8_t>(-static_cast<int8_t>(take & 1));

@@ -46,7 +46,9 @@ SigningKey& SigningKey::operator=(SigningKey&& other) noexcept {
   return *this;
 }
 
-SigningKey::~SigningKey() { sodium_memzero(sk_.data(), sk_.size()); }
+SigningKey::~SigningKey() {
+  sodium_memzero(sk_.data(), sk_.size());
+}
 
 Bytes signed_bytes(std::string_view tag, ByteView message) {
   Bytes m;

@@ -1,0 +1,110 @@
+#include "isoloir/proof.h"
+
+#include "isoloir/hash.h"
+
+namespace isoloir {
+namespace {
+
+constexpr std::string_view kTag = "isoloir/1/disjunctive";
+
+// 1 if a == b, else 0, without a data-dependent branch.
+uint8_t ct_eq(uint64_t a, uint64_t b) {
+  const uint64_t x = a ^ b;
+  return static_cast<uint8_t>(((x | (0 - x)) >> 63) ^ 1);
+}
+
+// 1 if a > b (both < 2^63), else 0, without a data-dependent branch.
+uint8_t ct_gt(uint64_t a, uint64_t b) {
+  return static_cast<uint8_t>((b - a) >> 63);
+}
+
+// g^v for a public small value v (v >= 0); the identity for 0.
+Point g_pow(int64_t v) {
+  return Point::base_mul(Scalar::from_u64(static_cast<uint64_t>(v)));
+}
+
+void start(Transcript& t, const ProofContext& ctx, const Point& alpha, const Point& beta) {
+  t.add(ByteView(ctx.election_hash)).add(ctx.scrutin).add(ByteView(ctx.credential));
+  t.add(ctx.label).add(alpha).add(beta);
+}
+
+}  // namespace
+
+DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const Point& h, const Point& alpha,
+                                   const Point& beta, const Scalar& r,
+                                   std::span<const int64_t> values, size_t real,
+                                   ScalarSource& rng) {
+  const size_t n = values.size();
+  // The simulated pairs in the order they are drawn; branch j uses pair j
+  // before the real branch and pair j - 1 after it.
+  std::vector<ProofBranch> drawn(n > 0 ? n - 1 : 0);
+  for (auto& p : drawn) {
+    p.c = rng.next();
+    p.s = rng.next();
+  }
+  const Scalar w = rng.next();
+  const Scalar zero;
+  auto pair_at = [&](size_t i, bool minus_one) -> const ProofBranch* {
+    if (minus_one) return i >= 1 ? &drawn[i - 1] : nullptr;
+    return i < drawn.size() ? &drawn[i] : nullptr;
+  };
+
+  DisjunctiveProof branches(n);
+  Transcript t(kTag);
+  start(t, ctx, alpha, beta);
+  for (size_t j = 0; j < n; ++j) {
+    const uint8_t is_real = ct_eq(j, real);
+    const uint8_t after = ct_gt(j, real);
+    const ProofBranch* same = pair_at(j, false);
+    const ProofBranch* prev = pair_at(j, true);
+    const Scalar c_same = same ? same->c : zero, s_same = same ? same->s : zero;
+    const Scalar c_prev = prev ? prev->c : zero, s_prev = prev ? prev->s : zero;
+    // For a simulated branch (c_j, s_j) is its drawn pair. For the real one,
+    // c' is whatever pair sits there and x = w + r c', so that the same
+    // formula g^x alpha^-c', h^x (beta g^-v)^-c' yields g^w and h^w.
+    const Scalar c = Scalar::select(after, c_same, c_prev);
+    const Scalar s = Scalar::select(after, s_same, s_prev);
+    const Scalar x = Scalar::select(is_real, s, w + r * c);
+    const Point shifted = beta - g_pow(values[j]);  // public: v_j is not the vote
+    const Point a = Point::base_mul(x) - alpha.mul(c);
+    const Point b = h.mul(x) - shifted.mul(c);
+    t.add(a).add(b);
+    branches[j].c = c;
+    branches[j].s = s;
+  }
+  const Scalar challenge = t.challenge();
+
+  // c_real = challenge - sum of the simulated c_j; s_real = w + c_real r.
+  Scalar others;
+  for (size_t j = 0; j < n; ++j) {
+    others += Scalar::select(ct_eq(j, real), branches[j].c, zero);
+  }
+  const Scalar c_real = challenge - others;
+  const Scalar s_real = w + c_real * r;
+  for (size_t j = 0; j < n; ++j) {
+    const uint8_t is_real = ct_eq(j, real);
+    branches[j].c = Scalar::select(is_real, branches[j].c, c_real);
+    branches[j].s = Scalar::select(is_real, branches[j].s, s_real);
+  }
+  return branches;
+}
+
+bool verify_disjunctive(const ProofContext& ctx, const Point& h, const Point& alpha,
+                        const Point& beta, std::span<const int64_t> values,
+                        const DisjunctiveProof& proof) {
+  if (proof.size() != values.size() || proof.empty()) return false;
+  Transcript t(kTag);
+  start(t, ctx, alpha, beta);
+  Scalar sum;
+  for (size_t j = 0; j < proof.size(); ++j) {
+    const ProofBranch& br = proof[j];
+    const Point shifted = beta - g_pow(values[j]);
+    const Point a = Point::base_mul(br.s) - alpha.mul(br.c);
+    const Point b = h.mul(br.s) - shifted.mul(br.c);
+    t.add(a).add(b);
+    sum += br.c;
+  }
+  return sum == t.challenge();
+}
+
+}  // namespace isoloir
