@@ -38,7 +38,7 @@ Result<std::string> display_code(std::string_view input);
 Result<std::string> credential(std::string_view election_id, std::string_view code);
 
 struct ReceiptInfo {
-  std::string kind;     // "deposit" or "emargement"
+  std::string kind;  // "deposit" or "emargement"
   std::string scrutin;
   std::string reference;  // deposits only
   std::string time;       // received_at or voted_at

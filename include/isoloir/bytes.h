@@ -33,7 +33,7 @@ Result<Bytes> base64url_decode(std::string_view text);
 // "bad_length". `field` names the field in the error detail.
 template <size_t N>
 Result<std::array<uint8_t, N>> base64url_decode_fixed(std::string_view text,
-                                                       std::string_view field) {
+                                                      std::string_view field) {
   Result<Bytes> raw = base64url_decode(text);
   if (!raw) return fail(raw.error().reason, std::string(field));
   if (raw->size() != N) {

@@ -35,10 +35,10 @@ struct Scrutin {
 };
 
 struct Manifest {
-  Json document;           // as parsed: every field, display fields included
-  std::string canonical;   // its canonical bytes
-  Digest32 hash{};         // SHA-256(canonical)
-  std::string hash_b64;    // base64url(hash): the "election" field everywhere
+  Json document;          // as parsed: every field, display fields included
+  std::string canonical;  // its canonical bytes
+  Digest32 hash{};        // SHA-256(canonical)
+  std::string hash_b64;   // base64url(hash): the "election" field everywhere
   std::string id;
   std::string title;
   std::string timezone;

@@ -41,7 +41,8 @@ class Point {
   static Point base_mul(const Scalar& s);
   // this^s in constant time.
   Point mul(const Scalar& s) const;
-  Point operator+(const Point& o) const;  // the group operation (written multiplicatively in the text)
+  Point operator+(
+      const Point& o) const;  // the group operation (written multiplicatively in the text)
   Point operator-(const Point& o) const;
   Point& operator+=(const Point& o) { return *this = *this + o; }
 
