@@ -1,0 +1,66 @@
+# WebAssembly builds (included by CMakeLists.txt under emcmake), with Debian's
+# emscripten 3.1.6; see ../shared/TOOLCHAIN.md for every flag's reason.
+#
+#   isoloir_booth.mjs/.wasm        the shipped ES6 module (web/booth/index.js loads it);
+#                                  copied into web/booth/wasm/ after each build
+#   isoloir_conformance.mjs/.wasm  test-only: the conformance checks of
+#                                  tests/conformance, run by tests/js/conformance.test.mjs
+#
+#   emcmake cmake -S . -B build-wasm -DSODIUM_WASM_PREFIX=$(scripts/build-libsodium-wasm.sh)
+#   cmake --build build-wasm -j2
+
+option(ISOLOIR_COPY_TO_PACKAGE "copy the booth module into web/booth/wasm after building" ON)
+set(ISOLOIR_PACKAGE_WASM_DIR "${CMAKE_SOURCE_DIR}/web/booth/wasm")
+
+set(ISOLOIR_PRE_JS "${CMAKE_SOURCE_DIR}/wasm/pre.js")
+set(ISOLOIR_ESM_SHIM "${CMAKE_SOURCE_DIR}/wasm/esm-node-shim.js")
+
+set(ISOLOIR_WASM_LINK_OPTIONS
+  -O3
+  -lembind
+  "SHELL:-s MODULARIZE=1"
+  "SHELL:-s EXPORT_ES6=1"
+  "SHELL:-s ENVIRONMENT=web,node"
+  "SHELL:-s ALLOW_MEMORY_GROWTH=1"
+  # a library must not install process-wide handlers in Node
+  "SHELL:-s NODEJS_CATCH_EXIT=0"
+  "SHELL:-s NODEJS_CATCH_REJECTION=0"
+  # Node 20 fetch shadowing, locateFile, getRandomValue from WebCrypto
+  "SHELL:--pre-js ${ISOLOIR_PRE_JS}"
+  # createRequire/__dirname for the ES6 glue's Node branch
+  "SHELL:--extern-pre-js ${ISOLOIR_ESM_SHIM}")
+
+# Links at -O2 and above run tools/acorn-optimizer.js with /usr/bin/node, which
+# finds Debian's node-acorn only through NODE_PATH (nodesource node).
+set(ISOLOIR_WASM_LINKER_LAUNCHER ${CMAKE_COMMAND} -E env NODE_PATH=/usr/share/nodejs)
+
+# isoloir_wasm_module(<target> <export name> <sources>...)
+function(isoloir_wasm_module target export_name)
+  add_executable(${target} ${ARGN})
+  target_link_libraries(${target} PRIVATE isoloir_core)
+  target_compile_options(${target} PRIVATE ${ISOLOIR_WARNINGS})
+  target_link_options(${target} PRIVATE ${ISOLOIR_WASM_LINK_OPTIONS}
+    "SHELL:-s EXPORT_NAME=${export_name}")
+  set_target_properties(${target} PROPERTIES
+    SUFFIX ".mjs"
+    CXX_LINKER_LAUNCHER "${ISOLOIR_WASM_LINKER_LAUNCHER}"
+    LINK_DEPENDS "${ISOLOIR_PRE_JS};${ISOLOIR_ESM_SHIM}")
+endfunction()
+
+isoloir_wasm_module(isoloir_booth createIsoloirBooth ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp)
+
+if(ISOLOIR_COPY_TO_PACKAGE)
+  add_custom_command(TARGET isoloir_booth POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${ISOLOIR_PACKAGE_WASM_DIR}"
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different
+      "$<TARGET_FILE_DIR:isoloir_booth>/isoloir_booth.mjs"
+      "$<TARGET_FILE_DIR:isoloir_booth>/isoloir_booth.wasm"
+      "${ISOLOIR_PACKAGE_WASM_DIR}/"
+    COMMENT "Copying isoloir_booth.mjs/.wasm into web/booth/wasm/")
+endif()
+
+# Test-only module: the same core plus the conformance checks.
+file(GLOB ISOLOIR_CONFORMANCE_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/conformance/*.cpp)
+isoloir_wasm_module(isoloir_conformance createIsoloirConformance
+  ${CMAKE_SOURCE_DIR}/wasm/conformance_bindings.cpp ${ISOLOIR_CONFORMANCE_SOURCES})
+target_include_directories(isoloir_conformance PRIVATE ${CMAKE_SOURCE_DIR}/tests/conformance)
