@@ -1,0 +1,138 @@
+// Isoloir booth: the voter's side of the protocol, in the browser or in Node.
+//
+//   import { loadBooth } from 'isoloir';
+//   const booth = await loadBooth();
+//   const { ballot, reference } = booth.createBallot(manifestJson, 'capn-2d', ['fsu'], code);
+//
+// A thin, ergonomic layer over the WebAssembly module built from the C++ core
+// (wasm/bindings.cpp): the same code the server and the native tools run.
+// The module files (wasm/isoloir_booth.mjs + .wasm) sit beside this file and
+// are located relative to import.meta.url, so this works unbundled in browsers,
+// in bundlers that understand `new URL(..., import.meta.url)`, and in Node 20.
+
+/** A refusal from the booth: `reason` is the protocol's stable code, `detail` names the field. */
+export class IsoloirError extends Error {
+  constructor(reason, detail = '') {
+    super(detail ? `${reason}: ${detail}` : reason);
+    this.name = 'IsoloirError';
+    this.reason = reason;
+    this.detail = detail;
+  }
+}
+
+let boothPromise = null;
+
+/**
+ * Loads the WebAssembly module once and resolves to the booth API; later calls
+ * return the same promise. `options` (first call only) go to the emscripten
+ * factory, e.g. `{ locateFile: (name) => url }` or `{ wasmBinary }`.
+ */
+export function loadBooth(options = undefined) {
+  if (!boothPromise) {
+    boothPromise = instantiate(options).catch((err) => {
+      boothPromise = null; // let a later call retry (e.g. after a network error)
+      throw err;
+    });
+  }
+  return boothPromise;
+}
+
+async function instantiate(options) {
+  const { default: createIsoloirBooth } = await import('./wasm/isoloir_booth.mjs');
+  const raw = await createIsoloirBooth({ ...(options || {}) });
+  return makeBooth(raw);
+}
+
+// Manifests may be given as text (hashed in canonical form by the core) or as an object.
+function manifestText(manifest, name = 'manifestJson') {
+  if (typeof manifest === 'string') return manifest;
+  if (manifest !== null && typeof manifest === 'object') return JSON.stringify(manifest);
+  throw new IsoloirError('bad_argument', `${name} must be a JSON string or an object`);
+}
+
+// Signed documents (ballots, receipts, tree heads) are verified byte for byte:
+// they must be given as the exact text received.
+function documentText(doc, name) {
+  if (typeof doc === 'string') return doc;
+  throw new IsoloirError('bad_argument', `${name} must be the document's exact text (a string)`);
+}
+
+// A tree head as received (text), or as the object found inside a parsed
+// deposit proof: re-serialising a parsed canonical document gives its bytes
+// back (JSON.parse keeps the sorted key order).
+function treeHeadText(treeHead) {
+  if (treeHead !== null && typeof treeHead === 'object') return JSON.stringify(treeHead);
+  return documentText(treeHead, 'treeHead');
+}
+
+function str(value, name) {
+  if (typeof value !== 'string') throw new IsoloirError('bad_argument', `${name} must be a string`);
+  return value;
+}
+
+function stringArray(value, name) {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new IsoloirError('bad_argument', `${name} must be an array of strings`);
+  }
+  return value;
+}
+
+function refusal(r) {
+  return { ok: false, reason: r.reason, detail: r.detail };
+}
+
+function valueOrThrow(r) {
+  if (!r.ok) throw new IsoloirError(r.reason, r.detail);
+  return r.value;
+}
+
+function makeBooth(raw) {
+  return Object.freeze({
+    createBallot(manifestJson, scrutinId, optionIds, code) {
+      const r = raw.createBallot(manifestText(manifestJson), str(scrutinId, 'scrutinId'),
+        stringArray(optionIds, 'optionIds'), str(code, 'code'));
+      if (!r.ok) throw new IsoloirError(r.reason, r.detail);
+      return { ballot: r.ballot, reference: r.reference };
+    },
+
+    verifyBallot(manifestJson, ballot) {
+      const r = raw.verifyBallot(manifestText(manifestJson), documentText(ballot, 'ballot'));
+      return r.ok ? { ok: true, reference: r.reference } : refusal(r);
+    },
+
+    newCode() {
+      return raw.newCode();
+    },
+
+    normalizeCode(input) {
+      return valueOrThrow(raw.normalizeCode(str(input, 'input')));
+    },
+
+    displayCode(input) {
+      return valueOrThrow(raw.displayCode(str(input, 'input')));
+    },
+
+    credential(electionId, code) {
+      return valueOrThrow(raw.credential(str(electionId, 'electionId'), str(code, 'code')));
+    },
+
+    electionHash(manifestJson) {
+      return valueOrThrow(raw.electionHash(manifestText(manifestJson)));
+    },
+
+    verifyReceipt(manifestJson, receipt) {
+      const r = raw.verifyReceipt(manifestText(manifestJson), documentText(receipt, 'receipt'));
+      if (!r.ok) return refusal(r);
+      return { ok: true, kind: r.kind, scrutin: r.scrutin, reference: r.reference, time: r.time };
+    },
+
+    verifyInclusion({ manifestJson, reference, logIndex, treeHead, path } = {}) {
+      if (!Number.isSafeInteger(logIndex) || logIndex < 0) {
+        throw new IsoloirError('bad_argument', 'logIndex must be a non-negative integer');
+      }
+      const r = raw.verifyInclusion(manifestText(manifestJson), str(reference, 'reference'), logIndex,
+        treeHeadText(treeHead), stringArray(path, 'path'));
+      return r.ok ? { ok: true } : refusal(r);
+    },
+  });
+}
