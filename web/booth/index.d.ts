@@ -84,8 +84,8 @@ export interface InclusionQuery {
   /** The ballot's 0-based position in the election's log. */
   logIndex: number;
   /**
-   * The signed tree head: its exact text, or the object found in a parsed
-   * deposit proof (re-serialised; parsing keeps canonical key order).
+   * The signed tree head: its exact text, or as an object (e.g. the one in a
+   * parsed deposit proof), which is written in canonical JSON before checking.
    */
   treeHead: string | object;
   /** The RFC 9162 audit path, base64url node hashes from the leaf up. */

@@ -57,12 +57,22 @@ function documentText(doc, name) {
   throw new IsoloirError('bad_argument', `${name} must be the document's exact text (a string)`);
 }
 
-// A tree head as received (text), or as the object found inside a parsed
-// deposit proof: re-serialising a parsed canonical document gives its bytes
-// back (JSON.parse keeps the sorted key order).
+// A tree head as received (text), or as an object (e.g. the one inside a
+// parsed deposit proof), which is written in canonical JSON (PROTOCOL.md
+// section 1: keys sorted, no whitespace; strings and integers as
+// JSON.stringify writes them): the signature covers those bytes.
 function treeHeadText(treeHead) {
-  if (treeHead !== null && typeof treeHead === 'object') return JSON.stringify(treeHead);
+  if (treeHead !== null && typeof treeHead === 'object') return canonicalJson(treeHead);
   return documentText(treeHead, 'treeHead');
+}
+
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort(); // ASCII keys: code-unit order is byte order
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function str(value, name) {
