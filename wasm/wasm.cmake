@@ -22,6 +22,9 @@ set(ISOLOIR_WASM_LINK_OPTIONS
   "SHELL:-s EXPORT_ES6=1"
   "SHELL:-s ENVIRONMENT=web,node"
   "SHELL:-s ALLOW_MEMORY_GROWTH=1"
+  # no eval/new Function in the glue (Embind supports it): the booth page can
+  # run under a strict CSP, script-src 'self' 'wasm-unsafe-eval'
+  "SHELL:-s DYNAMIC_EXECUTION=0"
   # a library must not install process-wide handlers in Node
   "SHELL:-s NODEJS_CATCH_EXIT=0"
   "SHELL:-s NODEJS_CATCH_REJECTION=0"
