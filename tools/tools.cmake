@@ -1,0 +1,17 @@
+# The native command-line tool (tools/isoloir.cpp) and its black-box tests.
+add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp)
+target_link_libraries(isoloir PRIVATE isoloir_core)
+target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
+
+# GoogleTest driving the built binary as a user would: arguments, files,
+# standard input, output and exit status. Reuses the native tests' vector
+# loader.
+add_executable(isoloir_cli_tests ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.cpp
+                                 ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+target_link_libraries(isoloir_cli_tests PRIVATE isoloir_core GTest::gtest GTest::gtest_main)
+target_compile_options(isoloir_cli_tests PRIVATE ${ISOLOIR_WARNINGS})
+target_compile_definitions(isoloir_cli_tests PRIVATE ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
+                                                     ISOLOIR_CLI="$<TARGET_FILE:isoloir>")
+add_dependencies(isoloir_cli_tests isoloir)
+gtest_discover_tests(isoloir_cli_tests TEST_PREFIX "cli." DISCOVERY_TIMEOUT 60)
