@@ -39,6 +39,31 @@ Status Registry::issue(const std::string& voter, const PublicKey& credential, co
   return Status::Ok();
 }
 
+Status Registry::add_event(const CredentialEvent& event) {
+  if (!is_valid_public_credential(event.credential)) {
+    return fail("bad_credential", "credential of " + event.voter);
+  }
+  if (by_credential_.count(event.credential) != 0) {
+    return fail("duplicate_credential", "credential of " + event.voter);
+  }
+  if (event.revoked_at && !(event.issued_at < *event.revoked_at)) {
+    return fail("overlapping_credentials", event.voter + ": revoked before it was issued");
+  }
+  for (const CredentialEvent& other : events_) {
+    if (other.voter != event.voter) continue;
+    // [a, b) and [c, d) overlap when a < d and c < b (an open end is +infinity).
+    const bool starts_before_other_ends = !other.revoked_at || event.issued_at < *other.revoked_at;
+    const bool other_starts_before_end = !event.revoked_at || other.issued_at < *event.revoked_at;
+    if (starts_before_other_ends && other_starts_before_end) {
+      return fail("overlapping_credentials",
+                  event.voter + " holds two current credentials at once");
+    }
+  }
+  events_.push_back(event);
+  by_credential_[event.credential] = events_.size() - 1;
+  return Status::Ok();
+}
+
 Result<std::string> Registry::admit(const VerifiedBallot& ballot, const Timestamp& received_at) {
   const auto it = by_credential_.find(ballot.credential);
   const CredentialEvent* event = it == by_credential_.end() ? nullptr : &events_[it->second];

@@ -43,6 +43,12 @@ class Registry {
   // or already registered ("duplicate_credential").
   Status issue(const std::string& voter, const PublicKey& credential, const Timestamp& at);
 
+  // Registers a credential event as a record gives it, with its own
+  // revocation time. Refuses "bad_credential", "duplicate_credential", and
+  // "overlapping_credentials" when the voter would hold two current
+  // credentials at once.
+  Status add_event(const CredentialEvent& event);
+
   // Admits a verified ballot received at `received_at`, recording it, or says
   // why not (window_not_open, window_closed, unknown_credential,
   // revoked_credential, already_voted). The voter's pseudonym on success.
