@@ -114,7 +114,22 @@ if [ -f package.json ]; then
     log "npm: node_modules up to date, skipped"
   else
     if [ -f package-lock.json ]; then
-      npm ci --no-audit --no-fund --loglevel=error
+      # The registry reachable here serves no other platform's optional
+      # binaries (e.g. @unrs/resolver-binding-darwin-*), so the lock cannot
+      # list them and `npm ci` may call it out of sync: then install from the
+      # lock with `npm install --no-save`, which keeps its pinned versions.
+      npm_log=$(mktemp)
+      if ! npm ci --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1; then
+        if grep -q 'EUSAGE' "$npm_log"; then
+          log "npm: npm ci refused the lock (optional packages of other platforms); npm install --no-save"
+          npm install --no-save --no-audit --no-fund --loglevel=error
+        else
+          cat "$npm_log" >&2
+          rm -f "$npm_log"
+          exit 1
+        fi
+      fi
+      rm -f "$npm_log"
     else
       npm install --no-audit --no-fund --loglevel=error
     fi

@@ -109,7 +109,7 @@ if (!haveCli) {
       for (const b of ballots) {
         const r = run('ballot', 'verify', '--manifest', manifestFile, writeBallot(`${b.name}.json`, b.ballot));
         const wasm = booth.verifyBallot(manifest, b.ballot);
-        expect([b.name, r.status, `${r.out}\n${r.err}`.match(/refused: ([a-z_]+)/)?.[1]]).toEqual([b.name, 1, b.expected_reason]);
+        expect([b.name, r.status, `${r.out}\n${r.err}`.match(/refused: ([a-z0-9_]+)/)?.[1]]).toEqual([b.name, 1, b.expected_reason]);
         expect([b.name, wasm.reason]).toEqual([b.name, b.expected_reason]);
       }
     });
