@@ -104,6 +104,17 @@ if (!haveCli) {
       }
     });
 
+    test('`isoloir receipt verify` and verifyReceipt agree on every receipt of receipts.json', () => {
+      const v = readVector('receipts.json');
+      const cases = [...v.deposits.map((c) => [c.name, c.deposit]), ...v.emargements.map((c) => [c.name, c.emargement])];
+      for (const [name, text] of cases) {
+        const r = run('receipt', 'verify', '--manifest', manifestFile, writeBallot(`${name}.receipt.json`, text));
+        const wasm = booth.verifyReceipt(manifest, text);
+        const cliReason = r.status === 0 ? null : `${r.out}\n${r.err}`.match(/refused: ([a-z0-9_]+)/)?.[1];
+        expect([name, r.status, cliReason]).toEqual([name, wasm.ok ? 0 : 1, wasm.ok ? null : wasm.reason]);
+      }
+    });
+
     test('both refuse every ballot of ballots_invalid.json for the same reason', () => {
       const { ballots } = readVector('ballots_invalid.json');
       for (const b of ballots) {
