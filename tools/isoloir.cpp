@@ -110,6 +110,8 @@ class Inputs {
     char buf[65536];
     size_t n = 0;
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+    // The input may be a vote code: leave no copy of it on the stack.
+    sodium_memzero(buf, sizeof buf);
     if (std::ferror(f)) {
       return fail("unreadable",
                   "cannot read " + std::string(what) + " " + name + ": " + std::strerror(errno));
