@@ -8,6 +8,7 @@
 #include "isoloir/manifest.h"
 #include "isoloir/merkle.h"
 #include "isoloir/registry.h"
+#include "isoloir/signed_document.h"
 #include "isoloir/tally.h"
 #include "isoloir/tree_head.h"
 #include "isoloir/trustees.h"
@@ -28,22 +29,11 @@ std::string at(std::string_view base, size_t i) {
   return std::string(base) + "[" + std::to_string(i) + "]";
 }
 
-// version, kind and election of a record file.
+// version, kind, exact keys and election of a record file.
 Status check_header(const Json& doc, std::string_view kind, const Manifest& m,
                     const std::string& file, std::initializer_list<std::string_view> keys) {
-  if (Status s = require_keys(doc, keys, file); !s) return s;
-  auto version = get_string(doc, "version", file);
-  if (!version) return version.error();
-  if (*version != "isoloir/1") return fail("wrong_version", file);
-  auto k = get_string(doc, "kind", file);
-  if (!k) return k.error();
-  if (*k != kind) return fail("wrong_kind", file + " is not of kind " + std::string(kind));
-  if (doc.contains("election")) {
-    auto e = get_string(doc, "election", file);
-    if (!e) return e.error();
-    if (*e != m.hash_b64) return fail("wrong_election", file);
-  }
-  return Status::Ok();
+  if (Status s = check_document_header(doc, kind, keys, file); !s) return s;
+  return check_election(doc, m.hash_b64, file);
 }
 
 Result<Registry> load_credentials(const Manifest& m, std::string_view text) {
