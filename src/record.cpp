@@ -210,6 +210,7 @@ Result<uint64_t> check_option(const Manifest& m, const Trustees& trustees, const
   std::optional<uint64_t> count;
   for (const auto& subset : subsets(partials.size(), trustees.threshold)) {
     std::vector<PartialDecryption> chosen;
+    chosen.reserve(subset.size());
     for (size_t k : subset) chosen.push_back(partials[k]);
     auto ax = combine_partials(chosen, trustees.threshold);
     if (!ax) return in(where, ax.error());

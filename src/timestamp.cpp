@@ -78,7 +78,8 @@ Result<Timestamp> Timestamp::parse(std::string_view text, std::string_view field
   }
   if (pos + 1 != text.size() || text[pos] != 'Z') return bad("must be UTC, ending in Z");
   const int64_t days = days_from_civil(y, mo, d);
-  return Timestamp{days * 86400 + h * 3600 + mi * 60 + s, nanos};
+  const int64_t in_day = int64_t{h} * 3600 + int64_t{mi} * 60 + int64_t{s};
+  return Timestamp{days * 86400 + in_day, nanos};
 }
 
 Timestamp Timestamp::now() {

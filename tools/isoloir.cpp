@@ -42,7 +42,7 @@ struct Output {
 Output done(std::string out) {
   return Output{std::move(out), {}, kOk};
 }
-Output failed(std::string message) {
+Output failed(const std::string& message) {
   return Output{{}, "isoloir: " + message + "\n", kFailed};
 }
 Output refused(const Error& e) {

@@ -16,6 +16,7 @@ struct Timestamp {
   int64_t seconds = 0;  // since 1970-01-01T00:00:00Z
   uint32_t nanos = 0;   // 0 .. 999'999'999
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads defaulted <=>
   auto operator<=>(const Timestamp&) const = default;
 
   // "bad_time" for anything but YYYY-MM-DDTHH:MM:SS[.fraction]Z with a real date.
