@@ -62,6 +62,9 @@ if valid; then
   exit 0
 fi
 
+# Holding the lock, any temporary directory left is an interrupted build's.
+rm -rf "$cache"/.tmp-libsodium-wasm-*
+
 t0=$SECONDS
 export NODE_PATH=/usr/share/nodejs # emcc -O2+ links need acorn (TOOLCHAIN.md section 1)
 tmp=$(mktemp -d "$cache/.tmp-libsodium-wasm-XXXXXX")
