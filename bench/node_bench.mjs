@@ -4,18 +4,13 @@
 //
 //   node bench/node_bench.mjs [N=50] [SCRUTIN=capn-2d]
 // Needs the booth module in web/booth/wasm/ (built by the wasm build).
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadBooth } from '../web/booth/index.js';
 import { benchBallots } from '../web/test/bench-core.js';
-
-const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const vectorsDir = path.resolve(process.env.ISOLOIR_VECTORS_DIR || path.join(repoDir, '..', 'shared', 'vectors'));
+import { vectorsManifest } from '../tests/js/support.mjs';
 const n = Number(process.argv[2] || 50);
 const scrutin = process.argv[3] || 'capn-2d';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(vectorsDir, 'manifest.json'), 'utf8')).manifest_canonical;
+const manifest = vectorsManifest();
 const t0 = performance.now();
 const booth = await loadBooth();
 const loadMs = performance.now() - t0;

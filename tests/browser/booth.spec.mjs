@@ -5,12 +5,11 @@
 // Node) and, when built, the native CLI. Screenshot: test-results/booth-smoke.png.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
-import { vectorsDir } from './server.mjs';
+import { readVector, sha256b64url, vectorsManifest } from '../js/support.mjs';
 
 const state = { console: [], pageErrors: [], responses: new Map() };
 let page;
@@ -50,15 +49,14 @@ export const tests = [
     assert.equal(state.result.ok, true);
   }],
   ['its reference is base64url(SHA-256(ballot bytes)) computed in Node', () => {
-    const sha = crypto.createHash('sha256').update(Buffer.from(state.result.ballot, 'utf8')).digest('base64url');
-    assert.equal(state.result.reference, sha);
+    assert.equal(state.result.reference, sha256b64url(state.result.ballot));
   }],
   ['the ballot made in Chromium verifies in Node with the same reference', async () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(vectorsDir, 'manifest.json'), 'utf8'));
+    const { election_hash: electionHash, manifest } = readVector('manifest.json');
     const booth = await loadBooth();
-    assert.equal(state.result.electionHash, manifest.election_hash);
-    assert.deepEqual(booth.verifyBallot(manifest.manifest_canonical, state.result.ballot), { ok: true, reference: state.result.reference });
-    assert.equal(booth.credential(manifest.manifest.id, state.result.code), state.result.credential);
+    assert.equal(state.result.electionHash, electionHash);
+    assert.deepEqual(booth.verifyBallot(vectorsManifest(), state.result.ballot), { ok: true, reference: state.result.reference });
+    assert.equal(booth.credential(manifest.id, state.result.code), state.result.credential);
   }],
   ['the ballot made in Chromium verifies with the native CLI', ({ repoDir, skip }) => {
     const cli = path.resolve(process.env.ISOLOIR_CLI || path.join(repoDir, 'build', 'isoloir'));
@@ -68,8 +66,7 @@ export const tests = [
     }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isoloir-browser-'));
     try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(vectorsDir, 'manifest.json'), 'utf8'));
-      fs.writeFileSync(path.join(tmp, 'manifest.json'), manifest.manifest_canonical);
+      fs.writeFileSync(path.join(tmp, 'manifest.json'), vectorsManifest());
       fs.writeFileSync(path.join(tmp, 'ballot.json'), state.result.ballot);
       const r = spawnSync(cli, ['ballot', 'verify', '--manifest', path.join(tmp, 'manifest.json'), path.join(tmp, 'ballot.json')], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stdout + r.stderr);

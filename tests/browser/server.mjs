@@ -6,10 +6,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoDir, vectorsDir } from '../js/support.mjs';
 
-export const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const vectorsDir = path.resolve(process.env.ISOLOIR_VECTORS_DIR || path.join(repoDir, '..', 'shared', 'vectors'));
+export { repoDir };
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',

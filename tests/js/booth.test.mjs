@@ -5,13 +5,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadBooth, IsoloirError } from '../../web/booth/index.js';
-import { readVector, vectorsDir, vectorsManifest } from './support.mjs';
+import { readVector, sha256b64url, vectorsDir, vectorsManifest } from './support.mjs';
 
 const booth = await loadBooth();
 const manifest = vectorsManifest();
 const manifestDoc = readVector('manifest.json');
-
-const sha256b64url = (text) => crypto.createHash('sha256').update(Buffer.from(text, 'utf8')).digest('base64url');
 
 // The IsoloirError thrown by fn, or a failure naming what happened instead.
 function refusalOf(fn) {

@@ -5,18 +5,15 @@
 // ISOLOIR_REQUIRE_CLI=1 (scripts/test.sh sets it when the CLI is part of the build).
 import { describe, expect, test, afterAll } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
-import { readVector, repoDir, vectorsManifest } from './support.mjs';
+import { readVector, repoDir, sha256b64url, vectorsManifest } from './support.mjs';
 
 const cli = path.resolve(process.env.ISOLOIR_CLI || path.join(repoDir, 'build', 'isoloir'));
 const haveCli = fs.existsSync(cli);
 const required = process.env.ISOLOIR_REQUIRE_CLI === '1';
-
-const sha256b64url = (bytes) => crypto.createHash('sha256').update(bytes).digest('base64url');
 
 function run(...args) {
   const r = spawnSync(cli, args, { encoding: 'buffer', timeout: 60000 });

@@ -1,4 +1,6 @@
-// Shared helpers for the JS tests: where the vectors and the builds are.
+// Shared helpers for the JS tests, the browser test and the benchmarks:
+// where the vectors and the builds are, and the ballot reference hash.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 export const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const vectorsDir = path.resolve(process.env.ISOLOIR_VECTORS_DIR || path.join(repoDir, '..', 'shared', 'vectors'));
 export const wasmBuildDir = path.resolve(process.env.ISOLOIR_WASM_BUILD || path.join(repoDir, 'build-wasm'));
+
+// base64url(SHA-256(bytes)): a ballot's reference (strings hashed as UTF-8).
+export function sha256b64url(bytes) {
+  return crypto.createHash('sha256').update(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).digest('base64url');
+}
 
 export function readVector(name) {
   return JSON.parse(fs.readFileSync(path.join(vectorsDir, name), 'utf8'));
