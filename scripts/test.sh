@@ -111,6 +111,7 @@ if ok wasm-build; then
     NODE_OPTIONS=--experimental-vm-modules npx --no-install jest --config jest.config.cjs --ci \
       --json --outputFile="$results/jest.json"
   }
+  rm -f "$results/jest.json"
   stage jest jest_run
   if [ -f "$results/jest.json" ]; then
     p='' f=''
