@@ -33,7 +33,9 @@ val error_object(const std::string& reason, const std::string& detail) {
   return o;
 }
 
-val error_object(const isoloir::Error& e) { return error_object(e.reason, e.detail); }
+val error_object(const isoloir::Error& e) {
+  return error_object(e.reason, e.detail);
+}
 
 // {ok: true, value} or the error.
 val value_object(const isoloir::Result<std::string>& r) {
@@ -43,7 +45,9 @@ val value_object(const isoloir::Result<std::string>& r) {
   return o;
 }
 
-bool is_string(const val& v) { return v.typeOf().as<std::string>() == "string"; }
+bool is_string(const val& v) {
+  return v.typeOf().as<std::string>() == "string";
+}
 
 // A JS array whose every element is a string, into `out`; false otherwise.
 bool string_array(const val& v, std::vector<std::string>& out) {
@@ -84,7 +88,9 @@ val verify_ballot(const std::string& manifest_json, const std::string& ballot) {
   return o;
 }
 
-std::string new_code() { return isoloir::booth::new_code(); }
+std::string new_code() {
+  return isoloir::booth::new_code();
+}
 
 val normalize_code(const std::string& input) {
   return value_object(isoloir::booth::normalize_code(input));
@@ -124,8 +130,8 @@ val verify_inclusion(const std::string& manifest_json, const std::string& refere
   if (!string_array(path, hashes)) {
     return error_object("bad_argument", "path must be an array of strings");
   }
-  auto s = isoloir::booth::verify_inclusion(manifest_json, reference,
-                                            static_cast<uint64_t>(log_index), tree_head_json, hashes);
+  auto s = isoloir::booth::verify_inclusion(
+      manifest_json, reference, static_cast<uint64_t>(log_index), tree_head_json, hashes);
   if (!s.ok()) return error_object(s.error());
   return ok_object();
 }
