@@ -62,4 +62,4 @@ set -e
 echo "(exit status $rc: refused, as it must be)"
 [ "$rc" = 1 ]
 
-printf '\nDone: the same checks run in the browser booth (web/booth, WebAssembly) and on the server.\n'
+printf '\nDone: the browser booth (web/booth, WebAssembly) runs the same C++ checks.\n'
