@@ -74,5 +74,3 @@ BENCHMARK(BM_ScalarMultBase)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace isoloir
-
-BENCHMARK_MAIN();
