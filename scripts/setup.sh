@@ -24,7 +24,7 @@ APT=(apt-get -o DPkg::Lock::Timeout=900)
 pkgs_emscripten=(emscripten)
 # build tools and libraries: never upgrade what the image already has.
 pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev
-  libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format
+  libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
   libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev valgrind)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
 pkgs_chromium=(chromium)

@@ -90,6 +90,13 @@ else
   skip ctest "native build failed"
 fi
 
+if ok native-build; then
+  stage lint bash scripts/lint.sh build
+  count lint "$(ok lint && echo 1 || echo 0)" "$(ok lint && echo 0 || echo 1)"
+else
+  skip lint "native build failed"
+fi
+
 wasm_build() {
   if [ -z "$sodium_prefix" ]; then
     echo "no valid wasm libsodium cache: scripts/setup.sh failed?" >&2

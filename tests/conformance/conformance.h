@@ -7,15 +7,15 @@
 
 #include <functional>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace isoloir::conformance {
 
 struct CaseResult {
-  std::string file;      // vector file, e.g. "ballots_invalid.json"
-  std::string name;      // case name or index within the file
+  std::string file;  // vector file, e.g. "ballots_invalid.json"
+  std::string name;  // case name or index within the file
   bool pass = false;
   std::string expected;  // "accepted" or the expected refusal reason
   std::string got;       // what the implementation said
