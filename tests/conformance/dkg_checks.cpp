@@ -12,42 +12,19 @@
 #include "isoloir/scalar.h"
 #include "isoloir/tally.h"
 #include "isoloir/trustees.h"
+#include "support.h"
 
 namespace isoloir::conformance {
 namespace {
 
-using Json = nlohmann::json;
-
 constexpr char kFile[] = "dkg.json";
-
-// Accessors that never throw (exceptions abort under WebAssembly).
-const Json& member(const Json& obj, const char* key) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string text(const Json& obj, const char* key) {
-  const Json& m = member(obj, key);
-  return m.is_string() ? m.get<std::string>() : std::string();
-}
-
-uint64_t number(const Json& obj, const char* key) {
-  const Json& m = member(obj, key);
-  return m.is_number_unsigned() ? m.get<uint64_t>() : UINT64_MAX;
-}
-
-std::string outcome(const Status& st) {
-  return st.ok() ? "accepted" : st.error().reason;
-}
 
 void check_transcript(const Json& doc, std::vector<CaseResult>& out, Result<Trustees>& trustees) {
   trustees = load_trustees(member(doc, "trustees"));
   out.push_back(
       expect(kFile, "trustees", "accepted", trustees ? "accepted" : trustees.error().reason));
   if (!trustees) return;
-  if (trustees->election_id != text(doc, "election_id")) {
+  if (trustees->election_id != s(doc, "election_id")) {
     out.push_back(expect(kFile, "trustees election_id", "accepted", "wrong_election"));
   }
 
@@ -82,7 +59,7 @@ void check_invalid_trustees(const Json& doc, std::vector<CaseResult>& out) {
   for (size_t k = 0; k < cases.size(); ++k) {
     const Json& c = cases[k];
     auto got = load_trustees(member(c, "trustees"));
-    out.push_back(expect(kFile, "invalid_trustees " + text(c, "name"), text(c, "expected"),
+    out.push_back(expect(kFile, "invalid_trustees " + s(c, "name"), s(c, "expected"),
                          got ? "accepted" : got.error().reason));
   }
 }
@@ -130,15 +107,14 @@ void check_partials(const Json& doc, const Trustees& trustees, std::vector<CaseR
     out.push_back(expect(kFile, "partial_decryptions", "present", "missing"));
     return;
   }
-  auto election_hash = base64url_decode_fixed<32>(text(doc, "election_hash"), "election_hash");
+  auto election_hash = base64url_decode_fixed<32>(s(doc, "election_hash"), "election_hash");
   for (size_t k = 0; k < cases.size(); ++k) {
     const Json& c = cases[k];
     const bool valid = member(c, "valid").is_boolean() && member(c, "valid").get<bool>();
-    const std::string name = "partial_decryptions[" + std::to_string(k) + "] " +
-                             text(c, "scrutin") + " option " +
-                             std::to_string(number(c, "option_index")) + " trustee " +
-                             std::to_string(number(c, "trustee")) +
-                             (c.contains("why") ? " (" + text(c, "why") + ")" : "");
+    const std::string name = "partial_decryptions[" + std::to_string(k) + "] " + s(c, "scrutin") +
+                             " option " + std::to_string(u64(c, "option_index")) + " trustee " +
+                             std::to_string(u64(c, "trustee")) +
+                             (c.contains("why") ? " (" + s(c, "why") + ")" : "");
     const std::string expected = valid ? "accepted" : "bad_decryption_proof";
     if (!election_hash) {
       out.push_back(expect(kFile, name, expected, election_hash.error().reason));
@@ -148,19 +124,19 @@ void check_partials(const Json& doc, const Trustees& trustees, std::vector<CaseR
     const Json carried{
         {"trustee", member(c, "trustee")}, {"d", member(c, "d")}, {"proof", member(c, "proof")}};
     auto partial = parse_partial(carried, name);
-    auto a = Point::from_base64url(text(c, "A"), name + ".A");
+    auto a = Point::from_base64url(s(c, "A"), name + ".A");
     if (!partial || !a) {
       out.push_back(
           expect(kFile, name, expected, !partial ? partial.error().reason : a.error().reason));
       continue;
     }
     const TrusteeInfo* trustee = trustees.find(partial->trustee);
-    if (trustee == nullptr || number(c, "option_index") > UINT32_MAX) {
+    if (trustee == nullptr || u64(c, "option_index") > UINT32_MAX) {
       out.push_back(expect(kFile, name, expected, "unknown trustee or option"));
       continue;
     }
-    const DecryptionContext ctx{*election_hash, text(c, "scrutin"),
-                                static_cast<uint32_t>(number(c, "option_index"))};
+    const DecryptionContext ctx{*election_hash, s(c, "scrutin"),
+                                static_cast<uint32_t>(u64(c, "option_index"))};
     out.push_back(expect(kFile, name, expected,
                          outcome(verify_partial(ctx, trustee->verification_key, *a, *partial))));
   }
@@ -174,13 +150,13 @@ void check_bsgs(const Json& doc, std::vector<CaseResult>& out) {
   }
   for (size_t k = 0; k < cases.size(); ++k) {
     const Json& c = cases[k];
-    const uint64_t m = number(c, "m");
-    const uint64_t bound = number(c, "bound");
+    const uint64_t m = u64(c, "m");
+    const uint64_t bound = u64(c, "bound");
     const std::string name = "bsgs m=" + std::to_string(m) + " bound=" + std::to_string(bound);
     // null stands for the identity, which no decoder accepts.
     Point power;
     if (!member(c, "g^m").is_null()) {
-      auto p = Point::from_base64url(text(c, "g^m"), name);
+      auto p = Point::from_base64url(s(c, "g^m"), name);
       if (!p) {
         out.push_back(expect(kFile, name, "accepted", p.error().reason));
         continue;

@@ -10,34 +10,14 @@
 #include "conformance.h"
 #include "isoloir/bytes.h"
 #include "isoloir/merkle.h"
+#include "support.h"
 
 namespace isoloir::conformance {
 namespace {
 
-using Json = nlohmann::json;
 using merkle::Hash;
 
 constexpr char kFile[] = "merkle.json";
-
-// Accessors that never throw (exceptions abort under WebAssembly): a missing
-// or mistyped field reads as empty, which then fails to decode, visibly.
-const Json& member(const Json& obj, const char* key) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string text(const Json& obj, const char* key) {
-  const Json& m = member(obj, key);
-  return m.is_string() ? m.get<std::string>() : std::string();
-}
-
-// UINT64_MAX for a missing or mistyped number: no valid case uses it.
-uint64_t number(const Json& obj, const char* key) {
-  const Json& m = member(obj, key);
-  return m.is_number_unsigned() ? m.get<uint64_t>() : UINT64_MAX;
-}
 
 Result<Hash> hash_field(const std::string& b64, const std::string& field) {
   return base64url_decode_fixed<32>(b64, field);
@@ -55,10 +35,6 @@ Result<std::vector<Hash>> hash_list(const Json& list, const std::string& field) 
   return out;
 }
 
-std::string outcome(const Status& st) {
-  return st.ok() ? "accepted" : st.error().reason;
-}
-
 std::string show(const Hash& h) {
   return base64url_encode(h);
 }
@@ -73,12 +49,12 @@ struct Tree {
 // The root the vectors give for a prefix size, from 'roots'.
 Result<Hash> vector_root(const Tree& tree, uint64_t size) {
   const std::string key = std::to_string(size);
-  return hash_field(text(member(*tree.json, "roots"), key.c_str()), tree.name + ".roots." + key);
+  return hash_field(s(member(*tree.json, "roots"), key.c_str()), tree.name + ".roots." + key);
 }
 
 void check_roots(Tree& tree, std::vector<CaseResult>& out) {
   const Json& roots = member(*tree.json, "roots");
-  auto want = hash_field(text(*tree.json, "root"), tree.name + ".root");
+  auto want = hash_field(s(*tree.json, "root"), tree.name + ".root");
   if (!want) {
     out.push_back(expect(kFile, tree.name + " root", "accepted", want.error().reason));
   } else {
@@ -109,8 +85,8 @@ void check_inclusions(Tree& tree, std::vector<CaseResult>& out) {
   const Json& list = member(*tree.json, "inclusion");
   for (size_t k = 0; list.is_array() && k < list.size(); ++k) {
     const Json& c = list[k];
-    const uint64_t index = number(c, "index");
-    const uint64_t size = number(c, "size");
+    const uint64_t index = u64(c, "index");
+    const uint64_t size = u64(c, "size");
     const std::string name =
         tree.name + " inclusion(" + std::to_string(index) + ", " + std::to_string(size) + ")";
     auto path = hash_list(member(c, "path"), name + ".path");
@@ -141,8 +117,8 @@ void check_consistencies(Tree& tree, std::vector<CaseResult>& out) {
   const Json& list = member(*tree.json, "consistency");
   for (size_t k = 0; list.is_array() && k < list.size(); ++k) {
     const Json& c = list[k];
-    const uint64_t first = number(c, "first");
-    const uint64_t second = number(c, "second");
+    const uint64_t first = u64(c, "first");
+    const uint64_t second = u64(c, "second");
     const std::string name =
         tree.name + " consistency(" + std::to_string(first) + ", " + std::to_string(second) + ")";
     auto proof = hash_list(member(c, "proof"), name + ".proof");
@@ -176,7 +152,7 @@ void check_tree(const Json& json, size_t t, std::vector<CaseResult>& out) {
   tree.json = &json;
   const Json& leaves = member(json, "leaves");
   auto digests = hash_list(leaves, tree.name + ".leaves");
-  if (!digests || digests->size() != number(json, "size")) {
+  if (!digests || digests->size() != u64(json, "size")) {
     out.push_back(expect(kFile, tree.name + " leaves", "accepted",
                          digests ? "size differs from the leaves" : digests.error().reason));
     return;
@@ -203,32 +179,32 @@ void check_invalid(const Json& doc, std::vector<CaseResult>& out) {
   const Json& inclusions = member(doc, "invalid_inclusion");
   for (size_t k = 0; inclusions.is_array() && k < inclusions.size(); ++k) {
     const Json& c = inclusions[k];
-    const std::string name = "invalid_inclusion[" + std::to_string(k) + "] " + text(c, "why");
-    auto leaf = hash_field(text(c, "leaf"), name + ".leaf");
+    const std::string name = "invalid_inclusion[" + std::to_string(k) + "] " + s(c, "why");
+    auto leaf = hash_field(s(c, "leaf"), name + ".leaf");
     auto path = hash_list(member(c, "path"), name + ".path");
-    auto root = hash_field(text(c, "root"), name + ".root");
+    auto root = hash_field(s(c, "root"), name + ".root");
     std::string got;
     if (!leaf || !path || !root) {
       got = !leaf ? leaf.error().reason : (!path ? path.error().reason : root.error().reason);
     } else {
-      got = outcome(merkle::verify_inclusion(merkle::leaf_hash(*leaf), number(c, "index"),
-                                             number(c, "size"), *path, *root));
+      got = outcome(merkle::verify_inclusion(merkle::leaf_hash(*leaf), u64(c, "index"),
+                                             u64(c, "size"), *path, *root));
     }
     out.push_back(expect(kFile, name, "bad_inclusion_proof", got));
   }
   const Json& consistencies = member(doc, "invalid_consistency");
   for (size_t k = 0; consistencies.is_array() && k < consistencies.size(); ++k) {
     const Json& c = consistencies[k];
-    const std::string name = "invalid_consistency[" + std::to_string(k) + "] " + text(c, "why");
+    const std::string name = "invalid_consistency[" + std::to_string(k) + "] " + s(c, "why");
     auto proof = hash_list(member(c, "proof"), name + ".proof");
-    auto r1 = hash_field(text(c, "first_root"), name + ".first_root");
-    auto r2 = hash_field(text(c, "second_root"), name + ".second_root");
+    auto r1 = hash_field(s(c, "first_root"), name + ".first_root");
+    auto r2 = hash_field(s(c, "second_root"), name + ".second_root");
     std::string got;
     if (!proof || !r1 || !r2) {
       got = !proof ? proof.error().reason : (!r1 ? r1.error().reason : r2.error().reason);
     } else {
-      got = outcome(
-          merkle::verify_consistency(number(c, "first"), number(c, "second"), *r1, *r2, *proof));
+      got =
+          outcome(merkle::verify_consistency(u64(c, "first"), u64(c, "second"), *r1, *r2, *proof));
     }
     out.push_back(expect(kFile, name, "bad_consistency_proof", got));
   }
@@ -247,7 +223,7 @@ std::vector<CaseResult> check_merkle(const Files& files) {
   const Json doc = Json::parse(it->second, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return {expect(kFile, "file", "json", "unparseable")};
 
-  auto empty = hash_field(text(doc, "empty_root"), "empty_root");
+  auto empty = hash_field(s(doc, "empty_root"), "empty_root");
   out.push_back(expect(kFile, "empty_root", "accepted",
                        !empty                           ? empty.error().reason
                        : *empty == merkle::empty_root() ? "accepted"

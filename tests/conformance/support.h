@@ -4,6 +4,7 @@
 #ifndef ISOLOIR_TESTS_CONFORMANCE_SUPPORT_H_
 #define ISOLOIR_TESTS_CONFORMANCE_SUPPORT_H_
 
+#include <cstdint>
 #include <string>
 
 #include "conformance.h"
@@ -17,6 +18,21 @@ inline Json load(const Files& files, const std::string& name) {
   if (it == files.end()) return Json();
   auto r = parse_json(it->second);
   return r ? std::move(*r) : Json();
+}
+
+// A member of any type, or null JSON when absent (or `obj` is no object).
+inline const Json& member(const Json& obj, const char* key) {
+  static const Json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(key);
+  return it == obj.end() ? kNull : *it;
+}
+
+// A non-negative integer member, or UINT64_MAX when absent or mistyped: no
+// valid case uses that value, so a broken vector file fails visibly.
+inline uint64_t u64(const Json& obj, const char* key) {
+  const Json& m = member(obj, key);
+  return m.is_number_unsigned() ? m.get<uint64_t>() : UINT64_MAX;
 }
 
 // A string member, or "" when absent or not a string.
