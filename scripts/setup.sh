@@ -81,7 +81,10 @@ else
   [ $sodium_ok = 1 ] || debsrc_enabled || enable_debsrc
   apt_update
   if [ $have_node = 0 ]; then
-    # A fresh machine without nodesource: Debian's nodejs 18 + npm (jest and playwright-core run on it).
+    # A fresh machine without nodesource: Debian's nodejs 18 + npm 9. Jest 30
+    # runs on Node >= 18.14; playwright-core is pinned in package.json to
+    # 1.61.1, its last release for Node 18 (1.62 and later exit at once on
+    # Node < 20, and Debian 12 has no newer nodejs).
     "${APT[@]}" install -y --no-install-recommends --no-upgrade nodejs npm
   fi
   "${APT[@]}" install -y --no-install-recommends "${pkgs_emscripten[@]}"
