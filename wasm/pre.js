@@ -15,7 +15,21 @@ if (isoloirIsNode && !Module['locateFile']) {
   Module['locateFile'] = function (path, scriptDirectory) { return scriptDirectory + path; };
 }
 
-// 3. libsodium's randombytes asks JavaScript for 4 bytes at a time and, in an
+// 3. Randomness comes from WebCrypto's globalThis.crypto (src/random.cpp's
+//    isoloir_js_random reads that global directly, and so does 4. below).
+//    Node 18 - Debian 12's nodejs - has WebCrypto only as
+//    require('crypto').webcrypto, not as the global that Node >= 19 defines:
+//    install it there, as later Node does, or createBallot/newCode abort.
+if (isoloirIsNode && typeof require === 'function' &&
+    !(globalThis.crypto && typeof globalThis.crypto.getRandomValues === 'function')) {
+  var isoloirWebCrypto = require('crypto').webcrypto;
+  if (isoloirWebCrypto && typeof isoloirWebCrypto.getRandomValues === 'function') {
+    Object.defineProperty(globalThis, 'crypto',
+        { value: isoloirWebCrypto, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+// 4. libsodium's randombytes asks JavaScript for 4 bytes at a time and, in an
 //    ES module under Node, has no `require` to find a generator: feed it from
 //    WebCrypto, one getRandomValues call per 1 KiB. Consumed words are zeroed.
 if (!Module['getRandomValue']) {
