@@ -1,0 +1,153 @@
+// The urn's storage: one election's state on disk, in two SQLite files of a
+// data directory (docs/urn-storage.md):
+//
+//  - urn.sqlite, the public board: the manifest, the ballots in log order and
+//    the signed tree heads. Nothing in it names a voter.
+//  - emargement.sqlite, the registry: the voters (identifier, name,
+//    pseudonym, scrutins), their credential events and the émargements
+//    (who voted in which scrutin, and the signed émargement).
+//
+// A cast writes both files in one SQLite transaction (ATTACH, rollback
+// journal, synchronous=FULL), so a crash never leaves a ballot without its
+// émargement or the reverse; the deposit proof is returned only after COMMIT,
+// so no ballot whose proof reached a voter can be lost.
+//
+// One process owns a data directory (an flock on urn.lock); inside it, one
+// mutex serialises every use of the connection. Methods may be called from
+// any thread. Times are kept in whole seconds, as the signed documents carry
+// them: `now` is truncated on entry.
+#ifndef ISOLOIR_URN_URN_H_
+#define ISOLOIR_URN_URN_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "isoloir/manifest.h"
+#include "isoloir/merkle.h"
+#include "isoloir/record.h"
+#include "isoloir/result.h"
+#include "isoloir/signature.h"
+#include "isoloir/timestamp.h"
+#include "isoloir/urn/voter_file.h"
+
+namespace isoloir::urn {
+
+// What a successful cast hands back to the voter, all signed by the server key.
+struct CastReceipt {
+  std::string reference;  // base64url SHA-256 of the ballot bytes
+  uint64_t log_index = 0;
+  std::string deposit;     // the deposit proof's canonical bytes: served this once
+  std::string emargement;  // the émargement's canonical bytes: downloadable again
+};
+
+// A ballot as the board shows it.
+struct BoardBallot {
+  uint64_t log_index = 0;
+  std::string received_at;  // RFC 3339, whole seconds
+  std::string reference;
+  std::string scrutin;
+  std::string ballot;  // its canonical bytes
+};
+
+// A signed tree head as stored.
+struct StoredTreeHead {
+  uint64_t size = 0;
+  merkle::Hash root{};
+  std::string document;  // canonical bytes, signature included
+};
+
+// A ballot with its inclusion proof against a signed tree head.
+struct BallotInclusion {
+  BoardBallot ballot;
+  StoredTreeHead tree_head;
+  std::vector<merkle::Hash> path;  // RFC 9162 audit path of ballot.log_index in tree_head.size
+};
+
+class Urn {
+ public:
+  // Opens the data directory `dir` (created if missing), taking its lock
+  // ("urn_locked" if another process or Urn holds it), creating the schema of
+  // both files if needed, reloading the Merkle log from the ballot table and
+  // checking it against the latest signed tree head and the émargements
+  // ("corrupt_store" otherwise). The urn owns `server_key`; once an election
+  // is imported its manifest's server_key must be this key's public key.
+  static Result<std::unique_ptr<Urn>> open(const std::string& dir, SigningKey server_key);
+
+  Urn(const Urn&) = delete;
+  Urn& operator=(const Urn&) = delete;
+  ~Urn();
+
+  // --- loading -------------------------------------------------------------
+
+  // Stores the election's manifest (any JSON layout; its canonical bytes are
+  // kept). Refuses a manifest parse_manifest refuses, one whose server_key is
+  // not this urn's ("bad_manifest"), and a second import ("already_imported").
+  Status import_election(std::string_view manifest_text);
+
+  // Registers voters and their initial credentials, issued at `issued_at`, in
+  // one transaction: any bad row refuses the whole batch with its reason and
+  // a detail naming the row ("line N" or "row I"): "malformed" (an empty or
+  // oversized field), "unknown_scrutin", "bad_base64"/"bad_length"/
+  // "bad_credential" (the credential), "duplicate_voter" (identifier or
+  // pseudonym already registered or repeated), "duplicate_credential".
+  // "no_election" before import_election. Importing the same file twice is
+  // refused as duplicate voters.
+  Status import_voters(const std::vector<VoterRow>& rows, const Timestamp& issued_at);
+
+  // Revokes `voter`'s current credential at `now` and registers
+  // `new_credential` from `now`, in one transaction. "unknown_voter",
+  // "bad_credential", "duplicate_credential", "bad_time" (now before the
+  // current credential's issue).
+  Status reissue_credential(std::string_view voter, const PublicKey& new_credential,
+                            const Timestamp& now);
+
+  // --- casting -------------------------------------------------------------
+
+  // The voter with identifier `voter` casts `ballot_bytes` at `now`: every
+  // stateless check (verify_ballot, outside the lock), then the stateful
+  // ones (admission_check: window, the voter's current credential, one
+  // ballot per voter and scrutin; then the voter's eligibility for the
+  // scrutin, "not_eligible"), then the append, the signatures and the
+  // commit. Refusals carry the protocol's reasons, plus "no_election",
+  // "unknown_voter", "not_eligible"; a refusal writes nothing.
+  Result<CastReceipt> cast(std::string_view voter, std::string_view ballot_bytes,
+                           const Timestamp& now);
+
+  // --- the board and the voter's documents -------------------------------
+
+  // The manifest's canonical bytes ("no_election").
+  Result<std::string> manifest() const;
+  uint64_t size() const;
+  // Ballots from log index `from`, at most `limit` of them, in log order.
+  Result<std::vector<BoardBallot>> ballots(uint64_t from, uint64_t limit) const;
+  // A ballot by reference with its inclusion proof against the latest signed
+  // tree head ("not_found").
+  Result<BallotInclusion> ballot(std::string_view reference) const;
+  // The latest signed tree head ("empty_log" before the first ballot).
+  Result<StoredTreeHead> latest_tree_head() const;
+  // The signed tree head of the log at `size` ballots ("not_found").
+  Result<StoredTreeHead> tree_head(uint64_t size) const;
+  // RFC 9162 consistency proof, 0 < first <= second <= size()
+  // ("bad_proof_request").
+  Result<std::vector<merkle::Hash>> consistency_proof(uint64_t first, uint64_t second) const;
+  // The signed émargement of `voter` for `scrutin` ("unknown_voter", "not_found").
+  Result<std::string> emargement(std::string_view voter, std::string_view scrutin) const;
+
+  // The record files the urn knows (PROTOCOL.md section 8): manifest.json,
+  // credentials.json (pseudonyms only), ballots.jsonl and tree_head.json.
+  // trustees.json, tally.json and results.json are left empty for the tally.
+  Result<RecordFiles> export_record() const;
+
+ private:
+  struct State;
+  explicit Urn(std::unique_ptr<State> state);
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace isoloir::urn
+
+#endif  // ISOLOIR_URN_URN_H_

@@ -1,0 +1,863 @@
+#include "isoloir/urn/urn.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "isoloir/ballot.h"
+#include "isoloir/canonical_json.h"
+#include "isoloir/credential.h"
+#include "isoloir/receipt.h"
+#include "isoloir/registry.h"
+#include "isoloir/signed_document.h"
+#include "isoloir/tree_head.h"
+#include "sqlite.h"
+
+namespace isoloir::urn {
+namespace {
+
+// Why a rollback journal and not WAL: SQLite makes a transaction over
+// several ATTACHed files atomic only with a rollback journal; "if the
+// journal_mode is WAL, then transactions continue to be atomic within each
+// individual database file. But if the host computer crashes in the middle
+// of a COMMIT where two or more database files are updated, some of those
+// files might get the changes where others might not"
+// (https://www.sqlite.org/lang_attach.html). With DELETE, the commit writes a
+// super-journal naming both files' journals, and recovery rolls back both or
+// neither (https://www.sqlite.org/atomiccommit.html, section 5).
+// synchronous=FULL syncs the journals and the super-journal before the
+// database files are touched: a COMMIT that has returned survives power loss.
+// Both pragmas are per file: they are set on each schema.
+constexpr std::string_view kPragmas = R"sql(
+PRAGMA main.journal_mode = DELETE;
+PRAGMA emargement.journal_mode = DELETE;
+PRAGMA main.synchronous = FULL;
+PRAGMA emargement.synchronous = FULL;
+)sql";
+
+// urn.sqlite: the public board. No column names a voter, and no key joins to
+// one: a ballot's only link to anybody is the credential inside its bytes,
+// which only emargement.sqlite maps to a voter. Ballots are append-only
+// (triggers), with log indices 0, 1, 2, ... (trigger), whatever the code does.
+constexpr std::string_view kUrnSchema = R"sql(
+CREATE TABLE IF NOT EXISTS main.election (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  manifest TEXT NOT NULL,
+  election_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS main.ballots (
+  log_index INTEGER PRIMARY KEY CHECK (log_index >= 0),
+  reference TEXT NOT NULL UNIQUE,
+  scrutin TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  ballot TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS main.ballots_contiguous BEFORE INSERT ON ballots
+  WHEN NEW.log_index IS NOT (SELECT coalesce(max(log_index) + 1, 0) FROM ballots)
+  BEGIN SELECT RAISE(ABORT, 'ballots: log_index is not the next one'); END;
+CREATE TRIGGER IF NOT EXISTS main.ballots_no_update BEFORE UPDATE ON ballots
+  BEGIN SELECT RAISE(ABORT, 'ballots are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS main.ballots_no_delete BEFORE DELETE ON ballots
+  BEGIN SELECT RAISE(ABORT, 'ballots are append-only'); END;
+CREATE TABLE IF NOT EXISTS main.tree_heads (
+  size INTEGER PRIMARY KEY CHECK (size > 0),
+  root BLOB NOT NULL CHECK (length(root) = 32),
+  signed_at TEXT NOT NULL,
+  document TEXT NOT NULL
+);
+)sql";
+
+// emargement.sqlite: who the voters are, their credentials, who voted. The
+// UNIQUE (voter_id, scrutin) is the last word on one ballot per voter and
+// scrutin, whatever the code above it does; the partial unique index gives a
+// voter at most one current credential.
+constexpr std::string_view kEmargementSchema = R"sql(
+CREATE TABLE IF NOT EXISTS emargement.election (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  election_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS emargement.voters (
+  id INTEGER PRIMARY KEY,
+  identifier TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  pseudonym TEXT NOT NULL UNIQUE,
+  numen TEXT NOT NULL,
+  challenge TEXT NOT NULL,
+  phone TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS emargement.voter_scrutins (
+  voter_id INTEGER NOT NULL REFERENCES voters(id),
+  scrutin TEXT NOT NULL,
+  PRIMARY KEY (voter_id, scrutin)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS emargement.credentials (
+  credential BLOB PRIMARY KEY CHECK (length(credential) = 32),
+  voter_id INTEGER NOT NULL REFERENCES voters(id),
+  issued_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS emargement.one_current_credential
+  ON credentials(voter_id) WHERE revoked_at IS NULL;
+CREATE TABLE IF NOT EXISTS emargement.emargements (
+  voter_id INTEGER NOT NULL REFERENCES voters(id),
+  scrutin TEXT NOT NULL,
+  voted_at TEXT NOT NULL,
+  document TEXT NOT NULL,
+  UNIQUE (voter_id, scrutin)
+);
+)sql";
+
+constexpr size_t kMaxFieldBytes = 256;
+
+Timestamp whole_seconds(const Timestamp& t) {
+  return Timestamp{t.seconds, 0};
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool has_control(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+Error in(const std::string& where, const Error& e) {
+  return fail(e.reason, e.detail.empty() ? where : where + ": " + e.detail);
+}
+
+// A stored time, written by this code: a bad one means a damaged store.
+Result<Timestamp> stored_time(const std::string& text) {
+  auto t = Timestamp::parse(text, "stored time");
+  if (!t) return fail("corrupt_store", t.error().detail);
+  return *t;
+}
+
+}  // namespace
+
+struct Urn::State {
+  explicit State(SigningKey k) : key(std::move(k)) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    // Statements before the connection, the lock last.
+    q = Statements{};
+    db = Database{};
+    if (lock_fd >= 0) close(lock_fd);
+  }
+
+  SigningKey key;
+  int lock_fd = -1;
+  Database db;
+  // Serialises every use of the connection, its statements and the
+  // in-memory log. One lock is enough: the cast's critical section is a few
+  // indexed reads, three signatures and one commit; verify_ballot, the
+  // expensive part, runs outside it.
+  mutable std::mutex mu;
+  std::shared_ptr<const Manifest> manifest;  // null before import_election
+  MerkleLog log;
+  bool broken = false;  // the log could not be reloaded after a failed commit
+
+  struct Statements {
+    Statement begin, commit, rollback;
+    Statement put_manifest, put_registry_election;
+    Statement voter_by_identifier, voter_by_pseudonym, insert_voter, insert_voter_scrutin;
+    Statement credential_by_key, current_credential, insert_credential, revoke_credential;
+    Statement has_voted, eligible, insert_emargement, get_emargement;
+    Statement insert_ballot, insert_tree_head;
+    Statement ballots_from, ballot_by_reference, tree_head_by_size, latest_tree_head;
+    Statement all_leaves, all_credentials;
+  } q;
+
+  Status prepare_statements();
+  Status begin() { return q.begin.run(); }
+  Status commit();
+  void rollback();
+  Status reload_log();
+  Status check_integrity();
+  Result<StoredTreeHead> read_tree_head(Statement& stmt);
+  Result<std::pair<int64_t, std::string>> find_voter(std::string_view identifier);
+  Status import_row(const Manifest& m, const VoterRow& row, size_t index, const std::string& at);
+  Result<std::vector<BoardBallot>> read_ballots(uint64_t from, uint64_t limit);
+};
+
+// Every statement the urn runs after open, prepared once.
+Status Urn::State::prepare_statements() {
+  struct Item {
+    Statement* stmt;
+    std::string_view sql;
+  };
+  const Item items[] = {
+      {&q.begin, "BEGIN IMMEDIATE"},
+      {&q.commit, "COMMIT"},
+      {&q.rollback, "ROLLBACK"},
+      {&q.put_manifest, "INSERT INTO main.election(id, manifest, election_hash) VALUES(1, ?, ?)"},
+      {&q.put_registry_election, "INSERT INTO emargement.election(id, election_hash) VALUES(1, ?)"},
+      {&q.voter_by_identifier, "SELECT id, pseudonym FROM emargement.voters WHERE identifier = ?"},
+      {&q.voter_by_pseudonym, "SELECT id FROM emargement.voters WHERE pseudonym = ?"},
+      {&q.insert_voter,
+       "INSERT INTO emargement.voters(identifier, name, pseudonym, numen, challenge, phone) "
+       "VALUES(?, ?, ?, ?, ?, ?)"},
+      {&q.insert_voter_scrutin,
+       "INSERT INTO emargement.voter_scrutins(voter_id, scrutin) VALUES(?, ?)"},
+      {&q.credential_by_key,
+       "SELECT voter_id, issued_at, revoked_at FROM emargement.credentials WHERE credential = ?"},
+      {&q.current_credential,
+       "SELECT issued_at FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NULL"},
+      {&q.insert_credential,
+       "INSERT INTO emargement.credentials(credential, voter_id, issued_at, revoked_at) "
+       "VALUES(?, ?, ?, NULL)"},
+      {&q.revoke_credential,
+       "UPDATE emargement.credentials SET revoked_at = ? WHERE voter_id = ? AND revoked_at IS "
+       "NULL"},
+      {&q.has_voted, "SELECT 1 FROM emargement.emargements WHERE voter_id = ? AND scrutin = ?"},
+      {&q.eligible, "SELECT 1 FROM emargement.voter_scrutins WHERE voter_id = ? AND scrutin = ?"},
+      {&q.insert_emargement,
+       "INSERT INTO emargement.emargements(voter_id, scrutin, voted_at, document) "
+       "VALUES(?, ?, ?, ?)"},
+      {&q.get_emargement,
+       "SELECT document FROM emargement.emargements WHERE voter_id = ? AND scrutin = ?"},
+      {&q.insert_ballot,
+       "INSERT INTO main.ballots(log_index, reference, scrutin, received_at, ballot) "
+       "VALUES(?, ?, ?, ?, ?)"},
+      {&q.insert_tree_head,
+       "INSERT INTO main.tree_heads(size, root, signed_at, document) VALUES(?, ?, ?, ?)"},
+      {&q.ballots_from,
+       "SELECT log_index, received_at, reference, scrutin, ballot FROM main.ballots "
+       "WHERE log_index >= ? ORDER BY log_index LIMIT ?"},
+      {&q.ballot_by_reference,
+       "SELECT log_index, received_at, reference, scrutin, ballot FROM main.ballots "
+       "WHERE reference = ?"},
+      {&q.tree_head_by_size, "SELECT size, root, document FROM main.tree_heads WHERE size = ?"},
+      {&q.latest_tree_head,
+       "SELECT size, root, document FROM main.tree_heads ORDER BY size DESC LIMIT 1"},
+      {&q.all_leaves, "SELECT log_index, reference FROM main.ballots ORDER BY log_index"},
+      {&q.all_credentials,
+       "SELECT v.pseudonym, c.credential, c.issued_at, c.revoked_at "
+       "FROM emargement.credentials c JOIN emargement.voters v ON v.id = c.voter_id "
+       "ORDER BY c.issued_at, c.rowid"},
+  };
+  for (const Item& item : items) {
+    auto stmt = db.prepare(item.sql);
+    if (!stmt) return stmt.error();
+    *item.stmt = std::move(*stmt);
+  }
+  return Status::Ok();
+}
+
+Status Urn::State::commit() {
+  Status s = q.commit.run();
+  // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or have
+  // rolled it back already (I/O errors): end it either way.
+  if (!s) rollback();
+  return s;
+}
+
+void Urn::State::rollback() {
+  if (!db.autocommit()) (void)q.rollback.run();
+}
+
+// Rebuilds the in-memory Merkle log from the ballot table: at open, and after
+// a failed commit whose ballot the log had already taken.
+Status Urn::State::reload_log() {
+  log = MerkleLog();
+  StatementScope st(q.all_leaves);
+  for (uint64_t expected = 0;; ++expected) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    if (st->column_int(0) != static_cast<int64_t>(expected)) {
+      return fail("corrupt_store", "ballots: log index " + std::to_string(expected) + " missing");
+    }
+    auto digest = base64url_decode_fixed<32>(st->column_text(1), "ballots.reference");
+    if (!digest) return fail("corrupt_store", digest.error().message());
+    log.append(*digest);
+  }
+  return Status::Ok();
+}
+
+Result<StoredTreeHead> Urn::State::read_tree_head(Statement& stmt) {
+  StatementScope st(stmt);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return fail("not_found", "no signed tree head");
+  StoredTreeHead head;
+  head.size = static_cast<uint64_t>(st->column_int(0));
+  const Bytes root = st->column_blob(1);
+  if (root.size() != head.root.size()) return fail("corrupt_store", "tree_heads.root");
+  std::copy(root.begin(), root.end(), head.root.begin());
+  head.document = st->column_text(2);
+  return head;
+}
+
+// What a crash must never break, checked at every open: the log indices are
+// 0..n-1, the latest signed tree head is the log's, and each scrutin has as
+// many émargements as ballots.
+Status Urn::State::check_integrity() {
+  if (Status s = reload_log(); !s) return s;
+  auto head = read_tree_head(q.latest_tree_head);
+  if (!head && head.error().reason != "not_found") return head.error();
+  if (!head ? log.size() != 0 : head->size != log.size() || head->root != log.root()) {
+    return fail("corrupt_store", "the latest signed tree head is not the ballot log's");
+  }
+  auto counts = [&](std::string_view sql) -> Result<std::map<std::string, int64_t>> {
+    auto stmt = db.prepare(sql);
+    if (!stmt) return stmt.error();
+    std::map<std::string, int64_t> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return row.error();
+      if (!*row) return out;
+      out[stmt->column_text(0)] = stmt->column_int(1);
+    }
+  };
+  auto ballots = counts("SELECT scrutin, count(*) FROM main.ballots GROUP BY scrutin");
+  if (!ballots) return ballots.error();
+  auto emargements =
+      counts("SELECT scrutin, count(*) FROM emargement.emargements GROUP BY scrutin");
+  if (!emargements) return emargements.error();
+  if (*ballots != *emargements) {
+    return fail("corrupt_store", "ballots and émargements differ in number for some scrutin");
+  }
+  return Status::Ok();
+}
+
+Result<std::pair<int64_t, std::string>> Urn::State::find_voter(std::string_view identifier) {
+  StatementScope st(q.voter_by_identifier);
+  st->bind(1, lower_ascii(identifier));
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return fail("unknown_voter", "no voter with this identifier");
+  return std::make_pair(st->column_int(0), st->column_text(1));
+}
+
+Urn::Urn(std::unique_ptr<State> state) : s_(std::move(state)) {}
+Urn::~Urn() = default;
+
+Result<std::unique_ptr<Urn>> Urn::open(const std::string& dir, SigningKey server_key) {
+  auto state = std::make_unique<State>(std::move(server_key));
+  State& s = *state;
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return fail("storage_error", dir + ": " + std::strerror(errno));
+  }
+  // One process per data directory: the in-memory log must be the only
+  // writer's. flock is released by the kernel when the process dies, so a
+  // crash never leaves a stale lock.
+  const std::string lock_path = dir + "/urn.lock";
+  s.lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (s.lock_fd < 0) return fail("storage_error", lock_path + ": " + std::strerror(errno));
+  if (flock(s.lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return fail("urn_locked", dir + " is in use by another urn");
+  }
+
+  auto db = Database::open(dir + "/urn.sqlite");
+  if (!db) return db.error();
+  s.db = std::move(*db);
+  sqlite3_busy_timeout(s.db.handle(), 5000);
+  {
+    auto attach = s.db.prepare("ATTACH DATABASE ? AS emargement");
+    if (!attach) return attach.error();
+    attach->bind(1, dir + "/emargement.sqlite");
+    if (Status st = attach->run(); !st) return st.error();
+  }
+  if (Status st = s.db.exec(std::string(kPragmas)); !st) return st.error();
+  for (const char* schema : {"main", "emargement"}) {
+    auto mode = s.db.query_text(std::string("PRAGMA ") + schema + ".journal_mode");
+    if (!mode) return mode.error();
+    if (*mode != "delete") {
+      return fail("storage_error", std::string(schema) + ": journal_mode is " + *mode);
+    }
+  }
+  if (Status st = s.db.exec("BEGIN IMMEDIATE;" + std::string(kUrnSchema) +
+                            std::string(kEmargementSchema) + "COMMIT;");
+      !st) {
+    (void)s.db.exec("ROLLBACK");
+    return st.error();
+  }
+  if (Status st = s.prepare_statements(); !st) return st.error();
+
+  // The election, if imported: both files must be of the same election, and
+  // the manifest's server key this urn's.
+  auto manifest_text = s.db.query_text("SELECT manifest FROM main.election WHERE id = 1");
+  if (manifest_text) {
+    auto m = parse_manifest(*manifest_text);
+    if (!m) return in("corrupt_store: manifest", m.error());
+    auto registry_hash =
+        s.db.query_text("SELECT election_hash FROM emargement.election WHERE id = 1");
+    if (!registry_hash || *registry_hash != m->hash_b64) {
+      return fail("corrupt_store", "emargement.sqlite is not of this election");
+    }
+    if (m->server_key != s.key.public_key()) {
+      return fail("bad_server_key", "the manifest's server_key is not this urn's key");
+    }
+    s.manifest = std::make_shared<const Manifest>(std::move(*m));
+  } else if (manifest_text.error().reason != "not_found") {
+    return manifest_text.error();
+  }
+  if (Status st = s.check_integrity(); !st) return st.error();
+  return std::unique_ptr<Urn>(new Urn(std::move(state)));
+}
+
+Status Urn::import_election(std::string_view manifest_text) {
+  auto m = parse_manifest(manifest_text);
+  if (!m) return m.error();
+  std::lock_guard lock(s_->mu);
+  if (s_->manifest) return fail("already_imported", "an election is already loaded");
+  if (m->server_key != s_->key.public_key()) {
+    return fail("bad_manifest", "server_key is not this urn's key");
+  }
+  if (Status st = s_->begin(); !st) return st;
+  {
+    StatementScope put(s_->q.put_manifest);
+    put->bind(1, m->canonical);
+    put->bind(2, m->hash_b64);
+    if (Status st = put->run(); !st) {
+      s_->rollback();
+      return st;
+    }
+    StatementScope reg(s_->q.put_registry_election);
+    reg->bind(1, m->hash_b64);
+    if (Status st = reg->run(); !st) {
+      s_->rollback();
+      return st;
+    }
+  }
+  if (Status st = s_->commit(); !st) return st;
+  s_->manifest = std::make_shared<const Manifest>(std::move(*m));
+  return Status::Ok();
+}
+
+// One voter row, inside import_voters' transaction.
+Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t index,
+                              const std::string& at) {
+  const std::string where = row.where(index);
+  const std::string identifier = lower_ascii(row.identifier);
+  struct Field {
+    std::string_view name;
+    const std::string& value;
+    bool required;
+  };
+  for (const Field& f :
+       {Field{"identifier", identifier, true}, Field{"name", row.name, true},
+        Field{"pseudonym", row.pseudonym, true}, Field{"numen", row.numen, false},
+        Field{"challenge", row.challenge, false}, Field{"phone", row.phone, false}}) {
+    if (f.required && f.value.empty()) {
+      return fail("malformed", where + ": " + std::string(f.name) + " is empty");
+    }
+    if (f.value.size() > kMaxFieldBytes || has_control(f.value)) {
+      return fail("malformed",
+                  where + ": " + std::string(f.name) + " is too long or has control characters");
+    }
+  }
+  if (identifier.find('@') == std::string::npos || identifier.find(' ') != std::string::npos) {
+    return fail("malformed", where + ": identifier is not an e-mail address");
+  }
+  if (row.scrutins.empty()) return fail("malformed", where + ": scrutins is empty");
+  std::set<std::string> scrutins;
+  for (const std::string& id : row.scrutins) {
+    if (m.find_scrutin(id) == nullptr) return fail("unknown_scrutin", where + ": " + id);
+    if (!scrutins.insert(id).second) return fail("malformed", where + ": scrutin " + id + " twice");
+  }
+  auto credential = base64url_decode_fixed<32>(row.credential, where + ": credential");
+  if (!credential) return credential.error();
+  if (!is_valid_public_credential(*credential)) {
+    return fail("bad_credential", where + ": not a valid Ed25519 public key");
+  }
+
+  auto exists = [](Statement& stmt, std::string_view value) -> Result<bool> {
+    StatementScope st(stmt);
+    st->bind(1, value);
+    return st->step();
+  };
+  auto by_identifier = exists(q.voter_by_identifier, identifier);
+  if (!by_identifier) return by_identifier.error();
+  if (*by_identifier) {
+    return fail("duplicate_voter", where + ": identifier " + identifier + " already registered");
+  }
+  auto by_pseudonym = exists(q.voter_by_pseudonym, row.pseudonym);
+  if (!by_pseudonym) return by_pseudonym.error();
+  if (*by_pseudonym) {
+    return fail("duplicate_voter", where + ": pseudonym " + row.pseudonym + " already registered");
+  }
+  {
+    StatementScope st(q.credential_by_key);
+    st->bind_blob(1, *credential);
+    auto found = st->step();
+    if (!found) return found.error();
+    if (*found) return fail("duplicate_credential", where + ": credential already registered");
+  }
+
+  int64_t voter_id = 0;
+  {
+    StatementScope st(q.insert_voter);
+    st->bind(1, identifier);
+    st->bind(2, row.name);
+    st->bind(3, row.pseudonym);
+    st->bind(4, row.numen);
+    st->bind(5, row.challenge);
+    st->bind(6, row.phone);
+    if (Status s = st->run(); !s) return in(where, s.error());
+    voter_id = sqlite3_last_insert_rowid(db.handle());
+  }
+  for (const std::string& id : scrutins) {
+    StatementScope st(q.insert_voter_scrutin);
+    st->bind(1, voter_id);
+    st->bind(2, id);
+    if (Status s = st->run(); !s) return in(where, s.error());
+  }
+  StatementScope st(q.insert_credential);
+  st->bind_blob(1, *credential);
+  st->bind(2, voter_id);
+  st->bind(3, at);
+  if (Status s = st->run(); !s) return in(where, s.error());
+  return Status::Ok();
+}
+
+Status Urn::import_voters(const std::vector<VoterRow>& rows, const Timestamp& issued_at) {
+  std::lock_guard lock(s_->mu);
+  if (!s_->manifest) return fail("no_election", "import the election first");
+  const std::string at = whole_seconds(issued_at).to_string();
+  if (Status st = s_->begin(); !st) return st;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (Status st = s_->import_row(*s_->manifest, rows[i], i, at); !st) {
+      s_->rollback();
+      return st;
+    }
+  }
+  return s_->commit();
+}
+
+Status Urn::reissue_credential(std::string_view voter, const PublicKey& new_credential,
+                               const Timestamp& now) {
+  const Timestamp t = whole_seconds(now);
+  if (!is_valid_public_credential(new_credential)) {
+    return fail("bad_credential", "not a valid Ed25519 public key");
+  }
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  if (Status st = s.begin(); !st) return st;
+  auto body = [&]() -> Status {
+    auto found = s.find_voter(voter);
+    if (!found) return found.error();
+    const int64_t voter_id = found->first;
+    {
+      StatementScope st(s.q.credential_by_key);
+      st->bind_blob(1, new_credential);
+      auto row = st->step();
+      if (!row) return row.error();
+      if (*row) return fail("duplicate_credential", "credential already registered");
+    }
+    {
+      StatementScope st(s.q.current_credential);
+      st->bind(1, voter_id);
+      auto row = st->step();
+      if (!row) return row.error();
+      if (*row) {
+        auto issued = stored_time(st->column_text(0));
+        if (!issued) return issued.error();
+        // [issued, t) must not be empty: the record's verifier refuses a
+        // credential revoked when it was issued.
+        if (!(*issued < t)) {
+          return fail("bad_time", "re-issue at " + t.to_string() +
+                                      ", not after the current credential's issue");
+        }
+      }
+    }
+    const std::string at = t.to_string();
+    {
+      StatementScope st(s.q.revoke_credential);
+      st->bind(1, at);
+      st->bind(2, voter_id);
+      if (Status r = st->run(); !r) return r;
+    }
+    StatementScope st(s.q.insert_credential);
+    st->bind_blob(1, new_credential);
+    st->bind(2, voter_id);
+    st->bind(3, at);
+    return st->run();
+  };
+  if (Status st = body(); !st) {
+    s.rollback();
+    return st;
+  }
+  return s.commit();
+}
+
+Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_bytes,
+                              const Timestamp& now) {
+  const Timestamp t = whole_seconds(now);
+  std::shared_ptr<const Manifest> m;
+  {
+    std::lock_guard lock(s_->mu);
+    m = s_->manifest;
+  }
+  if (!m) return fail("no_election", "no election is loaded");
+  // The stateless checks, the costly part (milliseconds of group
+  // operations), run outside the lock so that casts verify in parallel.
+  auto ballot = verify_ballot(*m, ballot_bytes);
+  if (!ballot) return ballot.error();
+
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  if (s.broken) return fail("corrupt_store", "the log could not be reloaded; reopen the urn");
+  // BEGIN IMMEDIATE takes the write lock before the reads, so the checks and
+  // the writes see the same state even if another connection bypassed the
+  // directory lock.
+  if (Status st = s.begin(); !st) return st.error();
+  bool appended = false;
+  auto body = [&]() -> Result<CastReceipt> {
+    auto found = s.find_voter(voter);
+    if (!found) return found.error();
+    const auto& [voter_id, pseudonym] = *found;
+
+    // The ballot's credential event, if it is this voter's: someone else's
+    // credential is as unknown to this voter as an unregistered one.
+    std::optional<CredentialEvent> event;
+    {
+      StatementScope st(s.q.credential_by_key);
+      st->bind_blob(1, ballot->credential);
+      auto row = st->step();
+      if (!row) return row.error();
+      if (*row && st->column_int(0) == voter_id) {
+        CredentialEvent e{pseudonym, ballot->credential, {}, std::nullopt};
+        auto issued = stored_time(st->column_text(1));
+        if (!issued) return issued.error();
+        e.issued_at = *issued;
+        if (!st->column_is_null(2)) {
+          auto revoked = stored_time(st->column_text(2));
+          if (!revoked) return revoked.error();
+          e.revoked_at = *revoked;
+        }
+        event = std::move(e);
+      }
+    }
+    bool voted = false;
+    {
+      StatementScope st(s.q.has_voted);
+      st->bind(1, voter_id);
+      st->bind(2, ballot->scrutin);
+      auto row = st->step();
+      if (!row) return row.error();
+      voted = *row;
+    }
+    if (Status st = admission_check(*m, event ? &*event : nullptr, t, voted); !st) {
+      return st.error();
+    }
+    {
+      StatementScope st(s.q.eligible);
+      st->bind(1, voter_id);
+      st->bind(2, ballot->scrutin);
+      auto row = st->step();
+      if (!row) return row.error();
+      if (!*row) return fail("not_eligible", "the voter is not on the list of " + ballot->scrutin);
+    }
+
+    // Append, sign, store. The émargement goes in first so that its UNIQUE
+    // constraint, not the ballot's, is what a double vote runs into.
+    const uint64_t index = s.log.append(ballot->digest);
+    appended = true;
+    const std::string at = t.to_string();
+    SignedDocument head = sign_tree_head(s.key, m->hash_b64, index + 1, s.log.root(), t);
+    SignedDocument deposit = sign_deposit(s.key, m->hash_b64, ballot->scrutin, ballot->reference, t,
+                                          index, head.document);
+    SignedDocument emargement = sign_emargement(s.key, m->hash_b64, ballot->scrutin, pseudonym, t);
+    {
+      StatementScope st(s.q.insert_emargement);
+      st->bind(1, voter_id);
+      st->bind(2, ballot->scrutin);
+      st->bind(3, at);
+      st->bind(4, emargement.bytes);
+      if (Status r = st->run(); !r) {
+        if (r.error().reason == kStorageConstraint) {
+          return fail("already_voted", "a ballot is already recorded");
+        }
+        return r.error();
+      }
+    }
+    {
+      StatementScope st(s.q.insert_ballot);
+      st->bind(1, static_cast<int64_t>(index));
+      st->bind(2, ballot->reference);
+      st->bind(3, ballot->scrutin);
+      st->bind(4, at);
+      st->bind(5, ballot_bytes);
+      if (Status r = st->run(); !r) return r.error();
+    }
+    {
+      StatementScope st(s.q.insert_tree_head);
+      st->bind(1, static_cast<int64_t>(index + 1));
+      st->bind_blob(2, s.log.root());
+      st->bind(3, at);
+      st->bind(4, head.bytes);
+      if (Status r = st->run(); !r) return r.error();
+    }
+    return CastReceipt{ballot->reference, index, std::move(deposit.bytes),
+                       std::move(emargement.bytes)};
+  };
+  auto receipt = body();
+  Status committed = receipt ? s.commit() : Status(receipt.error());
+  if (!receipt) s.rollback();
+  if (!committed) {
+    // The log took a ballot the database did not: rebuild it from the table.
+    if (appended && !s.reload_log()) s.broken = true;
+    return committed.error();
+  }
+  // Only now, with both files durable, may the deposit proof leave.
+  return receipt;
+}
+
+Result<std::string> Urn::manifest() const {
+  std::lock_guard lock(s_->mu);
+  if (!s_->manifest) return fail("no_election", "no election is loaded");
+  return s_->manifest->canonical;
+}
+
+uint64_t Urn::size() const {
+  std::lock_guard lock(s_->mu);
+  return s_->log.size();
+}
+
+Result<std::vector<BoardBallot>> Urn::State::read_ballots(uint64_t from, uint64_t limit) {
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  StatementScope st(q.ballots_from);
+  st->bind(1, static_cast<int64_t>(std::min(from, kMax)));
+  st->bind(2, static_cast<int64_t>(std::min(limit, kMax)));
+  std::vector<BoardBallot> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(BoardBallot{static_cast<uint64_t>(st->column_int(0)), st->column_text(1),
+                              st->column_text(2), st->column_text(3), st->column_text(4)});
+  }
+}
+
+Result<std::vector<BoardBallot>> Urn::ballots(uint64_t from, uint64_t limit) const {
+  std::lock_guard lock(s_->mu);
+  return s_->read_ballots(from, limit);
+}
+
+Result<BallotInclusion> Urn::ballot(std::string_view reference) const {
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  BallotInclusion out;
+  {
+    StatementScope st(s.q.ballot_by_reference);
+    st->bind(1, reference);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return fail("not_found", "no ballot with this reference");
+    out.ballot = BoardBallot{static_cast<uint64_t>(st->column_int(0)), st->column_text(1),
+                             st->column_text(2), st->column_text(3), st->column_text(4)};
+  }
+  auto head = s.read_tree_head(s.q.latest_tree_head);
+  if (!head) return head.error();
+  out.tree_head = std::move(*head);
+  auto path = s.log.inclusion_proof(out.ballot.log_index, out.tree_head.size);
+  if (!path) return path.error();
+  out.path = std::move(*path);
+  return out;
+}
+
+Result<StoredTreeHead> Urn::latest_tree_head() const {
+  std::lock_guard lock(s_->mu);
+  auto head = s_->read_tree_head(s_->q.latest_tree_head);
+  if (!head && head.error().reason == "not_found") return fail("empty_log", "no ballot yet");
+  return head;
+}
+
+Result<StoredTreeHead> Urn::tree_head(uint64_t size) const {
+  std::lock_guard lock(s_->mu);
+  if (size == 0 || size > s_->log.size()) {
+    return fail("not_found", "no tree head of size " + std::to_string(size));
+  }
+  s_->q.tree_head_by_size.bind(1, static_cast<int64_t>(size));
+  return s_->read_tree_head(s_->q.tree_head_by_size);
+}
+
+Result<std::vector<merkle::Hash>> Urn::consistency_proof(uint64_t first, uint64_t second) const {
+  std::lock_guard lock(s_->mu);
+  return s_->log.consistency_proof(first, second);
+}
+
+Result<std::string> Urn::emargement(std::string_view voter, std::string_view scrutin) const {
+  std::lock_guard lock(s_->mu);
+  auto found = s_->find_voter(voter);
+  if (!found) return found.error();
+  StatementScope st(s_->q.get_emargement);
+  st->bind(1, found->first);
+  st->bind(2, scrutin);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return fail("not_found", "no émargement for this voter in " + std::string(scrutin));
+  return st->column_text(0);
+}
+
+Result<RecordFiles> Urn::export_record() const {
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  if (!s.manifest) return fail("no_election", "no election is loaded");
+  const Manifest& m = *s.manifest;
+  RecordFiles files;
+  files.manifest = m.canonical;
+
+  Json events = Json::array();
+  {
+    StatementScope st(s.q.all_credentials);
+    for (;;) {
+      auto row = st->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      Json e = Json::object();
+      e["voter"] = st->column_text(0);
+      e["credential"] = base64url_encode(st->column_blob(1));
+      e["issued_at"] = st->column_text(2);
+      e["revoked_at"] = st->column_is_null(3) ? Json(nullptr) : Json(st->column_text(3));
+      events.push_back(std::move(e));
+    }
+  }
+  Json credentials = Json::object();
+  credentials["version"] = kProtocolVersion;
+  credentials["kind"] = "credentials";
+  credentials["election"] = m.hash_b64;
+  credentials["credentials"] = std::move(events);
+  files.credentials = canonical_dump(credentials);
+
+  auto ballots = s.read_ballots(0, std::numeric_limits<uint64_t>::max());
+  if (!ballots) return ballots.error();
+  for (const BoardBallot& b : *ballots) {
+    auto parsed = parse_canonical(b.ballot);
+    if (!parsed) return in("corrupt_store: ballot " + std::to_string(b.log_index), parsed.error());
+    Json line = Json::object();
+    line["log_index"] = static_cast<int64_t>(b.log_index);
+    line["received_at"] = b.received_at;
+    line["reference"] = b.reference;
+    line["ballot"] = std::move(*parsed);
+    files.ballots += canonical_dump(line);
+    files.ballots += '\n';
+  }
+  auto head = s.read_tree_head(s.q.latest_tree_head);
+  if (head) {
+    files.tree_head = head->document;
+  } else if (head.error().reason != "not_found") {
+    return head.error();
+  }
+  return files;
+}
+
+}  // namespace isoloir::urn

@@ -1,0 +1,429 @@
+// The urn's storage layer on real files in a temporary directory: casting and
+// its receipts checked with the core's verifiers, every refusal (and that it
+// writes nothing), one ballot per voter and scrutin under concurrency,
+// reopening, loading voters, re-issue, the board's proofs and the exported
+// record verified by the core's verify_record.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "isoloir/ballot.h"
+#include "isoloir/credential.h"
+#include "isoloir/merkle.h"
+#include "isoloir/receipt.h"
+#include "isoloir/record.h"
+#include "isoloir/tree_head.h"
+#include "isoloir/urn/server_key.h"
+#include "isoloir/urn/urn.h"
+#include "isoloir/vote_code.h"
+#include "urn_fixture.h"
+
+namespace isoloir::urn {
+namespace {
+
+using test::at;
+using test::TempDir;
+using test::TestElection;
+using test::TestVoter;
+
+const TestElection& election() {
+  static const TestElection* e = new TestElection();
+  return *e;
+}
+
+constexpr const char* kScrutin = "csa-academique";
+
+merkle::Hash leaf_of(const std::string& reference) {
+  auto digest = base64url_decode_fixed<32>(reference, "reference");
+  EXPECT_TRUE(digest.ok());
+  return merkle::leaf_hash(digest.ok() ? *digest : Digest32{});
+}
+
+TEST(Urn, CastReturnsReceiptsTheCoreVerifies) {
+  TempDir dir;
+  const auto voters = election().voters(2);
+  auto urn = election().open_with(dir.path(), voters);
+  const Manifest& m = election().manifest();
+  const std::string bytes = election().ballot(voters[0], kScrutin, 2);
+
+  auto receipt = urn->cast(voters[0].identifier, bytes, Timestamp{at(60).seconds, 700'000'000});
+  ASSERT_TRUE(receipt.ok()) << receipt.error().message();
+  EXPECT_EQ(receipt->reference, ballot_reference(bytes));
+  EXPECT_EQ(receipt->log_index, 0u);
+
+  auto deposit = verify_deposit(receipt->deposit, m.server_key, m.hash_b64);
+  ASSERT_TRUE(deposit.ok()) << deposit.error().message();
+  EXPECT_EQ(deposit->reference, receipt->reference);
+  EXPECT_EQ(deposit->scrutin, kScrutin);
+  EXPECT_EQ(deposit->received_at, at(60));  // whole seconds, as signed documents carry them
+  EXPECT_EQ(deposit->tree_head.size, 1u);
+  EXPECT_EQ(deposit->tree_head.root, merkle::root(std::vector{leaf_of(receipt->reference)}));
+
+  auto emargement = verify_emargement(receipt->emargement, m.server_key, m.hash_b64);
+  ASSERT_TRUE(emargement.ok()) << emargement.error().message();
+  EXPECT_EQ(emargement->voter, voters[0].pseudonym);
+  EXPECT_EQ(emargement->scrutin, kScrutin);
+
+  // The émargement can be downloaded again; the voter may vote in another scrutin.
+  auto again = urn->emargement(voters[0].identifier, kScrutin);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, receipt->emargement);
+  EXPECT_EQ(urn->emargement(voters[0].identifier, "capn-2d").error().reason, "not_found");
+  auto second =
+      urn->cast(voters[0].identifier, election().ballot(voters[0], "csa-ministeriel"), at(61));
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  EXPECT_EQ(second->log_index, 1u);
+
+  auto board = urn->ballots(0, 10);
+  ASSERT_TRUE(board.ok());
+  ASSERT_EQ(board->size(), 2u);
+  EXPECT_EQ((*board)[0].ballot, bytes);
+  EXPECT_EQ((*board)[0].received_at, "2023-11-14T22:14:20Z");
+  EXPECT_EQ((*board)[1].log_index, 1u);
+  EXPECT_EQ(urn->ballots(1, 10)->size(), 1u);
+  EXPECT_EQ(urn->ballots(0, 1)->size(), 1u);
+}
+
+// Each refusal gives the protocol's reason and leaves both files as they were.
+TEST(Urn, EveryStateRefusalWritesNothing) {
+  TempDir dir;
+  auto voters = election().voters(3);
+  voters[2].scrutins = {"capn-2d"};  // not on the csa-academique list
+  auto urn = election().open_with(dir.path(), voters);
+  ASSERT_TRUE(urn->cast(voters[1].identifier, election().ballot(voters[1], kScrutin), at(5)).ok());
+  const auto before = urn->export_record();
+  ASSERT_TRUE(before.ok());
+
+  const TestVoter& v = voters[0];
+  const std::string good = election().ballot(v, kScrutin);
+  const std::string stranger = election().ballot(v, kScrutin, 0, generate_vote_code());
+  std::string tampered = good;
+  tampered[tampered.size() / 2] ^= 1;
+  struct Case {
+    const char* name;
+    std::string voter, bytes;
+    Timestamp when;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {"before opening", v.identifier, good, at(-1), "window_not_open"},
+      {"at closing", v.identifier, good, Timestamp::from_unix(test::kCloses), "window_closed"},
+      {"unregistered code", v.identifier, stranger, at(10), "unknown_credential"},
+      {"another voter's credential", voters[1].identifier, good, at(10), "unknown_credential"},
+      {"second ballot", voters[1].identifier, election().ballot(voters[1], kScrutin), at(10),
+       "already_voted"},
+      {"not on the list", voters[2].identifier, election().ballot(voters[2], kScrutin), at(10),
+       "not_eligible"},
+      {"unknown voter", "nobody@example.org", good, at(10), "unknown_voter"},
+      {"bad bytes", v.identifier, tampered, at(10), ""},
+  };
+  for (const Case& c : cases) {
+    auto r = urn->cast(c.voter, c.bytes, c.when);
+    ASSERT_FALSE(r.ok()) << c.name;
+    if (*c.reason != '\0') {
+      EXPECT_EQ(r.error().reason, c.reason) << c.name;
+    }
+  }
+  // A credential before its issue, and after its revocation.
+  const std::string new_code = generate_vote_code();
+  const PublicKey fresh = credential_key(election().manifest().id, new_code)->public_key();
+  ASSERT_TRUE(urn->reissue_credential(v.identifier, fresh, at(100)).ok());
+  EXPECT_EQ(urn->cast(v.identifier, good, at(100)).error().reason, "revoked_credential");
+  const std::string with_new = election().ballot(v, kScrutin, 0, new_code);
+  EXPECT_EQ(urn->cast(v.identifier, with_new, at(99)).error().reason, "unknown_credential");
+
+  const auto after = urn->export_record();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->ballots, before->ballots);
+  EXPECT_EQ(after->tree_head, before->tree_head);
+  EXPECT_EQ(urn->size(), 1u);
+  EXPECT_EQ(urn->emargement(v.identifier, kScrutin).error().reason, "not_found");
+  // And the new credential works from its issue on.
+  EXPECT_TRUE(urn->cast(v.identifier, with_new, at(100)).ok());
+}
+
+TEST(Urn, NoElectionNoCast) {
+  TempDir dir;
+  const auto voters = election().voters(1);
+  auto urn = election().open_with(dir.path(), voters, /*import=*/false);
+  EXPECT_EQ(
+      urn->cast(voters[0].identifier, election().ballot(voters[0], kScrutin), at(1)).error().reason,
+      "no_election");
+  EXPECT_EQ(urn->import_voters({voters[0].row()}, at(0)).error().reason, "no_election");
+}
+
+TEST(Urn, ConcurrentDoubleVoteExactlyOneSucceeds) {
+  TempDir dir;
+  const auto voters = election().voters(1);
+  auto urn = election().open_with(dir.path(), voters);
+  constexpr int kThreads = 8;
+  std::vector<std::string> ballots;  // distinct ballots, same voter and scrutin
+  for (int i = 0; i < kThreads; ++i) ballots.push_back(election().ballot(voters[0], kScrutin, i));
+  std::atomic<int> ok{0};
+  std::atomic<int> already{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      auto r = urn->cast(voters[0].identifier, ballots[i], at(30));
+      if (r.ok()) ++ok;
+      if (!r.ok() && r.error().reason == "already_voted") ++already;
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(already.load(), kThreads - 1);
+  EXPECT_EQ(urn->size(), 1u);
+}
+
+TEST(Urn, ConcurrentVotersGetContiguousIndices) {
+  TempDir dir;
+  constexpr size_t kVoters = 16;
+  const auto voters = election().voters(kVoters);
+  auto urn = election().open_with(dir.path(), voters);
+  std::vector<std::string> ballots;
+  for (const auto& v : voters) ballots.push_back(election().ballot(v, kScrutin));
+  std::vector<std::thread> threads;
+  std::atomic<size_t> next{0};
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < kVoters; i = next++) {
+        if (!urn->cast(voters[i].identifier, ballots[i], at(40)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto board = urn->ballots(0, 100);
+  ASSERT_TRUE(board.ok());
+  ASSERT_EQ(board->size(), kVoters);
+  std::vector<merkle::Hash> leaves;
+  for (size_t i = 0; i < kVoters; ++i) {
+    EXPECT_EQ((*board)[i].log_index, i);
+    leaves.push_back(leaf_of((*board)[i].reference));
+  }
+  EXPECT_EQ(urn->latest_tree_head()->root, merkle::root(leaves));
+}
+
+TEST(Urn, ReopenRebuildsTheSameLog) {
+  TempDir dir;
+  const auto voters = election().voters(5);
+  StoredTreeHead head;
+  {
+    auto urn = election().open_with(dir.path(), voters);
+    for (size_t i = 0; i < 4; ++i) {
+      ASSERT_TRUE(urn->cast(voters[i].identifier, election().ballot(voters[i], kScrutin),
+                            at(static_cast<int64_t>(i)))
+                      .ok());
+    }
+    head = *urn->latest_tree_head();
+    // One owner per directory while it is open.
+    EXPECT_EQ(Urn::open(dir.path(), test::server_key()).error().reason, "urn_locked");
+  }
+  auto urn = Urn::open(dir.path(), test::server_key());
+  ASSERT_TRUE(urn.ok()) << urn.error().message();
+  EXPECT_EQ((*urn)->size(), 4u);
+  EXPECT_EQ((*urn)->latest_tree_head()->document, head.document);
+  EXPECT_EQ((*urn)->latest_tree_head()->root, head.root);
+  auto r = (*urn)->cast(voters[4].identifier, election().ballot(voters[4], kScrutin), at(9));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->log_index, 4u);
+  EXPECT_EQ((*urn)
+                ->cast(voters[0].identifier, election().ballot(voters[0], kScrutin), at(9))
+                .error()
+                .reason,
+            "already_voted");
+  // Another key cannot open an election signed for this one.
+  urn->reset();
+  EXPECT_EQ(Urn::open(dir.path(), SigningKey::generate()).error().reason, "bad_server_key");
+}
+
+TEST(Urn, ImportsAreAllOrNothing) {
+  TempDir dir;
+  const auto voters = election().voters(4);
+  auto urn = election().open_with(dir.path(), {}, /*import=*/true);
+  EXPECT_EQ(urn->import_election(election().manifest_text()).error().reason, "already_imported");
+
+  std::vector<VoterRow> rows;
+  for (const auto& v : voters) rows.push_back(v.row());
+  ASSERT_TRUE(urn->import_voters({rows[0], rows[1]}, at(-10)).ok());
+  const std::string credentials = urn->export_record()->credentials;
+
+  // The same rows again, a bad row after good ones: refused, nothing added.
+  auto twice = urn->import_voters({rows[2], rows[0]}, at(-5));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().reason, "duplicate_voter");
+  EXPECT_NE(twice.error().detail.find("row 1"), std::string::npos) << twice.error().detail;
+  std::vector<VoterRow> bad = {rows[2], rows[3]};
+  bad[1].credential = "not base64!";
+  bad[1].line = 7;
+  auto refused = urn->import_voters(bad, at(-5));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().reason, "bad_base64");
+  EXPECT_NE(refused.error().detail.find("line 7"), std::string::npos);
+  EXPECT_EQ(urn->export_record()->credentials, credentials);
+  EXPECT_EQ(urn->emargement(rows[2].identifier, kScrutin).error().reason, "unknown_voter");
+
+  struct Mutation {
+    const char* reason;
+    void (*change)(VoterRow&);
+  };
+  const Mutation mutations[] = {
+      {"unknown_scrutin", [](VoterRow& r) { r.scrutins.push_back("nope"); }},
+      {"malformed", [](VoterRow& r) { r.name.clear(); }},
+      {"malformed", [](VoterRow& r) { r.identifier = "no-at-sign"; }},
+      {"malformed", [](VoterRow& r) { r.scrutins.clear(); }},
+      {"bad_length", [](VoterRow& r) { r.credential = "AAAA"; }},
+      {"bad_credential", [](VoterRow& r) { r.credential = std::string(43, 'A'); }},
+  };
+  for (size_t i = 0; i < std::size(mutations); ++i) {
+    VoterRow r = rows[2];
+    mutations[i].change(r);
+    EXPECT_EQ(urn->import_voters({r}, at(-5)).error().reason, mutations[i].reason) << i;
+  }
+  VoterRow dup = rows[2];
+  dup.credential = rows[0].credential;
+  EXPECT_EQ(urn->import_voters({dup}, at(-5)).error().reason, "duplicate_credential");
+  VoterRow same_case = rows[2];
+  same_case.identifier = "V0000@EXAMPLE.ORG";  // identifiers compare without case
+  EXPECT_EQ(urn->import_voters({same_case}, at(-5)).error().reason, "duplicate_voter");
+  EXPECT_EQ(urn->export_record()->credentials, credentials);
+}
+
+TEST(Urn, RefusesAManifestForAnotherKey) {
+  TempDir dir;
+  auto urn = Urn::open(dir.path(), SigningKey::generate());
+  ASSERT_TRUE(urn.ok());
+  EXPECT_EQ((*urn)->import_election(election().manifest_text()).error().reason, "bad_manifest");
+  EXPECT_EQ((*urn)->import_election("{").error().reason, "non_canonical_json");
+}
+
+TEST(Urn, ReissueRevokesTheOldCredential) {
+  TempDir dir;
+  const auto voters = election().voters(2);
+  auto urn = election().open_with(dir.path(), voters);
+  const std::string id = election().manifest().id;
+  const std::string code = generate_vote_code();
+  const PublicKey fresh = credential_key(id, code)->public_key();
+  EXPECT_EQ(urn->reissue_credential("nobody@example.org", fresh, at(1)).error().reason,
+            "unknown_voter");
+  EXPECT_EQ(
+      urn->reissue_credential(voters[0].identifier, voters[1].credential, at(1)).error().reason,
+      "duplicate_credential");
+  EXPECT_EQ(urn->reissue_credential(voters[0].identifier, PublicKey{}, at(1)).error().reason,
+            "bad_credential");
+  ASSERT_TRUE(urn->reissue_credential(voters[0].identifier, fresh, at(1)).ok());
+  const PublicKey third = credential_key(id, generate_vote_code())->public_key();
+  EXPECT_EQ(urn->reissue_credential(voters[0].identifier, third, at(1)).error().reason, "bad_time");
+  auto record = urn->export_record();
+  ASSERT_TRUE(record.ok());
+  EXPECT_NE(record->credentials.find("\"revoked_at\":\"2023-11-14T22:13:21Z\""), std::string::npos);
+  EXPECT_TRUE(
+      urn->cast(voters[0].identifier, election().ballot(voters[0], kScrutin, 0, code), at(2)).ok());
+}
+
+TEST(Urn, InclusionAndConsistencyProofsVerify) {
+  TempDir dir;
+  constexpr size_t kBallots = 7;
+  const auto voters = election().voters(kBallots);
+  auto urn = election().open_with(dir.path(), voters);
+  EXPECT_EQ(urn->latest_tree_head().error().reason, "empty_log");
+  const Manifest& m = election().manifest();
+  std::vector<std::string> references;
+  for (size_t i = 0; i < kBallots; ++i) {
+    auto r = urn->cast(voters[i].identifier, election().ballot(voters[i], kScrutin),
+                       at(static_cast<int64_t>(i)));
+    ASSERT_TRUE(r.ok());
+    references.push_back(r->reference);
+  }
+  for (size_t i = 0; i < kBallots; ++i) {
+    auto proof = urn->ballot(references[i]);
+    ASSERT_TRUE(proof.ok());
+    auto head = verify_tree_head(proof->tree_head.document, m.server_key, m.hash_b64);
+    ASSERT_TRUE(head.ok());
+    EXPECT_EQ(head->size, kBallots);
+    EXPECT_TRUE(merkle::verify_inclusion(leaf_of(references[i]), proof->ballot.log_index,
+                                         head->size, proof->path, head->root)
+                    .ok());
+  }
+  EXPECT_EQ(urn->ballot(std::string(43, 'A')).error().reason, "not_found");
+  for (uint64_t first = 1; first <= kBallots; ++first) {
+    for (uint64_t second = first; second <= kBallots; ++second) {
+      auto a = verify_tree_head(urn->tree_head(first)->document, m.server_key, m.hash_b64);
+      auto b = verify_tree_head(urn->tree_head(second)->document, m.server_key, m.hash_b64);
+      ASSERT_TRUE(a.ok() && b.ok());
+      auto proof = urn->consistency_proof(first, second);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(merkle::verify_consistency(first, second, a->root, b->root, *proof).ok())
+          << first << " " << second;
+    }
+  }
+  EXPECT_FALSE(urn->consistency_proof(0, 3).ok());
+  EXPECT_FALSE(urn->consistency_proof(3, kBallots + 1).ok());
+  EXPECT_EQ(urn->tree_head(kBallots + 1).error().reason, "not_found");
+}
+
+// The urn's state, exported, passes the core's record verifier once the
+// trustee adds the tally: ballots, credential events with a re-issue, tree head.
+TEST(Urn, ExportedRecordVerifies) {
+  TempDir dir;
+  const auto voters = election().voters(4);
+  auto urn = election().open_with(dir.path(), voters);
+  const std::string code = generate_vote_code();
+  ASSERT_TRUE(urn->reissue_credential(voters[3].identifier,
+                                      credential_key(election().manifest().id, code)->public_key(),
+                                      at(3))
+                  .ok());
+  ASSERT_TRUE(
+      urn->cast(voters[0].identifier, election().ballot(voters[0], kScrutin, 1), at(4)).ok());
+  ASSERT_TRUE(
+      urn->cast(voters[1].identifier, election().ballot(voters[1], kScrutin, 1), at(5)).ok());
+  ASSERT_TRUE(
+      urn->cast(voters[1].identifier, election().ballot(voters[1], "capn-2d", 3), at(6)).ok());
+  ASSERT_TRUE(
+      urn->cast(voters[3].identifier, election().ballot(voters[3], kScrutin, 0, code), at(7)).ok());
+  auto files = urn->export_record();
+  ASSERT_TRUE(files.ok()) << files.error().message();
+  election().finish_record(*files);
+  auto report = verify_record(*files);
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_EQ(report->ballots, 4u);
+  EXPECT_EQ(report->voters, 3u);
+  for (const auto& r : report->results) {
+    if (r.scrutin == kScrutin) {
+      EXPECT_EQ(r.ballots, 3u);
+      EXPECT_EQ(r.counts[0].count, 1u);
+      EXPECT_EQ(r.counts[1].count, 2u);
+    }
+  }
+}
+
+TEST(UrnServerKey, CreatedOnceWithMode0600AndReloaded) {
+  TempDir dir;
+  const std::string path = dir.path() + "/server.key";
+  auto created = load_or_create_server_key(path);
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto loaded = load_or_create_server_key(path);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->public_key(), created->public_key());
+
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  EXPECT_EQ(load_or_create_server_key(path).error().reason, "bad_server_key");
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  std::ofstream(path, std::ios::app) << "x";
+  EXPECT_EQ(load_or_create_server_key(path).error().reason, "bad_server_key");
+}
+
+}  // namespace
+}  // namespace isoloir::urn
