@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "declassify.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/hash.h"
 #include "isoloir/proof.h"
@@ -84,6 +85,23 @@ Result<DisjunctiveProof> decode_proof(const Json& proof, const std::string& fiel
     out.push_back(ProofBranch{*c, *s});
   }
   return out;
+}
+
+// 1 if a chosen id (secret: it is the vote) equals an option's id, else 0.
+// sodium_memcmp reads every byte; std::string's == stops at the first
+// difference. The lengths are compared in the clear: the caller's list of
+// strings carries them already.
+uint8_t same_id(const std::string& option, const std::string& chosen) {
+  if (option.size() != chosen.size()) return 0;
+  return static_cast<uint8_t>(sodium_memcmp(option.data(), chosen.data(), option.size()) + 1);
+}
+
+// A proof that is about to be published no longer carries the secret.
+void declassify_proof(const DisjunctiveProof& proof) {
+  for (const auto& br : proof) {
+    internal::declassify(br.c);
+    internal::declassify(br.s);
+  }
 }
 
 Json encode_proof(const DisjunctiveProof& proof) {
@@ -202,11 +220,15 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
     uint8_t found = 0;
     uint8_t repeated = 0;
     for (size_t i = 0; i < n; ++i) {
-      const auto hit = static_cast<uint8_t>(scrutin->options[i].id == id);
+      const uint8_t hit = same_id(scrutin->options[i].id, id);
       repeated |= static_cast<uint8_t>(hit & marks[i]);
       marks[i] |= hit;
       found |= hit;
     }
+    // Refusing the choice is public (it is the result), and a valid choice
+    // always has found == 1 and repeated == 0: the branches reveal nothing more.
+    internal::declassify(found);
+    internal::declassify(repeated);
     if (found == 0) {
       wipe();
       return fail("unknown_option", "no option \"" + id + "\" in scrutin " + scrutin->id);
@@ -235,10 +257,12 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
     const Point hr = h.mul(r);
     // beta = g^m h^r with m in {0, 1}: both candidates are computed, one is kept by mask.
     const Point beta = Point::select(marks[i], hr, hr + g);
+    internal::declassify(beta);  // published: the ballot's ciphertext
     const std::string label = option_label(i);
     const ProofContext ctx{manifest.hash, scrutin->id, pk, label};
     const DisjunctiveProof proof =
         prove_disjunctive(ctx, h, alpha, beta, r, kOptionValues, marks[i], rng);
+    declassify_proof(proof);
     Json a = Json::object();
     a["alpha"] = alpha.to_base64url();
     a["beta"] = beta.to_base64url();
@@ -248,14 +272,20 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
     sum_beta += beta;
     sum_r += r;
   }
+  // The number of marks is public by the scrutin's rule only up to [min, max];
+  // its position among the branches stays secret like the rest. It equals
+  // `count` once the choice is accepted, but is summed from the marks so that
+  // it stays on the secret side of the data flow, where the constant-time
+  // test (tests/ct) watches it.
+  size_t marked = 0;
+  for (const uint8_t m : marks) marked += m;
   wipe();
   const std::vector<int64_t> sums = sum_values(*scrutin);
   const ProofContext sum_ctx{manifest.hash, scrutin->id, pk, "sum"};
-  // The number of marks is public by the scrutin's rule only up to [min, max];
-  // its position among the branches stays secret like the rest.
-  const auto real_sum = static_cast<size_t>(count - scrutin->min);
+  const size_t real_sum = marked - static_cast<size_t>(scrutin->min);
   const DisjunctiveProof sum_proof =
       prove_disjunctive(sum_ctx, h, sum_alpha, sum_beta, sum_r, sums, real_sum, rng);
+  declassify_proof(sum_proof);
 
   Json doc = Json::object();
   doc["version"] = std::string(kVersion);

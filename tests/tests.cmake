@@ -20,3 +20,4 @@ target_link_libraries(isoloir_tests PRIVATE isoloir_core GTest::gtest GTest::gte
 target_compile_options(isoloir_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_tests PRIVATE ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 gtest_discover_tests(isoloir_tests DISCOVERY_TIMEOUT 60)
+include(${CMAKE_SOURCE_DIR}/tests/ct/ct.cmake)
