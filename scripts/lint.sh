@@ -11,6 +11,9 @@ build=${1:-build}
 
 mapfile -t cxx < <(git ls-files '*.cpp' '*.h')
 echo "clang-format: ${#cxx[@]} files"
+# A failing `git ls-files` (no git, not a work tree) is invisible through
+# mapfile: an empty list would pass clang-format and hand clang-tidy nothing.
+[ "${#cxx[@]}" -gt 0 ] || { echo "lint: git ls-files found no C++ files (is git installed?)" >&2; exit 1; }
 clang-format --dry-run --Werror "${cxx[@]}"
 
 [ -f "$build/compile_commands.json" ] || { echo "lint: no $build/compile_commands.json; configure the native build first" >&2; exit 1; }

@@ -23,7 +23,9 @@ APT=(apt-get -o DPkg::Lock::Timeout=900)
 # emscripten: without recommends (it is fine with the image's nodesource nodejs).
 pkgs_emscripten=(emscripten)
 # build tools and libraries: never upgrade what the image already has.
-pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev
+# git: scripts/lint.sh lists the files to check with `git ls-files`, and a
+# fresh Debian 12 (minimal or container image) has no git.
+pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
   libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev valgrind)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
