@@ -17,7 +17,7 @@ echo "clang-format: ${#cxx[@]} files"
 clang-format --dry-run --Werror "${cxx[@]}"
 
 [ -f "$build/compile_commands.json" ] || { echo "lint: no $build/compile_commands.json; configure the native build first" >&2; exit 1; }
-mapfile -t tidy < <(git ls-files 'src/*.cpp' 'tools/*.cpp')
+mapfile -t tidy < <(git ls-files 'src/*.cpp' 'tools/*.cpp' 'server/src/*.cpp')
 echo "clang-tidy: ${#tidy[@]} files"
 # One process per file, two at a time: clang-tidy is single-threaded.
 # Its "N warnings generated." lines count suppressed system-header warnings: noise.

@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "isoloir/ballot.h"
@@ -151,7 +154,8 @@ Result<Timestamp> stored_time(const std::string& text) {
 }  // namespace
 
 struct Urn::State {
-  explicit State(SigningKey k) : key(std::move(k)) {}
+  explicit State(SigningKey k)
+      : key(std::move(k)), verifiers(std::max<std::ptrdiff_t>(1, cores() - 1)) {}
   State(const State&) = delete;
   State& operator=(const State&) = delete;
   ~State() {
@@ -172,6 +176,14 @@ struct Urn::State {
   std::shared_ptr<const Manifest> manifest;  // null before import_election
   MerkleLog log;
   bool broken = false;  // the log could not be reloaded after a failed commit
+  // At most cores - 1 ballots verified at once. A commit sleeps in about ten
+  // fsyncs and must get a core back after each: with every core busy
+  // verifying, each wake-up waits for a time slice while the lock is held,
+  // and more threads made casting slower (docs/urn-storage.md, figures).
+  std::counting_semaphore<> verifiers;
+  static std::ptrdiff_t cores() {
+    return static_cast<std::ptrdiff_t>(std::max(1u, std::thread::hardware_concurrency()));
+  }
 
   struct Statements {
     Statement begin, commit, rollback;
@@ -609,7 +621,9 @@ Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_by
   if (!m) return fail("no_election", "no election is loaded");
   // The stateless checks, the costly part (milliseconds of group
   // operations), run outside the lock so that casts verify in parallel.
+  s_->verifiers.acquire();
   auto ballot = verify_ballot(*m, ballot_bytes);
+  s_->verifiers.release();
   if (!ballot) return ballot.error();
 
   std::lock_guard lock(s_->mu);
