@@ -33,23 +33,6 @@ Result<SigningKey> SigningKey::from_secret_bytes(ByteView sk) {
   return k;
 }
 
-SigningKey::SigningKey(SigningKey&& other) noexcept : sk_(other.sk_), pk_(other.pk_) {
-  sodium_memzero(other.sk_.data(), other.sk_.size());
-}
-
-SigningKey& SigningKey::operator=(SigningKey&& other) noexcept {
-  if (this != &other) {
-    sk_ = other.sk_;
-    pk_ = other.pk_;
-    sodium_memzero(other.sk_.data(), other.sk_.size());
-  }
-  return *this;
-}
-
-SigningKey::~SigningKey() {
-  sodium_memzero(sk_.data(), sk_.size());
-}
-
 Bytes signed_bytes(std::string_view tag, ByteView message) {
   Bytes m;
   m.reserve(tag.size() + 1 + message.size());

@@ -222,26 +222,9 @@ BoxKeyPair BoxKeyPair::generate() {
 
 BoxKeyPair BoxKeyPair::from_secret(const Key& secret_key) {
   BoxKeyPair kp;
-  kp.sk_ = secret_key;
+  kp.sk_ = SecretBytes<kBytes>(secret_key);
   crypto_scalarmult_base(kp.pk_.data(), kp.sk_.data());
   return kp;
-}
-
-BoxKeyPair::BoxKeyPair(BoxKeyPair&& other) noexcept : pk_(other.pk_), sk_(other.sk_) {
-  sodium_memzero(other.sk_.data(), other.sk_.size());
-}
-
-BoxKeyPair& BoxKeyPair::operator=(BoxKeyPair&& other) noexcept {
-  if (this != &other) {
-    pk_ = other.pk_;
-    sk_ = other.sk_;
-    sodium_memzero(other.sk_.data(), other.sk_.size());
-  }
-  return *this;
-}
-
-BoxKeyPair::~BoxKeyPair() {
-  sodium_memzero(sk_.data(), sk_.size());
 }
 
 Result<Bytes> seal_share(const Scalar& share, const BoxKeyPair::Key& recipient_box_key) {

@@ -11,6 +11,7 @@
 
 #include "isoloir/bytes.h"
 #include "isoloir/result.h"
+#include "isoloir/secret_bytes.h"
 
 namespace isoloir {
 
@@ -27,20 +28,20 @@ class SigningKey {
   // From libsodium's 64-byte secret key (seed || public key), e.g. a key file.
   static Result<SigningKey> from_secret_bytes(ByteView sk);
 
-  SigningKey(SigningKey&& other) noexcept;
-  SigningKey& operator=(SigningKey&& other) noexcept;
+  SigningKey(SigningKey&& other) noexcept = default;
+  SigningKey& operator=(SigningKey&& other) noexcept = default;
   SigningKey(const SigningKey&) = delete;
   SigningKey& operator=(const SigningKey&) = delete;
-  ~SigningKey();
+  ~SigningKey() = default;
 
   const PublicKey& public_key() const { return pk_; }
   SignatureBytes sign(std::string_view tag, ByteView message) const;
   // The 64 secret bytes, for storing the key; handle with care.
-  const std::array<uint8_t, 64>& secret_bytes() const { return sk_; }
+  const std::array<uint8_t, 64>& secret_bytes() const { return sk_.array(); }
 
  private:
   SigningKey() = default;
-  std::array<uint8_t, 64> sk_{};
+  SecretBytes<64> sk_;
   PublicKey pk_{};
 };
 

@@ -18,6 +18,7 @@
 #include "isoloir/random.h"
 #include "isoloir/result.h"
 #include "isoloir/scalar.h"
+#include "isoloir/secret_bytes.h"
 
 namespace isoloir {
 
@@ -76,19 +77,19 @@ class BoxKeyPair {
   // From a stored secret key (the public key is derived from it).
   static BoxKeyPair from_secret(const Key& secret_key);
 
-  BoxKeyPair(BoxKeyPair&& other) noexcept;
-  BoxKeyPair& operator=(BoxKeyPair&& other) noexcept;
+  BoxKeyPair(BoxKeyPair&& other) noexcept = default;
+  BoxKeyPair& operator=(BoxKeyPair&& other) noexcept = default;
   BoxKeyPair(const BoxKeyPair&) = delete;
   BoxKeyPair& operator=(const BoxKeyPair&) = delete;
-  ~BoxKeyPair();
+  ~BoxKeyPair() = default;
 
   const Key& public_key() const { return pk_; }
-  const Key& secret_key() const { return sk_; }
+  const Key& secret_key() const { return sk_.array(); }
 
  private:
   BoxKeyPair() = default;
   Key pk_{};
-  Key sk_{};
+  SecretBytes<kBytes> sk_;
 };
 
 // crypto_box_seal of the 32-byte little-endian share to the recipient's box

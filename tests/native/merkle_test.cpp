@@ -142,16 +142,21 @@ TEST(Merkle, VectorsRootsAndLeafHashes) {
   }
 }
 
+// A vector tree's leaf hashes, as a list and as a MerkleLog.
+std::pair<std::vector<Hash>, MerkleLog> vector_tree(const nlohmann::json& tree) {
+  std::pair<std::vector<Hash>, MerkleLog> out;
+  for (const auto& digest : tree["leaves"]) {
+    out.first.push_back(merkle::leaf_hash(h32(digest.get<std::string>())));
+    out.second.append_leaf_hash(out.first.back());
+  }
+  return out;
+}
+
 TEST(Merkle, VectorsInclusionProofs) {
   auto v = load_vector("merkle.json");
   size_t checked = 0;
   for (const auto& tree : v["trees"]) {
-    std::vector<Hash> leaves;
-    MerkleLog log;
-    for (const auto& digest : tree["leaves"]) {
-      leaves.push_back(merkle::leaf_hash(h32(digest.get<std::string>())));
-      log.append_leaf_hash(leaves.back());
-    }
+    const auto [leaves, log] = vector_tree(tree);
     for (const auto& c : tree["inclusion"]) {
       const auto index = c["index"].get<uint64_t>();
       const auto size = c["size"].get<uint64_t>();
@@ -174,12 +179,7 @@ TEST(Merkle, VectorsConsistencyProofs) {
   auto v = load_vector("merkle.json");
   size_t checked = 0;
   for (const auto& tree : v["trees"]) {
-    std::vector<Hash> leaves;
-    MerkleLog log;
-    for (const auto& digest : tree["leaves"]) {
-      leaves.push_back(merkle::leaf_hash(h32(digest.get<std::string>())));
-      log.append_leaf_hash(leaves.back());
-    }
+    const auto [leaves, log] = vector_tree(tree);
     for (const auto& c : tree["consistency"]) {
       const auto first = c["first"].get<uint64_t>();
       const auto second = c["second"].get<uint64_t>();
