@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -744,6 +745,19 @@ Result<std::string> Urn::manifest() const {
 uint64_t Urn::size() const {
   std::lock_guard lock(s_->mu);
   return s_->log.size();
+}
+
+Result<uint64_t> Urn::voter_count() const {
+  std::lock_guard lock(s_->mu);
+  // Rarely asked (the admin's status): not worth a statement kept prepared.
+  Result<std::string> n = s_->db.query_text("SELECT count(*) FROM emargement.voters");
+  if (!n) return n.error();
+  uint64_t count = 0;
+  const auto [end, ec] = std::from_chars(n->data(), n->data() + n->size(), count);
+  if (ec != std::errc() || end != n->data() + n->size()) {
+    return fail(std::string(kStorageError), "voter count: " + *n);
+  }
+  return count;
 }
 
 Result<std::vector<BoardBallot>> Urn::State::read_ballots(uint64_t from, uint64_t limit) {

@@ -122,6 +122,8 @@ class Urn {
   // The manifest's canonical bytes ("no_election").
   Result<std::string> manifest() const;
   uint64_t size() const;
+  // How many voters are registered (for the admin's status; "storage_error").
+  Result<uint64_t> voter_count() const;
   // Ballots from log index `from`, at most `limit` of them, in log order.
   Result<std::vector<BoardBallot>> ballots(uint64_t from, uint64_t limit) const;
   // A ballot by reference with its inclusion proof against the latest signed
