@@ -1,9 +1,15 @@
-# The urn server (issue 3). For now its storage layer: the static library
+# The urn server (issue 3): the storage layer, the static library
 # isoloir_urn over SQLite (Debian's libsqlite3-dev, C API), its GoogleTest
-# suite and a casting benchmark. Native only (included outside EMSCRIPTEN).
+# suite and a casting benchmark; on top, the HTTP layer on cpp-httplib and
+# the two programs isoloir-server and isoloir-admin. Native only (included
+# outside EMSCRIPTEN).
 find_package(SQLite3 REQUIRED)
 
+# Every server/src/*.cpp is the storage library except the programs' mains
+# and the HTTP layer (http_*.cpp), which need cpp-httplib: the storage stays
+# usable, and testable, without a network library.
 file(GLOB ISOLOIR_URN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/*.cpp)
+list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+)\\.cpp$")
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
 target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
@@ -36,3 +42,33 @@ if(benchmark_FOUND)
   target_compile_definitions(isoloir_urn_bench PRIVATE
     ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 endif()
+
+# The HTTP layer: Debian's libcpp-httplib-dev is a compiled library (its
+# pkg-config Cflags carry the feature defines the library was built with).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+file(GLOB ISOLOIR_HTTP_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/http_*.cpp)
+add_library(isoloir_http STATIC ${ISOLOIR_HTTP_SOURCES})
+target_link_libraries(isoloir_http PUBLIC isoloir_urn PkgConfig::HTTPLIB)
+target_compile_options(isoloir_http PRIVATE ${ISOLOIR_WARNINGS})
+
+add_executable(isoloir-server ${CMAKE_SOURCE_DIR}/server/src/main.cpp)
+target_link_libraries(isoloir-server PRIVATE isoloir_http)
+target_compile_options(isoloir-server PRIVATE ${ISOLOIR_WARNINGS})
+
+add_executable(isoloir-admin ${CMAKE_SOURCE_DIR}/server/src/admin.cpp)
+target_link_libraries(isoloir-admin PRIVATE isoloir_urn)
+target_compile_options(isoloir-admin PRIVATE ${ISOLOIR_WARNINGS})
+
+# Black-box tests: the real binaries on 127.0.0.1, driven over HTTP.
+add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integration.cpp
+                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+target_link_libraries(isoloir_http_tests PRIVATE isoloir_urn PkgConfig::HTTPLIB GTest::gtest
+                                                 GTest::gtest_main)
+target_compile_options(isoloir_http_tests PRIVATE ${ISOLOIR_WARNINGS})
+target_compile_definitions(isoloir_http_tests PRIVATE
+  ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
+  ISOLOIR_SERVER="$<TARGET_FILE:isoloir-server>"
+  ISOLOIR_ADMIN="$<TARGET_FILE:isoloir-admin>")
+add_dependencies(isoloir_http_tests isoloir-server isoloir-admin)
+gtest_discover_tests(isoloir_http_tests TEST_PREFIX "http." DISCOVERY_TIMEOUT 60)

@@ -1,0 +1,164 @@
+// isoloir-admin: loads an election and its voters into a data directory and
+// reports its state. Run while no server holds the directory (the urn's lock
+// refuses a second owner).
+//
+// Setup order: `server-key` first (it creates the key and prints its public
+// half), the registrar writes that key into the manifest's server_key, then
+// `election import` and `voters import`.
+//
+// Exit status: 0 done; 1 refused (a bad manifest or voter file, a second
+// import, a directory in use): nothing was changed; 2 usage or unreadable
+// file.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "isoloir/bytes.h"
+#include "isoloir/manifest.h"
+#include "isoloir/timestamp.h"
+#include "isoloir/urn/data_dir.h"
+#include "isoloir/urn/voter_file.h"
+
+namespace {
+
+using isoloir::Error;
+using isoloir::Result;
+
+enum ExitCode : int { kOk = 0, kRefused = 1, kUsage = 2 };
+
+constexpr const char* kUsageText =
+    "usage: isoloir-admin --data-dir DIR COMMAND\n"
+    "  server-key                 print the server's public key (base64url), creating it if\n"
+    "                             needed: put it in the manifest's server_key before importing\n"
+    "  election import MANIFEST   store the election; prints its election hash\n"
+    "  voters import FILE.csv     register the voters (docs/urn-storage.md); prints how many\n"
+    "  status                     election hash, voters, ballots, latest tree head\n";
+
+int usage(const std::string& why) {
+  std::fprintf(stderr, "isoloir-admin: %s\n%s", why.c_str(), kUsageText);
+  return kUsage;
+}
+
+int refused(const Error& e, const std::string& hint = {}) {
+  std::fprintf(stderr, "isoloir-admin: refused: %s\n", e.message().c_str());
+  if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
+  return kRefused;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return isoloir::fail("unreadable", path + ": " + std::strerror(errno));
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return isoloir::fail("unreadable", path + ": read error");
+  return buf.str();
+}
+
+int server_key(const std::string& dir) {
+  auto key = isoloir::urn::open_server_key(dir);
+  if (!key) return refused(key.error());
+  std::printf("%s\n", isoloir::base64url_encode(key->public_key()).c_str());
+  return kOk;
+}
+
+int import_election(const std::string& dir, const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return usage(text.error().detail);
+  auto urn = isoloir::urn::open_data_dir(dir);
+  if (!urn) return refused(urn.error());
+  if (auto s = (*urn)->import_election(*text); !s) {
+    const bool key_hint = s.error().reason == "bad_manifest" &&
+                          s.error().detail.find("server_key") != std::string::npos;
+    return refused(s.error(), key_hint ? "the manifest's server_key must be the output of "
+                                         "`isoloir-admin --data-dir " +
+                                             dir + " server-key`"
+                                       : "");
+  }
+  auto canonical = (*urn)->manifest();
+  if (!canonical) return refused(canonical.error());
+  auto manifest = isoloir::parse_manifest(*canonical);
+  if (!manifest) return refused(manifest.error());
+  std::printf("%s\n", manifest->hash_b64.c_str());
+  return kOk;
+}
+
+int import_voters(const std::string& dir, const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return usage(text.error().detail);
+  auto rows = isoloir::urn::parse_voter_csv(*text);
+  if (!rows) return refused(rows.error());
+  auto urn = isoloir::urn::open_data_dir(dir);
+  if (!urn) return refused(urn.error());
+  // The initial credentials are valid from now: ballots cast before the
+  // import could not have been admitted anyway.
+  if (auto s = (*urn)->import_voters(*rows, isoloir::Timestamp::now()); !s) {
+    return refused(s.error());
+  }
+  std::printf("%zu\n", rows->size());
+  return kOk;
+}
+
+int status(const std::string& dir) {
+  auto urn = isoloir::urn::open_data_dir(dir);
+  if (!urn) return refused(urn.error());
+  std::string out;
+  auto canonical = (*urn)->manifest();
+  if (canonical) {
+    auto manifest = isoloir::parse_manifest(*canonical);
+    if (!manifest) return refused(manifest.error());
+    out += "election: " + manifest->hash_b64 + " (" + manifest->id + ")\n";
+  } else {
+    out += "election: none\n";
+  }
+  auto voters = (*urn)->voter_count();
+  if (!voters) return refused(voters.error());
+  out += "voters: " + std::to_string(*voters) + "\n";
+  out += "ballots: " + std::to_string((*urn)->size()) + "\n";
+  auto head = (*urn)->latest_tree_head();
+  out += "tree head: " + (head ? head->document : std::string("none")) + "\n";
+  std::fputs(out.c_str(), stdout);
+  return kOk;
+}
+
+int run(const std::vector<std::string>& args) {
+  std::string dir;
+  std::vector<std::string> command;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::fputs(kUsageText, stdout);
+      return kOk;
+    }
+    if (args[i] == "--data-dir") {
+      if (i + 1 >= args.size()) return usage("--data-dir needs a directory");
+      dir = args[++i];
+    } else if (args[i].starts_with("--")) {
+      return usage("unknown option " + args[i]);
+    } else {
+      command.push_back(args[i]);
+    }
+  }
+  if (dir.empty()) return usage("no --data-dir");
+  if (command == std::vector<std::string>{"server-key"}) return server_key(dir);
+  if (command == std::vector<std::string>{"status"}) return status(dir);
+  if (command.size() == 3 && command[1] == "import") {
+    if (command[0] == "election") return import_election(dir, command[2]);
+    if (command[0] == "voters") return import_voters(dir, command[2]);
+  }
+  return usage(command.empty() ? "no command" : "unknown command");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "isoloir-admin: %s\n", e.what());
+    return kUsage;
+  }
+}

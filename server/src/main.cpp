@@ -1,0 +1,105 @@
+// isoloir-server: serves one data directory's urn over HTTP (docs/api.md,
+// "HTTP API"). It refuses to start, with the reason on stderr and exit
+// status 2, on a config it cannot read or parse, a data directory it cannot
+// use, a directory another server holds, or an address it cannot bind.
+// SIGINT and SIGTERM stop it gracefully: requests in flight finish, then the
+// urn is closed.
+#include <httplib.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask, kill
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "isoloir/server/config.h"
+#include "isoloir/server/http_api.h"
+#include "isoloir/urn/data_dir.h"
+
+namespace {
+
+constexpr int kCannotStart = 2;
+
+int cannot_start(const std::string& why) {
+  std::fprintf(stderr, "isoloir-server: cannot start: %s\n", why.c_str());
+  return kCannotStart;
+}
+
+std::string url_host(const std::string& listen) {
+  return listen.find(':') != std::string::npos ? "[" + listen + "]" : listen;
+}
+
+int run(const std::vector<std::string>& args) {
+  using isoloir::server::ServerConfig;
+  isoloir::Result<ServerConfig> config = isoloir::server::parse_server_args(args);
+  if (!config) {
+    const bool usage = config.error().reason == "usage";
+    return cannot_start(config.error().message() +
+                        (usage ? "\n" + isoloir::server::server_usage() : ""));
+  }
+  if (config->help) {
+    std::fputs(isoloir::server::server_usage().c_str(), stdout);
+    return 0;
+  }
+
+  // Signals are taken by one thread with sigwait, not by a handler: stopping
+  // the server is not async-signal-safe. Blocked before any thread starts so
+  // that every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto urn = isoloir::urn::open_data_dir(config->data_dir);
+  if (!urn) return cannot_start(urn.error().message());
+
+  httplib::Server server;
+  isoloir::server::install_http_api(server, **urn, config->max_body_bytes);
+  const int port = config->port == 0 ? server.bind_to_any_port(config->listen)
+                                     : (server.bind_to_port(config->listen, config->port)
+                                            ? static_cast<int>(config->port)
+                                            : -1);
+  if (port <= 0) {
+    return cannot_start("cannot listen on " + config->listen + " port " +
+                        std::to_string(config->port));
+  }
+
+  const std::string base = "http://" + url_host(config->listen) + ":" + std::to_string(port);
+  std::printf("isoloir-server: data directory %s\n", config->data_dir.c_str());
+  std::printf("isoloir-server: listening on %s\n", base.c_str());
+  for (const char* route : {"manifest", "election", "ballots", "tree-head"}) {
+    std::printf("  %s/api/v1/board/%s\n", base.c_str(), route);
+  }
+  std::fflush(stdout);
+
+  std::thread stopper([&server, &stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig == SIGINT || sig == SIGTERM) server.stop();
+  });
+  const bool clean = server.listen_after_bind();
+  if (server.is_running()) server.stop();
+  // If listen ended for another reason than a signal, the stopper still
+  // waits in sigwait: wake it with a stop request to the process (every
+  // thread blocks SIGTERM, so only sigwait takes it; if the stopper has
+  // returned already, it stays pending until exit, harmlessly).
+  kill(getpid(), SIGTERM);
+  stopper.join();
+  std::printf("isoloir-server: stopped\n");
+  return clean ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    // Nothing should throw here; if the library does, say so and fail.
+    std::fprintf(stderr, "isoloir-server: %s\n", e.what());
+    return 1;
+  }
+}
