@@ -72,3 +72,13 @@ target_compile_definitions(isoloir_http_tests PRIVATE
   ISOLOIR_ADMIN="$<TARGET_FILE:isoloir-admin>")
 add_dependencies(isoloir_http_tests isoloir-server isoloir-admin)
 gtest_discover_tests(isoloir_http_tests TEST_PREFIX "http." DISCOVERY_TIMEOUT 60)
+
+# A test-only program that fills a data directory with ballots cast through
+# the library, for the Jest test of the board (tests/js/board.test.mjs).
+add_executable(isoloir_board_fixture ${CMAKE_SOURCE_DIR}/server/tests/board_fixture.cpp
+                                     ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+target_include_directories(isoloir_board_fixture PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+target_link_libraries(isoloir_board_fixture PRIVATE isoloir_urn)
+target_compile_options(isoloir_board_fixture PRIVATE ${ISOLOIR_WARNINGS})
+target_compile_definitions(isoloir_board_fixture PRIVATE
+  ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
