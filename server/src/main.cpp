@@ -8,6 +8,7 @@
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask, kill
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -52,6 +53,9 @@ int run(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A client that hangs up mid-answer must cost a failed write, not the
+  // process: httplib sends without MSG_NOSIGNAL (CPPHTTPLIB_SEND_FLAGS 0).
+  std::signal(SIGPIPE, SIG_IGN);
 
   auto urn = isoloir::urn::open_data_dir(config->data_dir);
   if (!urn) return cannot_start(urn.error().message());
