@@ -5,11 +5,12 @@
 # outside EMSCRIPTEN).
 find_package(SQLite3 REQUIRED)
 
-# Every server/src/*.cpp is the storage library except the programs' mains
-# and the HTTP layer (http_*.cpp), which need cpp-httplib: the storage stays
-# usable, and testable, without a network library.
+# Every server/src/*.cpp is the storage library except the programs' mains,
+# the HTTP layer (http_*.cpp), which needs cpp-httplib, and the mail layer
+# (mail_*.cpp), which needs libcurl: the storage stays usable, and testable,
+# without a network library.
 file(GLOB ISOLOIR_URN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/*.cpp)
-list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+)\\.cpp$")
+list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|mail_[a-z_]+)\\.cpp$")
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
 target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
@@ -18,6 +19,7 @@ target_compile_options(isoloir_urn PRIVATE ${ISOLOIR_WARNINGS})
 find_package(GTest REQUIRED)
 include(GoogleTest)
 file(GLOB ISOLOIR_URN_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/tests/*_test.cpp)
+list(FILTER ISOLOIR_URN_TEST_SOURCES EXCLUDE REGEX "/mail_test\\.cpp$")
 add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
@@ -82,3 +84,23 @@ target_link_libraries(isoloir_board_fixture PRIVATE isoloir_urn)
 target_compile_options(isoloir_board_fixture PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_board_fixture PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
+
+# The mail layer (isoloir_mail): password resets and notices, written to an
+# outbox directory (demo, tests) or sent over SMTP with libcurl (Debian's
+# libcurl4-openssl-dev). Its own library and test program, so that the
+# storage and its tests never link curl; the HTTP layer sends through it.
+find_package(CURL REQUIRED)
+file(GLOB ISOLOIR_MAIL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/mail_*.cpp)
+add_library(isoloir_mail STATIC ${ISOLOIR_MAIL_SOURCES})
+target_include_directories(isoloir_mail PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
+target_link_libraries(isoloir_mail PUBLIC isoloir_core PRIVATE CURL::libcurl)
+target_compile_options(isoloir_mail PRIVATE ${ISOLOIR_WARNINGS})
+target_link_libraries(isoloir_http PUBLIC isoloir_mail)
+
+# Against a real SMTP listener on 127.0.0.1 inside the test, and a temporary
+# outbox; includes server/src for the internal mail_message.h.
+add_executable(isoloir_mail_tests ${CMAKE_SOURCE_DIR}/server/tests/mail_test.cpp)
+target_include_directories(isoloir_mail_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/src)
+target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail GTest::gtest GTest::gtest_main)
+target_compile_options(isoloir_mail_tests PRIVATE ${ISOLOIR_WARNINGS})
+gtest_discover_tests(isoloir_mail_tests TEST_PREFIX "mail." DISCOVERY_TIMEOUT 60)
