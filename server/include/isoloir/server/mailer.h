@@ -42,14 +42,15 @@ struct SmtpConfig {
 // Writes each mail as an RFC 5322 message file "<unix-ms>-<counter>.eml" in `dir` (created mode
 // 0700 if missing); written to a temporary name, fsynced, then renamed, so a reader never sees a
 // half mail. For the demo and the tests: whoever reads the directory gets the links.
-// Both numbers are zero-padded so that the names sort in send order. "bad_config" for an
-// invalid `from` or a directory that cannot be created or written.
+// The "rename" is link(2) then unlink(2), which never replaces an existing mail; files are mode
+// 0600; both numbers are zero-padded so that the names sort in send order. "bad_config" for an
+// invalid `from` or a directory that cannot be created, opened or written.
 Result<std::unique_ptr<Mailer>> make_outbox_mailer(const std::string& dir, const std::string& from);
 
 // Sends through SMTP with libcurl (Debian's libcurl4-openssl-dev, already installed), one
 // connection per mail (curl easy handle per send, so sends on different threads are independent).
 // "bad_config" for an invalid `from`, a URL that is not smtp:// or smtps:// (or carries
-// credentials), a non-positive timeout, or a password that would cross the network in clear
+// credentials), a timeout outside 1..600 seconds, or a password that would cross the network in clear
 // (AUTH on smtp:// without STARTTLS to a host other than the loopback).
 Result<std::unique_ptr<Mailer>> make_smtp_mailer(const SmtpConfig& config);
 
