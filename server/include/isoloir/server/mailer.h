@@ -50,8 +50,8 @@ Result<std::unique_ptr<Mailer>> make_outbox_mailer(const std::string& dir, const
 // Sends through SMTP with libcurl (Debian's libcurl4-openssl-dev, already installed), one
 // connection per mail (curl easy handle per send, so sends on different threads are independent).
 // "bad_config" for an invalid `from`, a URL that is not smtp:// or smtps:// (or carries
-// credentials), a timeout outside 1..600 seconds, or a password that would cross the network in clear
-// (AUTH on smtp:// without STARTTLS to a host other than the loopback).
+// credentials), a timeout outside 1..600 seconds, or a password that would cross the network in
+// clear (AUTH on smtp:// without STARTTLS to a host other than the loopback).
 Result<std::unique_ptr<Mailer>> make_smtp_mailer(const SmtpConfig& config);
 
 }  // namespace isoloir::server
