@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "isoloir/bytes.h"
+#include "isoloir/canonical_json.h"
 #include "isoloir/manifest.h"
 #include "isoloir/timestamp.h"
 #include "isoloir/urn/data_dir.h"
@@ -37,7 +38,9 @@ constexpr const char* kUsageText =
     "                             needed: put it in the manifest's server_key before importing\n"
     "  election import MANIFEST   store the election; prints its election hash\n"
     "  voters import FILE.csv     register the voters (docs/urn-storage.md); prints how many\n"
-    "  status                     election hash, voters, ballots, latest tree head\n";
+    "  status                     election hash, voters, ballots, latest tree head\n"
+    "  reclamations               the voters' complaints, one JSON object per line, oldest\n"
+    "                             first (works while the server runs)\n";
 
 int usage(const std::string& why) {
   std::fprintf(stderr, "isoloir-admin: %s\n%s", why.c_str(), kUsageText);
@@ -125,6 +128,23 @@ int status(const std::string& dir) {
   return kOk;
 }
 
+// JSON Lines: one complaint per line, its text with its line breaks escaped,
+// so that a complaint can never pass for two.
+int reclamations(const std::string& dir) {
+  auto all = isoloir::urn::read_reclamations(dir);
+  if (!all) return refused(all.error());
+  for (const isoloir::urn::Reclamation& r : *all) {
+    isoloir::Json line = isoloir::Json::object();
+    line["id"] = r.id;
+    line["filed_at"] = r.filed_at;
+    line["voter"] = r.voter;
+    line["scrutin"] = r.scrutin;
+    line["text"] = r.text;
+    std::printf("%s\n", isoloir::canonical_dump(line).c_str());
+  }
+  return kOk;
+}
+
 int run(const std::vector<std::string>& args) {
   std::string dir;
   std::vector<std::string> command;
@@ -145,6 +165,7 @@ int run(const std::vector<std::string>& args) {
   if (dir.empty()) return usage("no --data-dir");
   if (command == std::vector<std::string>{"server-key"}) return server_key(dir);
   if (command == std::vector<std::string>{"status"}) return status(dir);
+  if (command == std::vector<std::string>{"reclamations"}) return reclamations(dir);
   if (command.size() == 3 && command[1] == "import") {
     if (command[0] == "election") return import_election(dir, command[2]);
     if (command[0] == "voters") return import_voters(dir, command[2]);

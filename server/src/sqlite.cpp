@@ -105,9 +105,16 @@ Database::~Database() {
 }
 
 Result<Database> Database::open(const std::string& path) {
+  return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+}
+
+Result<Database> Database::open_readonly(const std::string& path) {
+  return open_with(path, SQLITE_OPEN_READONLY);
+}
+
+Result<Database> Database::open_with(const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   Database out(db);  // closes it on every path, failure included
   if (rc != SQLITE_OK) return storage_error(db, rc, "open " + path);
   sqlite3_extended_result_codes(db, 1);

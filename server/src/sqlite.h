@@ -87,6 +87,9 @@ class Database {
   // Opens (creating if needed) a database file, read-write, without URI names
   // and with extended result codes.
   static Result<Database> open(const std::string& path);
+  // Opens an existing file read-only: for readers that must not take the
+  // owner's lock (the admin listing complaints while the server runs).
+  static Result<Database> open_readonly(const std::string& path);
 
   // One or more statements without parameters nor result rows (schema, pragmas).
   Status exec(const std::string& sql);
@@ -102,6 +105,7 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  static Result<Database> open_with(const std::string& path, int flags);
   sqlite3* db_ = nullptr;
 };
 

@@ -20,6 +20,7 @@
 #include "isoloir/ballot.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/credential.h"
+#include "isoloir/portal/password.h"
 #include "isoloir/receipt.h"
 #include "isoloir/registry.h"
 #include "isoloir/signed_document.h"
@@ -80,7 +81,8 @@ CREATE TABLE IF NOT EXISTS main.tree_heads (
 );
 )sql";
 
-// emargement.sqlite: who the voters are, their credentials, who voted. The
+// emargement.sqlite: who the voters are, their credentials, who voted, the
+// electoral lists' search keys and the voters' complaints. The
 // UNIQUE (voter_id, scrutin) is the last word on one ballot per voter and
 // scrutin, whatever the code above it does; the partial unique index gives a
 // voter at most one current credential.
@@ -93,6 +95,7 @@ CREATE TABLE IF NOT EXISTS emargement.voters (
   id INTEGER PRIMARY KEY,
   identifier TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
   pseudonym TEXT NOT NULL UNIQUE,
   numen TEXT NOT NULL,
   challenge TEXT NOT NULL,
@@ -111,6 +114,19 @@ CREATE TABLE IF NOT EXISTS emargement.credentials (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS emargement.one_current_credential
   ON credentials(voter_id) WHERE revoked_at IS NULL;
+CREATE TABLE IF NOT EXISTS emargement.elector_keys (
+  scrutin TEXT NOT NULL,
+  key TEXT NOT NULL,
+  voter_id INTEGER NOT NULL REFERENCES voters(id),
+  PRIMARY KEY (scrutin, key, voter_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS emargement.reclamations (
+  id INTEGER PRIMARY KEY,
+  voter_id INTEGER NOT NULL REFERENCES voters(id),
+  scrutin TEXT NOT NULL,
+  filed_at TEXT NOT NULL,
+  text TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS emargement.emargements (
   voter_id INTEGER NOT NULL REFERENCES voters(id),
   scrutin TEXT NOT NULL,
@@ -143,6 +159,64 @@ bool has_control(std::string_view s) {
 
 Error in(const std::string& where, const Error& e) {
   return fail(e.reason, e.detail.empty() ? where : where + ": " + e.detail);
+}
+
+// The electoral list's search keys of a folded name: the name from each of
+// its words on ("jeanne dupont-martin", "dupont-martin", "martin"), so that
+// an indexed prefix search finds a voter by any word of the name.
+std::vector<std::string> word_keys(const std::string& folded) {
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < folded.size(); ++i) {
+    const bool word_start =
+        i == 0 || folded[i - 1] == ' ' || folded[i - 1] == '-' || folded[i - 1] == '\'';
+    if (word_start && folded[i] != ' ') keys.push_back(folded.substr(i));
+  }
+  return keys;
+}
+
+// The exclusive upper bound of the keys that start with `prefix`: U+10FFFF,
+// the largest code point, sorts (bytewise) after anything that can follow.
+std::string prefix_end(const std::string& prefix) {
+  return prefix + "\xf4\x8f\xbf\xbf";
+}
+
+// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    uint32_t min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1Fu, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0Fu, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07u, min = 0x10000;
+    } else {
+      return false;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+bool is_text_field(std::string_view s) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f) return false;
+  }
+  return true;
 }
 
 // A stored time, written by this code: a bad one means a damaged store.
@@ -195,6 +269,8 @@ struct Urn::State {
     Statement insert_ballot, insert_tree_head;
     Statement ballots_from, ballot_by_reference, tree_head_by_size, latest_tree_head;
     Statement all_leaves, all_credentials;
+    Statement voter_row, voter_scrutins, insert_elector_key, electors_count, electors_page;
+    Statement count_reclamations, insert_reclamation;
   } q;
 
   Status prepare_statements();
@@ -224,8 +300,8 @@ Status Urn::State::prepare_statements() {
       {&q.voter_by_identifier, "SELECT id, pseudonym FROM emargement.voters WHERE identifier = ?"},
       {&q.voter_by_pseudonym, "SELECT id FROM emargement.voters WHERE pseudonym = ?"},
       {&q.insert_voter,
-       "INSERT INTO emargement.voters(identifier, name, pseudonym, numen, challenge, phone) "
-       "VALUES(?, ?, ?, ?, ?, ?)"},
+       "INSERT INTO emargement.voters(identifier, name, name_key, pseudonym, numen, challenge, "
+       "phone) VALUES(?, ?, ?, ?, ?, ?, ?)"},
       {&q.insert_voter_scrutin,
        "INSERT INTO emargement.voter_scrutins(voter_id, scrutin) VALUES(?, ?)"},
       {&q.credential_by_key,
@@ -260,6 +336,23 @@ Status Urn::State::prepare_statements() {
       {&q.latest_tree_head,
        "SELECT size, root, document FROM main.tree_heads ORDER BY size DESC LIMIT 1"},
       {&q.all_leaves, "SELECT log_index, reference FROM main.ballots ORDER BY log_index"},
+      {&q.voter_row, "SELECT id, name, pseudonym FROM emargement.voters WHERE identifier = ?"},
+      {&q.voter_scrutins,
+       "SELECT s.scrutin, e.voted_at FROM emargement.voter_scrutins s "
+       "LEFT JOIN emargement.emargements e ON e.voter_id = s.voter_id AND e.scrutin = s.scrutin "
+       "WHERE s.voter_id = ?"},
+      {&q.insert_elector_key,
+       "INSERT OR IGNORE INTO emargement.elector_keys(scrutin, key, voter_id) VALUES(?, ?, ?)"},
+      {&q.electors_count,
+       "SELECT count(DISTINCT voter_id) FROM emargement.elector_keys "
+       "WHERE scrutin = ? AND key >= ? AND key < ?"},
+      {&q.electors_page,
+       "SELECT v.name FROM emargement.voters v WHERE v.id IN ("
+       "SELECT voter_id FROM emargement.elector_keys WHERE scrutin = ? AND key >= ? AND key < ?) "
+       "ORDER BY v.name_key, v.id LIMIT ? OFFSET ?"},
+      {&q.count_reclamations, "SELECT count(*) FROM emargement.reclamations WHERE voter_id = ?"},
+      {&q.insert_reclamation,
+       "INSERT INTO emargement.reclamations(voter_id, scrutin, filed_at, text) VALUES(?, ?, ?, ?)"},
       {&q.all_credentials,
        "SELECT v.pseudonym, c.credential, c.issued_at, c.revoked_at "
        "FROM emargement.credentials c JOIN emargement.voters v ON v.id = c.voter_id "
@@ -486,6 +579,8 @@ Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t ind
     if (m.find_scrutin(id) == nullptr) return fail("unknown_scrutin", where + ": " + id);
     if (!scrutins.insert(id).second) return fail("malformed", where + ": scrutin " + id + " twice");
   }
+  auto name_key = portal::normalize_answer(row.name);
+  if (!name_key) return fail("malformed", where + ": name is not valid UTF-8 text");
   auto credential = base64url_decode_fixed<32>(row.credential, where + ": credential");
   if (!credential) return credential.error();
   if (!is_valid_public_credential(*credential)) {
@@ -520,18 +615,27 @@ Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t ind
     StatementScope st(q.insert_voter);
     st->bind(1, identifier);
     st->bind(2, row.name);
-    st->bind(3, row.pseudonym);
-    st->bind(4, row.numen);
-    st->bind(5, row.challenge);
-    st->bind(6, row.phone);
+    st->bind(3, *name_key);
+    st->bind(4, row.pseudonym);
+    st->bind(5, row.numen);
+    st->bind(6, row.challenge);
+    st->bind(7, row.phone);
     if (Status s = st->run(); !s) return in(where, s.error());
     voter_id = sqlite3_last_insert_rowid(db.handle());
   }
+  const std::vector<std::string> keys = word_keys(*name_key);
   for (const std::string& id : scrutins) {
     StatementScope st(q.insert_voter_scrutin);
     st->bind(1, voter_id);
     st->bind(2, id);
     if (Status s = st->run(); !s) return in(where, s.error());
+    for (const std::string& word_key : keys) {
+      StatementScope k(q.insert_elector_key);
+      k->bind(1, id);
+      k->bind(2, word_key);
+      k->bind(3, voter_id);
+      if (Status s = k->run(); !s) return in(where, s.error());
+    }
   }
   StatementScope st(q.insert_credential);
   st->bind_blob(1, *credential);
@@ -834,6 +938,137 @@ Result<std::string> Urn::emargement(std::string_view voter, std::string_view scr
   if (!row) return row.error();
   if (!*row) return fail("not_found", "no émargement for this voter in " + std::string(scrutin));
   return st->column_text(0);
+}
+
+Result<VoterInfo> Urn::voter(std::string_view identifier) const {
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  VoterInfo info;
+  int64_t voter_id = 0;
+  {
+    StatementScope st(s.q.voter_row);
+    st->bind(1, lower_ascii(identifier));
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return fail("unknown_voter", "no voter with this identifier");
+    voter_id = st->column_int(0);
+    info.identifier = lower_ascii(identifier);
+    info.name = st->column_text(1);
+    info.pseudonym = st->column_text(2);
+  }
+  StatementScope st(s.q.voter_scrutins);
+  st->bind(1, voter_id);
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    VoterScrutin vs{st->column_text(0), std::nullopt};
+    if (!st->column_is_null(1)) vs.voted_at = st->column_text(1);
+    info.scrutins.push_back(std::move(vs));
+  }
+  // Manifest order, as the booth lists them.
+  if (s.manifest) {
+    auto rank = [&](const VoterScrutin& v) {
+      const auto& all = s.manifest->scrutins;
+      for (size_t i = 0; i < all.size(); ++i) {
+        if (all[i].id == v.scrutin) return i;
+      }
+      return all.size();
+    };
+    std::stable_sort(
+        info.scrutins.begin(), info.scrutins.end(),
+        [&](const VoterScrutin& a, const VoterScrutin& b) { return rank(a) < rank(b); });
+  }
+  return info;
+}
+
+Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view query, uint64_t from,
+                                  uint64_t limit) const {
+  auto folded = portal::normalize_answer(query);
+  if (!folded) return fail("bad_query", "the name to search is empty or not text");
+  const std::string end = prefix_end(*folded);
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  ElectorPage page;
+  {
+    StatementScope st(s.q.electors_count);
+    st->bind(1, scrutin);
+    st->bind(2, *folded);
+    st->bind(3, end);
+    auto row = st->step();
+    if (!row) return row.error();
+    page.total = *row ? static_cast<uint64_t>(st->column_int(0)) : 0;
+  }
+  StatementScope st(s.q.electors_page);
+  st->bind(1, scrutin);
+  st->bind(2, *folded);
+  st->bind(3, end);
+  st->bind(4, static_cast<int64_t>(std::min(limit, kMax)));
+  st->bind(5, static_cast<int64_t>(std::min(from, kMax)));
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return page;
+    page.names.push_back(st->column_text(0));
+  }
+}
+
+Result<int64_t> Urn::file_reclamation(std::string_view voter, std::string_view scrutin,
+                                      std::string_view text, const Timestamp& now) {
+  if (text.empty() || text.size() > kMaxReclamationBytes || !is_utf8(text) ||
+      !is_text_field(text)) {
+    return fail("malformed",
+                "the text must be 1 to " + std::to_string(kMaxReclamationBytes) + " bytes of text");
+  }
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  auto found = s.find_voter(voter);
+  if (!found) return found.error();
+  const int64_t voter_id = found->first;
+  {
+    StatementScope st(s.q.eligible);
+    st->bind(1, voter_id);
+    st->bind(2, scrutin);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return fail("not_eligible", "the voter is not on the list of this scrutin");
+  }
+  {
+    StatementScope st(s.q.count_reclamations);
+    st->bind(1, voter_id);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (*row && st->column_int(0) >= kMaxReclamationsPerVoter) {
+      return fail("too_many_reclamations",
+                  "at most " + std::to_string(kMaxReclamationsPerVoter) + " per voter");
+    }
+  }
+  StatementScope st(s.q.insert_reclamation);
+  st->bind(1, voter_id);
+  st->bind(2, scrutin);
+  st->bind(3, whole_seconds(now).to_string());
+  st->bind(4, text);
+  if (Status r = st->run(); !r) return r.error();
+  return sqlite3_last_insert_rowid(s.db.handle());
+}
+
+Result<std::vector<Reclamation>> read_reclamations(const std::string& dir) {
+  auto db = Database::open_readonly(dir + "/emargement.sqlite");
+  if (!db) return db.error();
+  sqlite3_busy_timeout(db->handle(), 5000);
+  auto st = db->prepare(
+      "SELECT r.id, r.filed_at, v.identifier, r.scrutin, r.text FROM reclamations r "
+      "JOIN voters v ON v.id = r.voter_id ORDER BY r.id");
+  if (!st) return st.error();
+  std::vector<Reclamation> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(Reclamation{st->column_int(0), st->column_text(1), st->column_text(2),
+                              st->column_text(3), st->column_text(4)});
+  }
 }
 
 Result<RecordFiles> Urn::export_record() const {

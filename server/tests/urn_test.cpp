@@ -427,3 +427,128 @@ TEST(UrnServerKey, CreatedOnceWithMode0600AndReloaded) {
 
 }  // namespace
 }  // namespace isoloir::urn
+
+namespace isoloir::urn {
+namespace {
+
+TEST(UrnPortal, VoterInfoListsScrutinsInManifestOrderWithVotes) {
+  TempDir dir;
+  const TestElection& e = election();
+  const auto voters = e.voters(1);
+  auto urn = e.open_with(dir.path(), voters);
+  auto before = urn->voter(voters[0].identifier);
+  ASSERT_TRUE(before.ok()) << before.error().message();
+  EXPECT_EQ(before->name, voters[0].row().name);
+  EXPECT_EQ(before->pseudonym, voters[0].pseudonym);
+  ASSERT_EQ(before->scrutins.size(), e.manifest().scrutins.size());
+  for (size_t i = 0; i < before->scrutins.size(); ++i) {
+    EXPECT_EQ(before->scrutins[i].scrutin, e.manifest().scrutins[i].id);
+    EXPECT_FALSE(before->scrutins[i].voted_at.has_value());
+  }
+  ASSERT_TRUE(urn->cast(voters[0].identifier, e.ballot(voters[0], kScrutin), at(60)).ok());
+  auto after = urn->voter(voters[0].identifier);
+  ASSERT_TRUE(after.ok());
+  for (const VoterScrutin& s : after->scrutins) {
+    EXPECT_EQ(s.voted_at.has_value(), s.scrutin == kScrutin) << s.scrutin;
+    EXPECT_EQ(s.voted_at.value_or(at(60).to_string()), at(60).to_string());
+  }
+  EXPECT_EQ(urn->voter("nobody@example.org").error().reason, "unknown_voter");
+}
+
+// Voters with chosen names, on the scrutins given.
+std::vector<VoterRow> named(const std::vector<std::pair<std::string, std::string>>& people) {
+  std::vector<VoterRow> rows;
+  const auto base = election().voters(people.size(), 500);
+  for (size_t i = 0; i < people.size(); ++i) {
+    VoterRow r = base[i].row();
+    r.name = people[i].first;
+    r.scrutins = {people[i].second};
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(UrnPortal, ElectoralListsFindAnyWordFoldedAndSortByName) {
+  TempDir dir;
+  auto urn = election().open_with(dir.path(), {});
+  const auto& all = election().manifest().scrutins;
+  const std::string other = all[0].id == kScrutin ? all[1].id : all[0].id;
+  ASSERT_TRUE(urn->import_voters(named({{"Zoé Dupont-Leroy", kScrutin},
+                                        {"Jeanne DUPONT", kScrutin},
+                                        {"Hervé Lefèvre", kScrutin},
+                                        {"Anne Dupond", other},
+                                        {"Marc d'Aubigné", kScrutin}}),
+                                 at(-86'400))
+                  .ok());
+  auto page = urn->electors(kScrutin, "Dup", 0, 10);
+  ASSERT_TRUE(page.ok()) << page.error().message();
+  EXPECT_EQ(page->total, 2u);  // Anne Dupond is on the other list
+  EXPECT_EQ(page->names, (std::vector<std::string>{"Jeanne DUPONT", "Zoé Dupont-Leroy"}));
+  EXPECT_EQ(urn->electors(kScrutin, "leroy", 0, 10)->names,
+            std::vector<std::string>{"Zoé Dupont-Leroy"});
+  EXPECT_EQ(urn->electors(kScrutin, "LEFEVRE", 0, 10)->total, 1u);
+  EXPECT_EQ(urn->electors(kScrutin, "aubigne", 0, 10)->total, 1u);  // after an apostrophe
+  EXPECT_EQ(urn->electors(kScrutin, "ont", 0, 10)->total, 0u);      // word starts only
+  EXPECT_EQ(urn->electors(kScrutin, "dupont jeanne", 0, 10)->total, 0u);
+  auto second = urn->electors(kScrutin, "d", 1, 1);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->total, 3u);
+  EXPECT_EQ(second->names, std::vector<std::string>{"Marc d'Aubigné"});
+  EXPECT_EQ(urn->electors(kScrutin, "   ", 0, 10).error().reason, "bad_query");
+  EXPECT_EQ(urn->electors("nope", "d", 0, 10)->total, 0u);
+}
+
+TEST(UrnPortal, ImportRefusesANameThatIsNotText) {
+  TempDir dir;
+  auto urn = election().open_with(dir.path(), {});
+  auto rows = named({{"Jeanne Dupont", kScrutin}, {"Bad \xff name", kScrutin}});
+  const Status s = urn->import_voters(rows, at(-86'400));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().reason, "malformed");
+  EXPECT_NE(s.error().detail.find("row 1"), std::string::npos) << s.error().detail;
+  EXPECT_EQ(*urn->voter_count(), 0u);
+}
+
+TEST(UrnPortal, ReclamationsAreCheckedStoredAndReadWithoutTheLock) {
+  TempDir dir;
+  const auto voters = election().voters(2);
+  auto urn = election().open_with(dir.path(), voters);
+  const std::string text = "Mon nom est mal écrit.\nMerci de corriger.";
+  auto id = urn->file_reclamation(voters[1].identifier, kScrutin, text, at(30));
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  EXPECT_EQ(urn->file_reclamation(voters[0].identifier, kScrutin, "", at(31)).error().reason,
+            "malformed");
+  EXPECT_EQ(urn->file_reclamation(voters[0].identifier, kScrutin, "a\x01", at(31)).error().reason,
+            "malformed");
+  EXPECT_EQ(urn->file_reclamation(voters[0].identifier, kScrutin, "\xc3", at(31)).error().reason,
+            "malformed");
+  EXPECT_EQ(urn->file_reclamation(voters[0].identifier, kScrutin,
+                                  std::string(kMaxReclamationBytes + 1, 'a'), at(31))
+                .error()
+                .reason,
+            "malformed");
+  EXPECT_EQ(urn->file_reclamation(voters[0].identifier, "nope", "x", at(31)).error().reason,
+            "not_eligible");
+  EXPECT_EQ(urn->file_reclamation("nobody@example.org", kScrutin, "x", at(31)).error().reason,
+            "unknown_voter");
+  for (int64_t i = 1; i < kMaxReclamationsPerVoter; ++i) {
+    ASSERT_TRUE(urn->file_reclamation(voters[1].identifier, kScrutin, "encore", at(40)).ok());
+  }
+  EXPECT_EQ(
+      urn->file_reclamation(voters[1].identifier, kScrutin, "une de trop", at(50)).error().reason,
+      "too_many_reclamations");
+
+  // Read while the urn is open (the server running).
+  auto all = read_reclamations(dir.path());
+  ASSERT_TRUE(all.ok()) << all.error().message();
+  ASSERT_EQ(all->size(), static_cast<size_t>(kMaxReclamationsPerVoter));
+  EXPECT_EQ((*all)[0].id, *id);
+  EXPECT_EQ((*all)[0].voter, voters[1].identifier);
+  EXPECT_EQ((*all)[0].scrutin, kScrutin);
+  EXPECT_EQ((*all)[0].text, text);
+  EXPECT_EQ((*all)[0].filed_at, at(30).to_string());
+  EXPECT_EQ(read_reclamations(dir.path() + "/missing").error().reason, "storage_error");
+}
+
+}  // namespace
+}  // namespace isoloir::urn

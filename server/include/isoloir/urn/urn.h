@@ -36,6 +36,9 @@
 
 namespace isoloir::urn {
 
+inline constexpr size_t kMaxReclamationBytes = 4000;
+inline constexpr int64_t kMaxReclamationsPerVoter = 20;
+
 // What a successful cast hands back to the voter, all signed by the server key.
 struct CastReceipt {
   std::string reference;  // base64url SHA-256 of the ballot bytes
@@ -53,6 +56,35 @@ struct BoardBallot {
   std::string ballot;  // its canonical bytes
 };
 
+// One scrutin of a voter, with the voter's émargement time if they voted.
+struct VoterScrutin {
+  std::string scrutin;
+  std::optional<std::string> voted_at;  // RFC 3339, whole seconds
+};
+
+// What the portal shows a voter about themselves (no credential, no NUMEN).
+struct VoterInfo {
+  std::string identifier;
+  std::string name;
+  std::string pseudonym;
+  std::vector<VoterScrutin> scrutins;  // in manifest order
+};
+
+// A page of an electoral list: names only, the list sorted by name.
+struct ElectorPage {
+  uint64_t total = 0;  // how many match the search
+  std::vector<std::string> names;
+};
+
+// A voter's complaint, as the admin lists it.
+struct Reclamation {
+  int64_t id = 0;
+  std::string filed_at;  // RFC 3339
+  std::string voter;     // identifier
+  std::string scrutin;
+  std::string text;
+};
+
 // A signed tree head as stored.
 struct StoredTreeHead {
   uint64_t size = 0;
@@ -66,6 +98,11 @@ struct BallotInclusion {
   StoredTreeHead tree_head;
   std::vector<merkle::Hash> path;  // RFC 9162 audit path of ballot.log_index in tree_head.size
 };
+
+// Every complaint filed in data directory `dir`, oldest first, read through
+// a read-only connection to emargement.sqlite without the urn's lock, so
+// that the admin can list them while the server runs ("storage_error").
+Result<std::vector<Reclamation>> read_reclamations(const std::string& dir);
 
 class Urn {
  public:
@@ -138,6 +175,25 @@ class Urn {
   Result<std::vector<merkle::Hash>> consistency_proof(uint64_t first, uint64_t second) const;
   // The signed émargement of `voter` for `scrutin` ("unknown_voter", "not_found").
   Result<std::string> emargement(std::string_view voter, std::string_view scrutin) const;
+
+  // The voter `identifier` and their scrutins with voted / not voted
+  // ("unknown_voter").
+  Result<VoterInfo> voter(std::string_view identifier) const;
+
+  // The electoral list of `scrutin`: the voters some word of whose name
+  // starts with `query` (case and accents folded as challenge answers are;
+  // "Dup" finds "Jeanne Dupont" and "jean" finds "Jeanne Dupont"), sorted by
+  // name, `limit` from `from`. "bad_query" for an empty or unfoldable query.
+  Result<ElectorPage> electors(std::string_view scrutin, std::string_view query, uint64_t from,
+                               uint64_t limit) const;
+
+  // Files a complaint of `voter` about `scrutin` at `now`: text of 1 to
+  // kMaxReclamationBytes of UTF-8 without control characters other than
+  // line breaks and tabs ("malformed"), at most kMaxReclamationsPerVoter per
+  // voter ("too_many_reclamations"), a scrutin of the voter ("not_eligible").
+  // Returns its id.
+  Result<int64_t> file_reclamation(std::string_view voter, std::string_view scrutin,
+                                   std::string_view text, const Timestamp& now);
 
   // The record files the urn knows (PROTOCOL.md section 8): manifest.json,
   // credentials.json (pseudonyms only), ballots.jsonl and tree_head.json.
