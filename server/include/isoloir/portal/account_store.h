@@ -1,0 +1,110 @@
+// The voter portal's accounts, single-use links and sessions, in a third
+// file of the data directory, portal.sqlite (docs/urn-storage.md). Apart
+// from the urn's two files on purpose: a login or a page view must never wait
+// behind a cast's commit, and nothing here is part of the election record.
+//
+// Secrets are never stored in clear: passwords and challenge answers arrive
+// already hashed (Argon2id, password.h); link tokens and session ids are
+// 32 random bytes given to the voter once and kept as their SHA-256, so a
+// copy of the file opens no account. One connection (WAL), one mutex;
+// methods may be called from any thread. Times are unix seconds, passed in.
+#ifndef ISOLOIR_PORTAL_ACCOUNT_STORE_H_
+#define ISOLOIR_PORTAL_ACCOUNT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "isoloir/result.h"
+
+namespace isoloir::portal {
+
+// What a single-use link is for; a token of one purpose is refused for another.
+enum class TokenPurpose { kActivation, kPasswordReset };
+
+struct Account {
+  std::string identifier;
+  std::string password_hash;  // "$argon2id$..."
+  std::string question;       // the challenge question, as the voter chose it
+  std::string answer_hash;    // Argon2id of the normalised answer
+  int64_t activated_at = 0;
+};
+
+// A fresh session as given to the browser once: the id goes in the cookie,
+// the CSRF token in every state-changing request's header.
+struct NewSession {
+  std::string id;
+  std::string csrf;
+  int64_t expires_at = 0;  // absolute expiry
+};
+
+struct Session {
+  std::string identifier;
+  std::string csrf;
+  int64_t expires_at = 0;  // the earlier of idle and absolute expiry
+};
+
+struct SessionPolicy {
+  int64_t idle_seconds = int64_t{20} * 60;  // no request for this long: logged out
+  int64_t max_seconds = int64_t{8} * 3600;  // logged out this long after login, whatever happens
+};
+
+class AccountStore {
+ public:
+  // Opens or creates `path` ("storage_error").
+  static Result<std::unique_ptr<AccountStore>> open(const std::string& path,
+                                                    SessionPolicy policy = {});
+  AccountStore(const AccountStore&) = delete;
+  AccountStore& operator=(const AccountStore&) = delete;
+  ~AccountStore();
+
+  // --- single-use links ----------------------------------------------------
+
+  // A new token for `identifier` (lower-cased) valid `ttl_seconds` from
+  // `now`; earlier unused tokens of the same purpose for the same voter stop
+  // working, so only the latest link opens anything.
+  Result<std::string> issue_token(std::string_view identifier, TokenPurpose purpose, int64_t now,
+                                  int64_t ttl_seconds);
+
+  // Whose token this is, if it is usable now; does not use it up.
+  // "bad_token" (unknown, another purpose, superseded), "token_used",
+  // "token_expired".
+  Result<std::string> check_token(std::string_view token, TokenPurpose purpose, int64_t now);
+
+  // --- accounts ------------------------------------------------------------
+
+  // Uses an activation token up and creates its voter's account, in one
+  // transaction. check_token's refusals, "already_active".
+  Result<std::string> activate(std::string_view token, const Account& account, int64_t now);
+
+  // Uses a reset token up, sets the new password hash and ends all the
+  // voter's sessions, in one transaction; returns the identifier.
+  Result<std::string> reset_password(std::string_view token, std::string_view password_hash,
+                                     int64_t now);
+
+  // "not_found" when the voter has not activated an account.
+  Result<Account> account(std::string_view identifier);
+
+  // Replaces a password hash made with an older cost (at login).
+  Status rehash_password(std::string_view identifier, std::string_view password_hash);
+
+  // --- sessions --------------------------------------------------------------
+
+  Result<NewSession> open_session(std::string_view identifier, int64_t now);
+  // The session of cookie value `id`, if it is alive now; extends its idle
+  // expiry. "no_session" otherwise (unknown, expired or logged out).
+  Result<Session> session(std::string_view id, int64_t now);
+  Status close_session(std::string_view id);
+  // Forgets expired sessions and tokens (called now and then).
+  Status purge(int64_t now);
+
+ private:
+  struct State;
+  explicit AccountStore(std::unique_ptr<State> state);
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace isoloir::portal
+
+#endif  // ISOLOIR_PORTAL_ACCOUNT_STORE_H_
