@@ -63,6 +63,7 @@ target_compile_options(isoloir-admin PRIVATE ${ISOLOIR_WARNINGS})
 
 # Black-box tests: the real binaries on 127.0.0.1, driven over HTTP.
 add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integration.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_portal_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
 target_link_libraries(isoloir_http_tests PRIVATE isoloir_urn PkgConfig::HTTPLIB GTest::gtest

@@ -47,6 +47,82 @@ Result<std::string> read_config_file(const std::string& path) {
   return buf.str();
 }
 
+// The integer settings: name, where, least and greatest value.
+struct IntKey {
+  const char* name;
+  int64_t ServerConfig::*field;
+  int64_t min, max;
+};
+constexpr int64_t kYear = int64_t{366} * 86'400;
+const IntKey kIntKeys[] = {
+    {"session_idle_seconds", &ServerConfig::session_idle_seconds, 1, kYear},
+    {"session_max_seconds", &ServerConfig::session_max_seconds, 1, kYear},
+    {"activation_link_seconds", &ServerConfig::activation_link_seconds, 1, kYear},
+    {"reset_link_seconds", &ServerConfig::reset_link_seconds, 1, kYear},
+    {"login_free_failures", &ServerConfig::login_free_failures, 0, 1000},
+    {"login_lock_after", &ServerConfig::login_lock_after, 1, 100'000},
+    {"login_lock_seconds", &ServerConfig::login_lock_seconds, 1, kYear},
+    {"address_free_failures", &ServerConfig::address_free_failures, 0, 100'000},
+    {"address_lock_after", &ServerConfig::address_lock_after, 1, 1'000'000},
+};
+
+Status set_string(std::string& field, const Json& value, const std::string& key) {
+  if (!value.is_string() || value.get<std::string>().empty()) {
+    return fail("bad_config", key + ": a non-empty string");
+  }
+  field = value.get<std::string>();
+  return {};
+}
+
+// "mail": {"outbox" | "smtp_url", "from", "username", "password", "starttls"}
+Status parse_mail(ServerConfig& c, const Json& mail) {
+  if (!mail.is_object()) return fail("bad_config", "mail: an object");
+  for (const auto& [key, value] : mail.items()) {
+    const std::string where = "mail." + key;
+    Status s;
+    if (key == "outbox") {
+      s = set_string(c.mail_outbox, value, where);
+    } else if (key == "from") {
+      s = set_string(c.mail_from, value, where);
+    } else if (key == "smtp_url") {
+      s = set_string(c.smtp_url, value, where);
+    } else if (key == "username") {
+      s = set_string(c.smtp_username, value, where);
+    } else if (key == "password") {
+      s = set_string(c.smtp_password, value, where);
+    } else if (key == "starttls") {
+      if (!value.is_boolean()) return fail("bad_config", where + ": true or false");
+      c.smtp_starttls = value.get<bool>();
+    } else {
+      return fail("bad_config", "unknown key \"" + where + "\"");
+    }
+    if (!s) return s;
+  }
+  if (!c.mail_outbox.empty() && !c.smtp_url.empty()) {
+    return fail("bad_config", "mail: outbox or smtp_url, not both");
+  }
+  return {};
+}
+
+// Checks that hold whatever the source of each setting.
+Status check_config(const ServerConfig& c) {
+  if (!c.public_url.empty() && c.public_url.rfind("http://", 0) != 0 &&
+      c.public_url.rfind("https://", 0) != 0) {
+    return fail("bad_config", "public_url must start with http:// or https://");
+  }
+  if (!c.public_url.empty() && c.public_url.back() == '/') {
+    return fail("bad_config", "public_url must not end with /");
+  }
+  if (c.session_idle_seconds > c.session_max_seconds) {
+    return fail("bad_config", "session_idle_seconds is longer than session_max_seconds");
+  }
+  if (c.login_free_failures >= c.login_lock_after ||
+      c.address_free_failures >= c.address_lock_after) {
+    return fail("bad_config", "free failures must be fewer than the lock threshold");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base) {
@@ -72,10 +148,26 @@ Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base)
     } else if (key == "trust_proxy" || key == "tls") {
       if (!value.is_boolean()) return fail("bad_config", key + ": true or false");
       (key == "tls" ? c.tls : c.trust_proxy) = value.get<bool>();
+    } else if (key == "public_url" || key == "password_cost") {
+      if (Status s = set_string(key == "public_url" ? c.public_url : c.password_cost, value, key);
+          !s) {
+        return s.error();
+      }
+    } else if (key == "mail") {
+      if (Status s = parse_mail(c, value); !s) return s.error();
     } else {
-      return fail("bad_config", "unknown key \"" + key + "\"");
+      const IntKey* found = nullptr;
+      for (const IntKey& k : kIntKeys) found = key == k.name ? &k : found;
+      if (found == nullptr) return fail("bad_config", "unknown key \"" + key + "\"");
+      if (!value.is_number_integer() || value.get<int64_t>() < found->min ||
+          value.get<int64_t>() > found->max) {
+        return fail("bad_config", key + ": an integer " + std::to_string(found->min) + ".." +
+                                      std::to_string(found->max));
+      }
+      c.*(found->field) = value.get<int64_t>();
     }
   }
+  if (Status s = check_config(c); !s) return s.error();
   return c;
 }
 
@@ -98,7 +190,7 @@ Result<ServerConfig> parse_server_args(const std::vector<std::string>& args) {
       continue;
     }
     if (flag != "--config" && flag != "--data-dir" && flag != "--listen" && flag != "--port" &&
-        flag != "--max-body-bytes") {
+        flag != "--max-body-bytes" && flag != "--public-url" && flag != "--outbox") {
       return fail("usage", "unknown argument \"" + flag + "\"");
     }
     if (i + 1 >= args.size()) return fail("usage", flag + " needs a value");
@@ -107,6 +199,11 @@ Result<ServerConfig> parse_server_args(const std::vector<std::string>& args) {
       c.data_dir = value;
     } else if (flag == "--listen") {
       c.listen = value;
+    } else if (flag == "--public-url") {
+      c.public_url = value;
+    } else if (flag == "--outbox") {
+      c.mail_outbox = value;
+      c.smtp_url.clear();
     } else if (flag == "--port" || flag == "--max-body-bytes") {
       const std::optional<uint64_t> v = parse_uint(value);
       if (!v) return fail("usage", flag + ": not a number: " + value);
@@ -117,15 +214,18 @@ Result<ServerConfig> parse_server_args(const std::vector<std::string>& args) {
   if (!c.help && c.data_dir.empty())
     return fail("usage", "no data directory (--data-dir or data_dir)");
   if (!c.help && c.listen.empty()) return fail("usage", "empty listen address");
+  if (Status s = check_config(c); !s) return fail("usage", s.error().detail);
   return c;
 }
 
 std::string server_usage() {
   return "usage: isoloir-server [--config FILE] [--data-dir DIR] [--listen ADDR] [--port N]\n"
-         "                      [--max-body-bytes N]\n"
+         "                      [--max-body-bytes N] [--public-url URL] [--outbox DIR]\n"
          "Serves the urn in DIR over HTTP (default 127.0.0.1:8080). The config file is JSON:\n"
-         "  {\"data_dir\", \"listen\", \"port\", \"max_body_bytes\", \"trust_proxy\", \"tls\"}\n"
-         "Flags override the file. Exit 2 when it cannot start, with the reason on stderr.\n";
+         "  {\"data_dir\", \"listen\", \"port\", \"max_body_bytes\", \"trust_proxy\", \"tls\",\n"
+         "   \"public_url\", \"password_cost\", \"mail\", \"session_idle_seconds\", ...}\n"
+         "(docs/api.md lists every key). Flags override the file. Mail goes to DIR/outbox\n"
+         "unless mail.smtp_url is set. Exit 2 when it cannot start, with the reason on stderr.\n";
 }
 
 }  // namespace isoloir::server

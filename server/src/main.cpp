@@ -1,5 +1,5 @@
-// isoloir-server: serves one data directory's urn over HTTP (docs/api.md,
-// "HTTP API"). It refuses to start, with the reason on stderr and exit
+// isoloir-server: serves one data directory's urn and voter portal over
+// HTTP (docs/api.md, "HTTP API"). It refuses to start, with the reason on stderr and exit
 // status 2, on a config it cannot read or parse, a data directory it cannot
 // use, a directory another server holds, or an address it cannot bind.
 // SIGINT and SIGTERM stop it gracefully: requests in flight finish, then the
@@ -15,8 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "isoloir/portal/account_store.h"
 #include "isoloir/server/config.h"
 #include "isoloir/server/http_api.h"
+#include "isoloir/server/mailer.h"
 #include "isoloir/urn/data_dir.h"
 
 namespace {
@@ -30,6 +32,22 @@ int cannot_start(const std::string& why) {
 
 std::string url_host(const std::string& listen) {
   return listen.find(':') != std::string::npos ? "[" + listen + "]" : listen;
+}
+
+std::string outbox_dir(const isoloir::server::ServerConfig& c) {
+  return c.mail_outbox.empty() ? c.data_dir + "/outbox" : c.mail_outbox;
+}
+
+isoloir::Result<std::unique_ptr<isoloir::server::Mailer>> make_mailer(
+    const isoloir::server::ServerConfig& c) {
+  if (c.smtp_url.empty()) return isoloir::server::make_outbox_mailer(outbox_dir(c), c.mail_from);
+  isoloir::server::SmtpConfig smtp;
+  smtp.url = c.smtp_url;
+  smtp.from = c.mail_from;
+  smtp.username = c.smtp_username;
+  smtp.password = c.smtp_password;
+  smtp.starttls = c.smtp_starttls;
+  return isoloir::server::make_smtp_mailer(smtp);
 }
 
 int run(const std::vector<std::string>& args) {
@@ -59,9 +77,16 @@ int run(const std::vector<std::string>& args) {
 
   auto urn = isoloir::urn::open_data_dir(config->data_dir);
   if (!urn) return cannot_start(urn.error().message());
+  isoloir::portal::SessionPolicy sessions;
+  sessions.idle_seconds = config->session_idle_seconds;
+  sessions.max_seconds = config->session_max_seconds;
+  auto accounts =
+      isoloir::portal::AccountStore::open(config->data_dir + "/portal.sqlite", sessions);
+  if (!accounts) return cannot_start(accounts.error().message());
+  auto mailer = make_mailer(*config);
+  if (!mailer) return cannot_start(mailer.error().message());
 
   httplib::Server server;
-  isoloir::server::install_http_api(server, **urn, config->max_body_bytes);
   const int port = config->port == 0 ? server.bind_to_any_port(config->listen)
                                      : (server.bind_to_port(config->listen, config->port)
                                             ? static_cast<int>(config->port)
@@ -70,12 +95,22 @@ int run(const std::vector<std::string>& args) {
     return cannot_start("cannot listen on " + config->listen + " port " +
                         std::to_string(config->port));
   }
-
   const std::string base = "http://" + url_host(config->listen) + ":" + std::to_string(port);
+  const std::string public_url = config->public_url.empty() ? base : config->public_url;
+  auto api = isoloir::server::HttpApi::create(
+      isoloir::server::Services{**urn, **accounts, **mailer, *config, public_url});
+  if (!api) return cannot_start(api.error().message());
+  (*api)->install(server);
+
   std::printf("isoloir-server: data directory %s\n", config->data_dir.c_str());
   std::printf("isoloir-server: listening on %s\n", base.c_str());
-  for (const char* route : {"manifest", "election", "ballots", "tree-head"}) {
-    std::printf("  %s/api/v1/board/%s\n", base.c_str(), route);
+  std::printf("isoloir-server: voters' links point to %s\n", public_url.c_str());
+  std::printf("isoloir-server: mail %s\n", config->smtp_url.empty()
+                                               ? ("to the outbox " + outbox_dir(*config)).c_str()
+                                               : ("through " + config->smtp_url).c_str());
+  for (const char* route : {"board/manifest", "board/election", "board/ballots", "board/tree-head",
+                            "account/activation-link", "session", "me/scrutins", "ballots"}) {
+    std::printf("  %s/api/v1/%s\n", base.c_str(), route);
   }
   std::fflush(stdout);
 

@@ -3,7 +3,16 @@
 // a typo in a security setting must not be silently ignored.
 //
 //   {"data_dir": "/var/lib/isoloir", "listen": "127.0.0.1", "port": 8080,
-//    "max_body_bytes": 65536, "trust_proxy": false, "tls": false}
+//    "max_body_bytes": 65536, "trust_proxy": false, "tls": false,
+//    "public_url": "https://vote.example.org", "password_cost": "interactive",
+//    "mail": {"outbox": "/var/lib/isoloir/outbox", "from": "vote@example.org"}
+//         or {"smtp_url": "smtp://relay:587", "from": "...", "username": "...",
+//             "password": "...", "starttls": true},
+//    "session_idle_seconds": 1200, "session_max_seconds": 28800,
+//    "activation_link_seconds": 259200, "reset_link_seconds": 3600,
+//    "login_free_failures": 3, "login_lock_after": 10, "login_lock_seconds": 900,
+//    "address_free_failures": 30, "address_lock_after": 300}
+// (docs/api.md lists each key with its meaning.)
 #ifndef ISOLOIR_SERVER_CONFIG_H_
 #define ISOLOIR_SERVER_CONFIG_H_
 
@@ -22,11 +31,29 @@ struct ServerConfig {
   std::string listen = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 8080;              // 0: any free port (printed on start)
   size_t max_body_bytes = 65536;     // larger request bodies get 413
-  // For the login slice: trust X-Forwarded-For from a reverse proxy, and
-  // mark cookies Secure because TLS terminates in front of us. Parsed and
-  // kept, not used yet.
+  // Behind a reverse proxy: take the client address from X-Forwarded-For
+  // (its last entry, the one our proxy added), and mark cookies Secure
+  // because TLS terminates in front of us.
   bool trust_proxy = false;
   bool tls = false;
+  // The origin the voters' links point to; empty: http://LISTEN:PORT.
+  std::string public_url;
+  std::string password_cost = "interactive";  // password.h parse_cost names
+  // Mail: an outbox directory (default DATA_DIR/outbox) unless smtp_url is set.
+  std::string mail_outbox;
+  std::string mail_from = "ne-pas-repondre@isoloir.invalid";
+  std::string smtp_url, smtp_username, smtp_password;
+  bool smtp_starttls = false;
+  int64_t session_idle_seconds = int64_t{20} * 60;
+  int64_t session_max_seconds = int64_t{8} * 3600;
+  int64_t activation_link_seconds = int64_t{3} * 86'400;
+  int64_t reset_link_seconds = 3600;
+  // Throttles (throttle.h): per account, then per client address.
+  int64_t login_free_failures = 3;
+  int64_t login_lock_after = 10;
+  int64_t login_lock_seconds = 900;
+  int64_t address_free_failures = 30;
+  int64_t address_lock_after = 300;
   bool help = false;  // --help was given
 };
 
@@ -35,8 +62,8 @@ Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base 
 
 // Parses the arguments after the program name: --config FILE (read first,
 // whatever its position), --data-dir DIR, --listen ADDR, --port N,
-// --max-body-bytes N, --help. "bad_config" for an unreadable or invalid
-// file, "usage" for a bad flag; data_dir is required.
+// --max-body-bytes N, --public-url URL, --outbox DIR, --help. "bad_config" for an unreadable or
+// invalid file, "usage" for a bad flag; data_dir is required.
 Result<ServerConfig> parse_server_args(const std::vector<std::string>& args);
 
 // The --help text.

@@ -1,25 +1,58 @@
-// The server's HTTP surface on cpp-httplib: for now the public board under
-// /api/v1/board (docs/api.md, "HTTP API"), plus what every response shares:
-// security headers, JSON errors {"error", "detail"} with a 4xx status, 405
-// for a known route asked with another method, the body size limit, and a
-// boundary that turns any exception into a generic 500. A thin layer: every
-// answer comes from the Urn, nothing is cached here.
+// The server's HTTP surface on cpp-httplib (docs/api.md, "HTTP API"): the
+// public board under /api/v1/board, the voter portal (accounts, links,
+// sessions) and the logged-in voter's routes (casting, émargements,
+// electoral lists, réclamations). What every response shares: security
+// headers, JSON errors {"error", "detail"} with a 4xx status, 405 for a known
+// route asked with another method, the body size limit, and a boundary that
+// turns any exception into a generic 500. A thin layer: every answer comes
+// from the Urn and the AccountStore; nothing is cached here.
 #ifndef ISOLOIR_SERVER_HTTP_API_H_
 #define ISOLOIR_SERVER_HTTP_API_H_
 
 #include <httplib.h>
 
 #include <cstddef>
+#include <memory>
 
+#include "isoloir/portal/account_store.h"
+#include "isoloir/result.h"
+#include "isoloir/server/config.h"
+#include "isoloir/server/mailer.h"
 #include "isoloir/urn/urn.h"
 
 namespace isoloir::server {
 
 // Page size of GET /api/v1/board/ballots when no limit is given, and its cap.
 inline constexpr uint64_t kBallotPageMax = 100;
+// The same for the electoral lists.
+inline constexpr uint64_t kElectorPageMax = 50;
 
-// Registers the routes and handlers on `server`. `urn` must outlive it.
-void install_http_api(httplib::Server& server, const urn::Urn& urn, size_t max_body_bytes);
+// What the API serves from; each must outlive the HttpApi.
+struct Services {
+  urn::Urn& urn;
+  portal::AccountStore& accounts;
+  Mailer& mailer;
+  const ServerConfig& config;
+  std::string public_url;  // where the voters' links point, no trailing slash
+};
+
+struct Api;
+
+class HttpApi {
+ public:
+  // "bad_config" for an unknown password cost.
+  static Result<std::unique_ptr<HttpApi>> create(const Services& services);
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+  ~HttpApi();
+
+  // Registers the routes and handlers on `server`; this object must outlive it.
+  void install(httplib::Server& server);
+
+ private:
+  explicit HttpApi(std::unique_ptr<Api> api);
+  std::unique_ptr<Api> api_;
+};
 
 }  // namespace isoloir::server
 

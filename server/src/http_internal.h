@@ -1,0 +1,127 @@
+// What the HTTP layer's files share (private to server/src): the API's
+// state, the JSON answers and errors, query and body parsing, the session
+// check. Each http_*.cpp installs one group of routes.
+#ifndef ISOLOIR_SERVER_HTTP_INTERNAL_H_
+#define ISOLOIR_SERVER_HTTP_INTERNAL_H_
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <semaphore>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "isoloir/canonical_json.h"
+#include "isoloir/portal/account_store.h"
+#include "isoloir/portal/password.h"
+#include "isoloir/portal/throttle.h"
+#include "isoloir/result.h"
+#include "isoloir/server/config.h"
+#include "isoloir/server/http_api.h"
+#include "isoloir/server/mailer.h"
+#include "isoloir/urn/urn.h"
+
+namespace isoloir::server {
+
+inline constexpr const char* kJson = "application/json";
+inline constexpr const char* kSessionCookie = "isoloir_session";
+inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
+
+// Everything a handler may use. Built once, then shared by the worker
+// threads: the throttles and the stores lock inside.
+struct Api {
+  Api(const Services& services, portal::HashCost cost);
+
+  urn::Urn& urn;
+  portal::AccountStore& accounts;
+  Mailer& mailer;
+  ServerConfig config;
+  portal::HashCost cost;
+  std::string public_url;  // no trailing slash
+  // A hash of nothing anybody knows, verified against when the identifier
+  // has no account, so that a login takes as long either way.
+  std::string dummy_hash;
+  // Failures per account (identifier) and per client address (login,
+  // links); link requests per identifier, every request counted.
+  portal::Throttle login_accounts, login_addresses, link_requests;
+  // Argon2id takes 64 MiB and a core per hash at the interactive cost: at
+  // most this many at once, the others wait their turn.
+  std::counting_semaphore<> hash_slots;
+  // Logins so far: every kPurgeEvery-th one also forgets expired sessions
+  // and links, so the portal's file does not grow with dead rows.
+  std::atomic<uint64_t> logins{0};
+  static constexpr uint64_t kPurgeEvery = 256;
+
+  // The client's address: the socket's, or with trust_proxy the last
+  // X-Forwarded-For entry (the one our own proxy appended).
+  std::string client_address(const httplib::Request& req) const;
+  // A hash or a verify under hash_slots.
+  Result<std::string> hash(std::string_view secret);
+  bool verify(std::string_view stored, std::string_view secret);
+};
+
+// A route and the methods it answers, for 405 and the Allow header.
+struct Route {
+  const char* pattern;
+  const char* methods;  // "GET", "POST", "GET, DELETE" ...
+};
+
+// --- answers ---------------------------------------------------------------
+
+void send_error(httplib::Response& res, int status, const std::string& reason,
+                const std::string& detail);
+void send_json(httplib::Response& res, const Json& body, int status = 200);
+// A refusal from the core or the stores, mapped to its status (docs/api.md).
+void send_refusal(httplib::Response& res, const Error& e);
+// 429 with Retry-After.
+void send_throttled(httplib::Response& res, const portal::ThrottleVerdict& v,
+                    const std::string& what);
+
+// --- requests --------------------------------------------------------------
+
+// The query parameters, checked: only `allowed` names, each at most once,
+// short values. False after answering 400.
+bool check_params(const httplib::Request& req, httplib::Response& res,
+                  std::initializer_list<std::string_view> allowed);
+// A decimal index 0..2^53-1; `fallback` when absent. nullopt after 400.
+std::optional<uint64_t> index_param(const httplib::Request& req, httplib::Response& res,
+                                    const std::string& name, std::optional<uint64_t> fallback);
+
+// A JSON object body with exactly the string members `keys` (each at most
+// `max_bytes`). nullopt after answering 400/415.
+struct BodyField {
+  const char* name;
+  size_t max_bytes;
+};
+std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res,
+                              std::initializer_list<BodyField> keys);
+std::string field(const Json& body, const char* name);
+
+// The logged-in voter, or nullopt after answering 401 (no or dead session)
+// or, when `changes_state`, 403 (missing or wrong CSRF token).
+std::optional<portal::Session> require_session(Api& api, const httplib::Request& req,
+                                               httplib::Response& res, bool changes_state);
+// The session cookie's value, if the request has one.
+std::optional<std::string> session_cookie(const httplib::Request& req);
+
+int64_t now_seconds();
+
+// --- route groups ----------------------------------------------------------
+
+using Handler = std::function<void(Api&, const httplib::Request&, httplib::Response&)>;
+// Wraps a handler so that nothing thrown below crosses into httplib.
+httplib::Server::Handler guarded(Api& api, Handler f);
+
+void install_board(httplib::Server& server, Api& api, std::vector<Route>& routes);
+void install_portal(httplib::Server& server, Api& api, std::vector<Route>& routes);
+void install_voter(httplib::Server& server, Api& api, std::vector<Route>& routes);
+
+}  // namespace isoloir::server
+
+#endif  // ISOLOIR_SERVER_HTTP_INTERNAL_H_

@@ -1,0 +1,345 @@
+// The voter portal's account routes: activation and password links, the
+// activation itself, the password reset, login and logout (docs/api.md).
+#include <sodium.h>
+
+#include <string>
+
+#include "http_internal.h"
+
+namespace isoloir::server {
+namespace {
+
+constexpr size_t kMaxIdentifier = 254;  // an e-mail address
+constexpr size_t kMaxPassword = 128;    // password.h refuses longer ones
+constexpr size_t kMaxQuestion = 200;
+constexpr size_t kMaxAnswer = 200;
+constexpr size_t kMaxToken = 64;  // 43 base64url characters
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// Wipes a string that held a secret (a password, an answer) before it goes.
+void wipe(std::string& s) {
+  if (!s.empty()) sodium_memzero(s.data(), s.size());
+  s.clear();
+}
+
+// A throttle's verdict for both keys of a request; false after 429.
+bool allowed(httplib::Response& res, portal::Throttle& by_address, const std::string& address,
+             portal::Throttle& by_key, const std::string& key, const std::string& what) {
+  const int64_t now = now_seconds();
+  if (portal::ThrottleVerdict v = by_address.check(address, now); !v.allowed) {
+    send_throttled(res, v, "this address");
+    return false;
+  }
+  if (portal::ThrottleVerdict v = by_key.check(key, now); !v.allowed) {
+    send_throttled(res, v, what);
+    return false;
+  }
+  return true;
+}
+
+std::string hours(int64_t seconds) {
+  return std::to_string((seconds + 3599) / 3600);
+}
+
+// The mail that carries a single-use link. The token travels in the URL's
+// fragment: browsers send neither the fragment to the server nor it in a
+// Referer, so it stays out of access logs; the page posts it to the API.
+Mail link_mail(const Api& api, const std::string& to, const std::string& name, bool activation,
+               const std::string& token) {
+  const int64_t ttl =
+      activation ? api.config.activation_link_seconds : api.config.reset_link_seconds;
+  const std::string link =
+      api.public_url + (activation ? "/activation#" : "/mot-de-passe#") + token;
+  Mail mail;
+  mail.to = to;
+  mail.subject =
+      activation ? "Activation de votre compte électeur" : "Réinitialisation de votre mot de passe";
+  mail.body = "Bonjour " + name + ",\n\n" +
+              (activation ? "Pour activer votre compte sur le portail de vote, ouvrez ce lien :\n\n"
+                          : "Pour choisir un nouveau mot de passe, ouvrez ce lien :\n\n") +
+              link + "\n\nIl ne sert qu'une fois et reste valable " + hours(ttl) +
+              " heure(s). Si vous n'avez rien demandé, ignorez ce message : rien ne change.\n";
+  return mail;
+}
+
+// POST /api/v1/account/activation-link and /password-link {identifier}.
+// The answer is the same whether the identifier is known or not, so that
+// nobody learns who the electors are by asking.
+void request_link(Api& api, const httplib::Request& req, httplib::Response& res, bool activation) {
+  auto body = json_body(req, res, {{"identifier", kMaxIdentifier}});
+  if (!body) return;
+  const std::string identifier = lower_ascii(field(*body, "identifier"));
+  const std::string address = api.client_address(req);
+  if (!allowed(res, api.login_addresses, address, api.link_requests, identifier,
+               "this identifier")) {
+    return;
+  }
+  const int64_t now = now_seconds();
+  api.link_requests.failure(identifier, now);  // every request counts
+  Json ok = Json::object();
+  ok["status"] = "sent_if_applicable";
+  ok["detail"] = activation
+                     ? "if this identifier is registered and not yet active, a link has been sent"
+                     : "if this identifier has an active account, a link has been sent";
+
+  Result<urn::VoterInfo> voter = api.urn.voter(identifier);
+  if (!voter) {
+    if (voter.error().reason != "unknown_voter") return send_refusal(res, voter.error());
+    api.login_addresses.failure(address,
+                                now);  // guessing identifiers costs like guessing passwords
+    return send_json(res, ok, 202);
+  }
+  Result<portal::Account> account = api.accounts.account(identifier);
+  if (!account && account.error().reason != "not_found") {
+    return send_refusal(res, account.error());
+  }
+  if (account.ok() == activation) return send_json(res, ok, 202);
+  const auto purpose =
+      activation ? portal::TokenPurpose::kActivation : portal::TokenPurpose::kPasswordReset;
+  Result<std::string> token = api.accounts.issue_token(
+      identifier, purpose, now,
+      activation ? api.config.activation_link_seconds : api.config.reset_link_seconds);
+  if (!token) return send_refusal(res, token.error());
+  Status sent = api.mailer.send(link_mail(api, identifier, voter->name, activation, *token));
+  wipe(*token);
+  if (!sent) {
+    return send_error(res, 503, "mail_unavailable",
+                      "the link could not be sent now; try again in a few minutes");
+  }
+  send_json(res, ok, 202);
+}
+
+// The password's rule, answered with what is missing so the page can say it.
+bool password_ok(httplib::Response& res, const std::string& password) {
+  const Status s = portal::check_password(password);
+  if (s) return true;
+  const portal::PasswordCheck c = portal::classify_password(password);
+  Json body = Json::object();
+  body["error"] = s.error().reason;
+  body["detail"] = s.error().detail;
+  Json classes = Json::object();
+  classes["length"] = c.length_ok;
+  classes["upper"] = c.upper;
+  classes["lower"] = c.lower;
+  classes["digit"] = c.digit;
+  classes["special"] = c.special;
+  body["classes"] = std::move(classes);
+  res.status = 400;
+  res.set_content(body.dump(), kJson);
+  return false;
+}
+
+bool is_plain_line(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return !s.empty();
+}
+
+// POST /api/v1/account/link-status {token, purpose}: lets the page say at
+// once that a link is dead, before the voter types a password.
+void link_status(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto body = json_body(req, res, {{"token", kMaxToken}, {"purpose", 16}});
+  if (!body) return;
+  const std::string purpose = field(*body, "purpose");
+  if (purpose != "activation" && purpose != "password") {
+    return send_error(res, 400, "malformed", "purpose: activation or password");
+  }
+  Result<std::string> who =
+      api.accounts.check_token(field(*body, "token"),
+                               purpose == "activation" ? portal::TokenPurpose::kActivation
+                                                       : portal::TokenPurpose::kPasswordReset,
+                               now_seconds());
+  if (!who) return send_refusal(res, who.error());
+  Json ok = Json::object();
+  ok["identifier"] = *who;
+  send_json(res, ok);
+}
+
+// POST /api/v1/account/activate {token, password, question, answer}
+void activate(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto body = json_body(req, res,
+                        {{"token", kMaxToken},
+                         {"password", kMaxPassword * 2},
+                         {"question", kMaxQuestion},
+                         {"answer", kMaxAnswer}});
+  if (!body) return;
+  std::string password = field(*body, "password");
+  std::string answer = field(*body, "answer");
+  auto done = [&] {
+    wipe(password);
+    wipe(answer);
+  };
+  const std::string token = field(*body, "token");
+  const std::string question = field(*body, "question");
+  if (!password_ok(res, password)) return done();
+  if (!is_plain_line(question)) {
+    done();
+    return send_error(res, 400, "malformed", "question: one line of text");
+  }
+  Result<std::string> normalised = portal::normalize_answer(answer);
+  if (!normalised) {
+    done();
+    return send_error(res, 400, "bad_answer", normalised.error().detail);
+  }
+  // The token before the costly hashes: a dead link answers at once.
+  if (Result<std::string> who =
+          api.accounts.check_token(token, portal::TokenPurpose::kActivation, now_seconds());
+      !who) {
+    wipe(*normalised);
+    done();
+    return send_refusal(res, who.error());
+  }
+  portal::Account account;
+  Result<std::string> password_hash = api.hash(password);
+  Result<std::string> answer_hash = api.hash(*normalised);
+  wipe(*normalised);
+  done();
+  if (!password_hash) return send_refusal(res, password_hash.error());
+  if (!answer_hash) return send_refusal(res, answer_hash.error());
+  account.password_hash = *password_hash;
+  account.question = question;
+  account.answer_hash = *answer_hash;
+  Result<std::string> who = api.accounts.activate(token, account, now_seconds());
+  if (!who) return send_refusal(res, who.error());
+  Json ok = Json::object();
+  ok["identifier"] = *who;
+  send_json(res, ok, 201);
+}
+
+// POST /api/v1/account/password {token, password}
+void reset_password(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto body = json_body(req, res, {{"token", kMaxToken}, {"password", kMaxPassword * 2}});
+  if (!body) return;
+  std::string password = field(*body, "password");
+  const std::string token = field(*body, "token");
+  if (!password_ok(res, password)) return wipe(password);
+  if (Result<std::string> who =
+          api.accounts.check_token(token, portal::TokenPurpose::kPasswordReset, now_seconds());
+      !who) {
+    wipe(password);
+    return send_refusal(res, who.error());
+  }
+  Result<std::string> hash = api.hash(password);
+  wipe(password);
+  if (!hash) return send_refusal(res, hash.error());
+  Result<std::string> who = api.accounts.reset_password(token, *hash, now_seconds());
+  if (!who) return send_refusal(res, who.error());
+  // A new password is also the way out of a lock.
+  api.login_accounts.success(*who);
+  Json ok = Json::object();
+  ok["identifier"] = *who;
+  send_json(res, ok);
+}
+
+std::string session_cookie_header(const Api& api, const std::string& value, int64_t max_age) {
+  return std::string(kSessionCookie) + "=" + value +
+         "; Path=/api; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+         (api.config.tls ? "; Secure" : "");
+}
+
+Json session_json(const std::string& identifier, const std::string& csrf, int64_t expires_at) {
+  Json out = Json::object();
+  out["identifier"] = identifier;
+  out["csrf_token"] = csrf;
+  out["expires_at"] = Timestamp::from_unix(expires_at).to_string();
+  return out;
+}
+
+// POST /api/v1/session {identifier, password}: login.
+void login(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto body = json_body(req, res, {{"identifier", kMaxIdentifier}, {"password", kMaxPassword * 2}});
+  if (!body) return;
+  std::string password = field(*body, "password");
+  const std::string identifier = lower_ascii(field(*body, "identifier"));
+  const std::string address = api.client_address(req);
+  if (!allowed(res, api.login_addresses, address, api.login_accounts, identifier, "this account")) {
+    return wipe(password);
+  }
+  Result<portal::Account> account = api.accounts.account(identifier);
+  if (!account && account.error().reason != "not_found") {
+    wipe(password);
+    return send_refusal(res, account.error());
+  }
+  // Unknown identifiers cost a hash too: the answer's timing must not tell
+  // who has an account.
+  const bool good =
+      api.verify(account ? account->password_hash : api.dummy_hash, password) && account.ok();
+  if (!good) {
+    wipe(password);
+    const int64_t now = now_seconds();
+    api.login_addresses.failure(address, now);
+    const portal::ThrottleVerdict next = api.login_accounts.failure(identifier, now);
+    if (next.locked) return send_throttled(res, next, "this account");
+    return send_error(res, 401, "bad_login", "wrong identifier or password");
+  }
+  api.login_accounts.success(identifier);
+  if (portal::needs_rehash(account->password_hash, api.cost)) {
+    if (Result<std::string> h = api.hash(password); h) {
+      (void)api.accounts.rehash_password(identifier, *h);
+    }
+  }
+  wipe(password);
+  const int64_t now = now_seconds();
+  if (api.logins.fetch_add(1) % Api::kPurgeEvery == 0) (void)api.accounts.purge(now);
+  Result<portal::NewSession> session = api.accounts.open_session(identifier, now);
+  if (!session) return send_refusal(res, session.error());
+  res.set_header("Set-Cookie", session_cookie_header(api, session->id, session->expires_at - now));
+  send_json(res,
+            session_json(identifier, session->csrf,
+                         std::min(session->expires_at, now + api.config.session_idle_seconds)),
+            201);
+}
+
+// GET /api/v1/session: who is logged in, with the CSRF token (a page that
+// was reloaded needs it again).
+void whoami(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!check_params(req, res, {})) return;
+  auto session = require_session(api, req, res, false);
+  if (!session) return;
+  send_json(res, session_json(session->identifier, session->csrf, session->expires_at));
+}
+
+// DELETE /api/v1/session: logout.
+void logout(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto session = require_session(api, req, res, true);
+  if (!session) return;
+  if (Status s = api.accounts.close_session(*session_cookie(req)); !s) {
+    return send_refusal(res, s.error());
+  }
+  res.set_header("Set-Cookie", session_cookie_header(api, "", 0));
+  res.status = 204;
+}
+
+}  // namespace
+
+void install_portal(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+  auto post = [&](const char* pattern, Handler h) {
+    server.Post(pattern, guarded(api, std::move(h)));
+  };
+  post(
+      "/api/v1/account/activation-link",
+      [](Api& a, const httplib::Request& q, httplib::Response& r) { request_link(a, q, r, true); });
+  post("/api/v1/account/password-link", [](Api& a, const httplib::Request& q,
+                                           httplib::Response& r) { request_link(a, q, r, false); });
+  post("/api/v1/account/link-status", link_status);
+  post("/api/v1/account/activate", activate);
+  post("/api/v1/account/password", reset_password);
+  post("/api/v1/session", login);
+  server.Get("/api/v1/session", guarded(api, whoami));
+  server.Delete("/api/v1/session", guarded(api, logout));
+  for (const char* p :
+       {"/api/v1/account/activation-link", "/api/v1/account/password-link",
+        "/api/v1/account/link-status", "/api/v1/account/activate", "/api/v1/account/password"}) {
+    routes.push_back(Route{p, "POST"});
+  }
+  routes.push_back(Route{"/api/v1/session", "GET, POST, DELETE"});
+}
+
+}  // namespace isoloir::server

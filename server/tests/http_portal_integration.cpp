@@ -1,0 +1,639 @@
+// The voter portal and casting, black box: the real isoloir-admin and
+// isoloir-server, driven over HTTP on 127.0.0.1 as a voter's browser would
+// (cookie jar, CSRF header), with the links read from the server's outbox
+// directory. Every signed answer is checked with the core.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_harness.h"
+#include "isoloir/ballot.h"
+#include "isoloir/random.h"
+#include "isoloir/receipt.h"
+#include "isoloir/record.h"
+#include "isoloir/signed_document.h"
+#include "isoloir/tree_head.h"
+#include "isoloir/urn/voter_file.h"
+#include "isoloir/vote_code.h"
+#include "portal_harness.h"
+
+namespace isoloir::server::test {
+namespace {
+
+// --- one election open now for most tests ---------------------------------
+
+class Portal : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto voters = staff(12);
+    voters[7].scrutins = {"capn-2d"};  // on one list only
+    e_ = std::make_unique<Election>(
+        std::move(voters), -3600, 86'400,
+        ", \"login_free_failures\": 2, \"login_lock_after\": 4, \"login_lock_seconds\": 2");
+  }
+  static void TearDownTestSuite() {
+    if (e_) {
+      EXPECT_EQ(e_->stop(), 0);
+    }
+    e_.reset();
+  }
+  static std::unique_ptr<Election> e_;
+};
+std::unique_ptr<Election> Portal::e_;
+
+TEST_F(Portal, ActivationLinkIsSingleUseAndOnlyTheLatestWorks) {
+  const std::string who = e_->voter(0).identifier;
+  const std::string first = e_->activation_token(0);
+  ASSERT_EQ(first.size(), 43u);
+  const std::vector<OutboxMail> mails = mails_to(e_->outbox(), who);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].body.find("Bonjour Jeanne Dupont"), std::string::npos) << mails[0].body;
+  EXPECT_EQ(
+      std::filesystem::status(mails[0].file).permissions() & std::filesystem::perms::others_read,
+      std::filesystem::perms::none);
+  const std::string second = e_->activation_token(0);
+  ASSERT_NE(first, second);
+
+  Browser b(e_->port());
+  Json status = Json::object();
+  status["token"] = first;
+  status["purpose"] = "activation";
+  EXPECT_EQ(error_of(b.post("/api/v1/account/link-status", status, false)), "bad_token");
+  status["token"] = second;
+  auto ok = b.post("/api/v1/account/link-status", status, false);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(body_of(ok)["identifier"], who);
+  status["purpose"] = "password";
+  EXPECT_EQ(error_of(b.post("/api/v1/account/link-status", status, false)), "bad_token");
+
+  Json activate = Json::object();
+  activate["token"] = second;
+  activate["password"] = "short-A1";
+  activate["question"] = "Nom de mon premier chat ?";
+  activate["answer"] = "Félix";
+  auto weak = b.post("/api/v1/account/activate", activate, false);
+  ASSERT_TRUE(weak);
+  EXPECT_EQ(weak->status, 400);
+  EXPECT_EQ(error_of(weak), "weak_password");
+  EXPECT_EQ(body_of(weak)["classes"]["length"], false);
+  EXPECT_EQ(body_of(weak)["classes"]["special"], true);
+  activate["password"] = "nouppercase-123";
+  EXPECT_EQ(body_of(b.post("/api/v1/account/activate", activate, false))["classes"]["upper"],
+            false);
+
+  activate["password"] = kPassword;
+  activate["token"] = first;
+  EXPECT_EQ(error_of(b.post("/api/v1/account/activate", activate, false)), "bad_token");
+  activate["token"] = second;
+  auto done = b.post("/api/v1/account/activate", activate, false);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 201) << done->body;
+  auto again = b.post("/api/v1/account/activate", activate, false);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 410);
+  EXPECT_EQ(error_of(again), "token_used");
+
+  // An active account gets no new activation link; an unknown identifier
+  // gets the same answer and no mail.
+  const size_t before = count_mails(e_->outbox());
+  Json ask = Json::object();
+  ask["identifier"] = who;
+  auto r1 = b.post("/api/v1/account/activation-link", ask, false);
+  ask["identifier"] = "nobody@ac-test.fr";
+  auto r2 = b.post("/api/v1/account/activation-link", ask, false);
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_EQ(r1->status, 202);
+  EXPECT_EQ(r2->status, 202);
+  EXPECT_EQ(r1->body, r2->body);
+  EXPECT_EQ(count_mails(e_->outbox()), before);
+}
+
+TEST_F(Portal, LoginSetsAStrictCookieAndLogoutNeedsTheCsrfToken) {
+  Browser b = e_->activated(1);
+  Browser fresh(e_->port());
+  auto bad = fresh.login(e_->voter(1).identifier, "Wrong-Password-1");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_EQ(error_of(bad), "bad_login");
+  auto unknown = fresh.login("nobody@ac-test.fr", kPassword);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(unknown->body, bad->body);  // the same answer: nothing learnt
+
+  auto r = fresh.login(e_->voter(1).identifier.substr(0, 1) == "a"
+                           ? "AGENT1@AC-TEST.FR"  // identifiers are case-insensitive
+                           : e_->voter(1).identifier,
+                       kPassword);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const std::string cookie = r->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("Path=/api"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos) << cookie;  // no TLS configured
+
+  auto me = fresh.get("/api/v1/me");
+  ASSERT_TRUE(me);
+  ASSERT_EQ(me->status, 200) << me->body;
+  const Json info = body_of(me);
+  EXPECT_EQ(info["identifier"], e_->voter(1).identifier);
+  EXPECT_EQ(info["name"], "Élodie Martin");
+  EXPECT_EQ(info["question"], "Ville de naissance ?");
+  EXPECT_EQ(info["scrutins"].size(), e_->manifest().scrutins.size());
+  EXPECT_EQ(body_of(fresh.get("/api/v1/session"))["identifier"], e_->voter(1).identifier);
+
+  auto no_csrf = fresh.del("/api/v1/session", false);
+  ASSERT_TRUE(no_csrf);
+  EXPECT_EQ(no_csrf->status, 403);
+  EXPECT_EQ(error_of(no_csrf), "csrf_failed");
+  auto out = fresh.del("/api/v1/session");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+  auto after = fresh.get("/api/v1/me");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+  // The other browser's session is its own.
+  auto other = b.get("/api/v1/me");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
+  // Without any cookie.
+  auto none = Browser(e_->port()).get("/api/v1/me/scrutins");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(error_of(none), "not_logged_in");
+}
+
+TEST_F(Portal, RepeatedFailuresSlowDownThenLockTheAccountForAWhile) {
+  (void)e_->activated(2);
+  const std::string who = e_->voter(2).identifier;
+  Browser b(e_->port());
+  // Policy of this server: 2 free failures, then delays, locked at 4 for 2 s.
+  EXPECT_EQ(b.login(who, "Wrong-Password-1")->status, 401);
+  EXPECT_EQ(b.login(who, "Wrong-Password-2")->status, 401);
+  auto third = b.login(who, "Wrong-Password-3");
+  EXPECT_EQ(third->status, 401);
+  auto slowed = b.login(who, kPassword);  // even the right password waits its turn
+  ASSERT_TRUE(slowed);
+  EXPECT_EQ(slowed->status, 429) << slowed->body;
+  EXPECT_EQ(error_of(slowed), "too_many_attempts");
+  EXPECT_GE(std::stoi(slowed->get_header_value("Retry-After")), 1);
+  std::this_thread::sleep_for(
+      std::chrono::seconds(std::stoi(slowed->get_header_value("Retry-After"))));
+  auto locked = b.login(who, "Wrong-Password-4");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 429) << locked->body;
+  EXPECT_EQ(error_of(locked), "locked");
+  auto still = b.login(who, kPassword);
+  EXPECT_EQ(still->status, 429);
+  // Another account from the same address is not affected.
+  EXPECT_EQ(Browser(e_->port()).login(e_->voter(1).identifier, kPassword)->status, 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  auto open = b.login(who, kPassword);
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->status, 201) << open->body;
+}
+
+TEST_F(Portal, CastAnswersWithSignedReceiptsOnceAndTheEmargementAgain) {
+  Browser b = e_->activated(3);
+  const std::string scrutin = e_->manifest().scrutins[0].id;
+  const std::string ballot = e_->ballot(3, scrutin, 2);
+  const uint64_t before = e_->board_size();
+
+  // Without the CSRF header nothing is stored.
+  auto forged = b.post_raw("/api/v1/ballots", ballot, "application/json", false);
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(error_of(forged), "csrf_failed");
+  EXPECT_EQ(e_->board_size(), before);
+
+  auto r = b.post_raw("/api/v1/ballots", ballot, "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const Json receipt = body_of(r);
+  EXPECT_EQ(receipt["reference"], ballot_reference(ballot));  // what the booth computed
+  auto deposit = verify_deposit(receipt["deposit"].get<std::string>(), e_->server_key(),
+                                e_->manifest().hash_b64);
+  ASSERT_TRUE(deposit.ok()) << deposit.error().message();
+  EXPECT_EQ(deposit->reference, ballot_reference(ballot));
+  EXPECT_EQ(deposit->log_index, receipt["log_index"].get<uint64_t>());
+  auto emargement = verify_emargement(receipt["emargement"].get<std::string>(), e_->server_key(),
+                                      e_->manifest().hash_b64);
+  ASSERT_TRUE(emargement.ok()) << emargement.error().message();
+  EXPECT_EQ(emargement->scrutin, scrutin);
+  EXPECT_EQ(e_->board_size(), before + 1);
+
+  // The board holds it, provably, under the latest signed head.
+  auto inc =
+      Browser(e_->port()).get("/api/v1/board/ballots/" + receipt["reference"].get<std::string>());
+  ASSERT_TRUE(inc);
+  ASSERT_EQ(inc->status, 200);
+  EXPECT_EQ(body_of(inc)["ballot"], ballot);
+
+  // The émargement again, byte for byte; the deposit proof never again.
+  for (int i = 0; i < 2; ++i) {
+    auto again = b.get("/api/v1/me/scrutins/" + scrutin + "/emargement");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 200);
+    EXPECT_EQ(again->body, receipt["emargement"].get<std::string>());
+  }
+  auto gone = b.get("/api/v1/me/scrutins/" + scrutin + "/deposit");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 410);
+  EXPECT_EQ(error_of(gone), "deposit_already_served");
+  const std::string other = e_->manifest().scrutins[1].id;
+  EXPECT_EQ(error_of(b.get("/api/v1/me/scrutins/" + other + "/deposit")), "not_voted");
+  EXPECT_EQ(error_of(b.get("/api/v1/me/scrutins/" + other + "/emargement")), "not_voted");
+
+  // The voter's scrutins say which are done.
+  const Json mine = body_of(b.get("/api/v1/me/scrutins"));
+  ASSERT_EQ(mine["scrutins"].size(), e_->manifest().scrutins.size());
+  for (const Json& s : mine["scrutins"]) {
+    EXPECT_EQ(s["state"], "open");
+    EXPECT_EQ(s["voted"], s["id"] == scrutin);
+    EXPECT_EQ(s["opens_at"], e_->manifest().opens_at.to_string());
+  }
+  EXPECT_TRUE(Timestamp::parse(mine["now"].get<std::string>(), "now").ok());
+
+  // The vote is definitive.
+  auto twice = b.post_raw("/api/v1/ballots", e_->ballot(3, scrutin, 1), "application/json");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 409);
+  EXPECT_EQ(error_of(twice), "already_voted");
+  EXPECT_EQ(e_->board_size(), before + 1);
+}
+
+// A valid ballot of `e`'s voter i, changed by `edit` and signed again with
+// the voter's credential, so that only the intended check fails.
+std::string tampered(const Election& e, size_t i, const std::string& scrutin,
+                     const std::function<void(Json&)>& edit, bool resign = true) {
+  Json doc = *parse_json(e.ballot(i, scrutin));
+  edit(doc);
+  if (!resign) return canonical_dump(doc);
+  doc.erase("signature");
+  auto key = credential_key(e.manifest().id, e.voter(i).code);
+  return sign_document(*key, "isoloir/1/ballot", doc).bytes;
+}
+
+TEST_F(Portal, EveryRefusalReasonComesBackAndNothingIsStored) {
+  Browser b = e_->activated(4);
+  const std::string s0 = e_->manifest().scrutins[0].id;
+  const uint64_t before = e_->board_size();
+  const std::string valid = e_->ballot(4, s0);
+  auto flip = [](Json& doc, const char* key) {
+    std::string v = doc[key].get<std::string>();
+    v[5] = v[5] == 'A' ? 'B' : 'A';
+    doc[key] = v;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"non_canonical_json", " " + valid},
+      {"malformed", tampered(*e_, 4, s0, [](Json& d) { d.erase("sum_proof"); })},
+      {"wrong_version", tampered(*e_, 4, s0, [](Json& d) { d["version"] = "isoloir/2"; })},
+      {"wrong_election", tampered(*e_, 4, s0, [&](Json& d) { flip(d, "election"); })},
+      {"unknown_scrutin", tampered(*e_, 4, s0, [](Json& d) { d["scrutin"] = "nope"; })},
+      {"wrong_answer_count", tampered(*e_, 4, s0, [](Json& d) { d["answers"].erase(0); })},
+      {"wrong_proof_length",
+       tampered(*e_, 4, s0, [](Json& d) { d["answers"][0]["proof"].erase(0); })},
+      {"bad_base64", tampered(*e_, 4, s0, [](Json& d) { d["answers"][0]["alpha"] = "!!"; })},
+      {"bad_length", tampered(*e_, 4, s0, [](Json& d) { d["answers"][0]["alpha"] = "AAAA"; })},
+      {"identity_point",
+       tampered(*e_, 4, s0,
+                [](Json& d) { d["answers"][0]["alpha"] = base64url_encode(Bytes(32, 0)); })},
+      {"invalid_point",
+       tampered(*e_, 4, s0,
+                [](Json& d) { d["answers"][0]["alpha"] = base64url_encode(Bytes(32, 0xff)); })},
+      {"non_canonical_scalar", tampered(*e_, 4, s0,
+                                        [](Json& d) {
+                                          d["answers"][0]["proof"][0]["s"] =
+                                              base64url_encode(Bytes(32, 0xff));
+                                        })},
+      {"bad_signature", tampered(
+                            *e_, 4, s0, [&](Json& d) { flip(d, "signature"); }, false)},
+      {"bad_option_proof", tampered(*e_, 4, s0,
+                                    [](Json& d) {
+                                      d["answers"][0]["proof"][0]["c"] =
+                                          d["answers"][0]["proof"][1]["c"];
+                                    })},
+      {"bad_sum_proof",
+       tampered(*e_, 4, s0,
+                [](Json& d) { d["sum_proof"][0]["s"] = d["answers"][0]["proof"][0]["s"]; })},
+      {"unknown_credential", e_->ballot(4, s0, 0, generate_vote_code())},
+      {"not_eligible", ""},  // below: voter 7 is not on this list
+  };
+  for (const auto& [reason, bytes] : cases) {
+    if (bytes.empty()) continue;
+    auto r = b.post_raw("/api/v1/ballots", bytes, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(error_of(r), reason) << r->body;
+    EXPECT_EQ(r->status, reason == "unknown_credential" ? 403 : 400) << reason;
+  }
+  Browser seven = e_->activated(7);
+  const std::string s1 = e_->manifest().scrutins[1].id;
+  auto not_mine = seven.post_raw("/api/v1/ballots", e_->ballot(7, s1), "application/json");
+  ASSERT_TRUE(not_mine);
+  EXPECT_EQ(not_mine->status, 403);
+  EXPECT_EQ(error_of(not_mine), "not_eligible");
+  // Another voter's valid ballot, cast from this session: not this voter's credential.
+  auto foreign = b.post_raw("/api/v1/ballots", e_->ballot(5, s0), "application/json");
+  EXPECT_EQ(error_of(foreign), "unknown_credential");
+  EXPECT_EQ(e_->board_size(), before);
+  // And the voter can still vote.
+  auto ok = b.post_raw("/api/v1/ballots", valid, "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 201) << ok->body;
+}
+
+TEST_F(Portal, ConcurrentCastsOfOneVoterStoreExactlyOne) {
+  Browser b = e_->activated(5);
+  const std::string scrutin = e_->manifest().scrutins[1].id;
+  const uint64_t before = e_->board_size();
+  constexpr int kThreads = 8;
+  std::vector<std::string> ballots(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    ballots[static_cast<size_t>(i)] = e_->ballot(5, scrutin, static_cast<size_t>(i % 2));
+  }
+  std::vector<int> statuses(kThreads, 0);
+  std::vector<std::string> errors(kThreads);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Browser mine = b;  // the same session from several tabs
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      auto r =
+          mine.post_raw("/api/v1/ballots", ballots[static_cast<size_t>(i)], "application/json");
+      statuses[static_cast<size_t>(i)] = r ? r->status : -1;
+      errors[static_cast<size_t>(i)] = error_of(r);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 409), kThreads - 1);
+  EXPECT_EQ(std::count(errors.begin(), errors.end(), "already_voted"), kThreads - 1);
+  EXPECT_EQ(e_->board_size(), before + 1);
+}
+
+TEST_F(Portal, ElectoralListsAreSearchedByNameAndShowNothingElse) {
+  Browser b = e_->activated(6);
+  const std::string s0 = e_->manifest().scrutins[0].id;
+  auto search = [&](const std::string& q, const std::string& extra = "") {
+    return b.get("/api/v1/scrutins/" + s0 +
+                 "/electors?name=" + httplib::detail::encode_query_param(q) + extra);
+  };
+  auto r = search("dup");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json page = body_of(r);
+  // Jeanne Dupont (agents 0 and 8), Zoé Dupont-Leroy (agents 3 and 11).
+  EXPECT_EQ(page["total"], 4);
+  ASSERT_EQ(page["electors"].size(), 4u);
+  EXPECT_EQ(page["electors"][0]["name"], "Jeanne Dupont");
+  EXPECT_EQ(page["electors"][2]["name"], "Zoé Dupont-Leroy");
+  for (const Json& e : page["electors"]) EXPECT_EQ(e.size(), 1u);  // the name only
+  EXPECT_EQ(body_of(search("ELODIE"))["electors"][0]["name"], "Élodie Martin");
+  EXPECT_EQ(body_of(search("leroy"))["total"], 2);    // any word of the name
+  EXPECT_EQ(body_of(search("lefevre"))["total"], 1);  // accents folded
+  EXPECT_EQ(body_of(search("xyz"))["total"], 0);
+  const Json second = body_of(search("dup", "&from=2&limit=1"));
+  EXPECT_EQ(second["total"], 4);
+  ASSERT_EQ(second["electors"].size(), 1u);
+  EXPECT_EQ(second["electors"][0]["name"], "Zoé Dupont-Leroy");
+  EXPECT_EQ(search("")->status, 400);
+  // Voter 7 is not on the second list: searching it is refused.
+  Browser seven = e_->activated(7);
+  auto refused =
+      seven.get("/api/v1/scrutins/" + e_->manifest().scrutins[1].id + "/electors?name=a");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(Browser(e_->port()).get("/api/v1/scrutins/" + s0 + "/electors?name=a")->status, 401);
+}
+
+TEST_F(Portal, PasswordResetByLinkEndsEverySessionAndUnlocks) {
+  Browser old = e_->activated(8);
+  const std::string who = e_->voter(8).identifier;
+  Browser b(e_->port());
+  Json ask = Json::object();
+  ask["identifier"] = who;
+  ASSERT_EQ(b.post("/api/v1/account/password-link", ask, false)->status, 202);
+  const std::string token = latest_token(e_->outbox(), who, "mot-de-passe");
+  ASSERT_EQ(token.size(), 43u);
+  Json reset = Json::object();
+  reset["token"] = token;
+  reset["password"] = "tooweak";
+  EXPECT_EQ(error_of(b.post("/api/v1/account/password", reset, false)), "weak_password");
+  reset["password"] = "Another-Secret-77";
+  auto done = b.post("/api/v1/account/password", reset, false);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200) << done->body;
+  EXPECT_EQ(b.post("/api/v1/account/password", reset, false)->status, 410);
+  EXPECT_EQ(old.get("/api/v1/me")->status, 401);  // logged out everywhere
+  EXPECT_EQ(b.login(who, kPassword)->status, 401);
+  EXPECT_EQ(b.login(who, "Another-Secret-77")->status, 201);
+  // An account that is not active gets no reset link.
+  const size_t before = count_mails(e_->outbox());
+  ask["identifier"] = e_->voter(11).identifier;
+  EXPECT_EQ(b.post("/api/v1/account/password-link", ask, false)->status, 202);
+  EXPECT_EQ(count_mails(e_->outbox()), before);
+}
+
+TEST_F(Portal, ReclamationsAreStoredWithTimeAndVoterAndListedByTheAdmin) {
+  Browser b = e_->activated(9);
+  Json claim = Json::object();
+  claim["scrutin"] = e_->manifest().scrutins[0].id;
+  claim["text"] = "Mon nom est mal orthographié sur la liste :\nDurand, pas Durant.";
+  auto r = b.post("/api/v1/reclamations", claim);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_TRUE(body_of(r)["id"].is_number_integer());
+  EXPECT_EQ(b.post("/api/v1/reclamations", claim, false)->status, 403);  // CSRF
+  claim["text"] = "";
+  EXPECT_EQ(error_of(b.post("/api/v1/reclamations", claim)), "malformed");
+  claim["text"] = "x";
+  claim["scrutin"] = "nope";
+  EXPECT_EQ(error_of(b.post("/api/v1/reclamations", claim)), "not_eligible");
+
+  // The admin lists them while the server runs (read-only, no lock taken).
+  Ran listed = admin(e_->scratch(), {"--data-dir", e_->data(), "reclamations"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(e_->voter(9).identifier), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("mal orthographié"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(e_->manifest().scrutins[0].id), std::string::npos) << listed.out;
+}
+
+TEST_F(Portal, BadInputGetsAClear4xxAndChangesNothing) {
+  Browser b = e_->activated(10);
+  const uint64_t ballots = e_->board_size();
+  const size_t mails = count_mails(e_->outbox());
+  struct Case {
+    std::string path, body, type;
+    int status;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"/api/v1/session", "{not json", "application/json", 400, "invalid_json"},
+      {"/api/v1/session", "[1,2]", "application/json", 400, "malformed"},
+      {"/api/v1/session", R"({"identifier": 7, "password": "x"})", "application/json", 400,
+       "malformed"},
+      {"/api/v1/session", R"({"identifier": "a@b.c"})", "application/json", 400, "malformed"},
+      {"/api/v1/session", R"({"identifier": "a@b.c", "password": "x", "admin": "1"})",
+       "application/json", 400, "malformed"},
+      {"/api/v1/session", R"({"identifier": "a@b.c", "password": "x"})", "text/plain", 415,
+       "unsupported_media_type"},
+      {"/api/v1/account/activation-link", R"({"identifier": ")" + std::string(300, 'a') + "\"}",
+       "application/json", 400, "malformed"},
+      {"/api/v1/account/activate",
+       R"({"token": "x", "password": "Good-Password-1", "question": "q", "answer": ""})",
+       "application/json", 400, "bad_answer"},
+      {"/api/v1/ballots", "{}", "application/json", 400, "malformed"},
+      {"/api/v1/ballots", "\xff\xfe", "application/json", 400, "non_canonical_json"},
+      {"/api/v1/ballots", std::string(70'000, ' '), "application/json", 413, "body_too_large"},
+      {"/api/v1/nowhere", "{}", "application/json", 404, "not_found"},
+  };
+  for (const Case& c : cases) {
+    auto r = b.post_raw(c.path, c.body, c.type);
+    ASSERT_TRUE(r) << c.path;
+    EXPECT_EQ(r->status, c.status) << c.path << " " << c.body.substr(0, 60) << " -> " << r->body;
+    EXPECT_EQ(error_of(r), c.error) << c.path << " " << r->body;
+  }
+  auto wrong_method = b.get("/api/v1/ballots");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_EQ(wrong_method->get_header_value("Allow"), "POST");
+  EXPECT_EQ(b.del("/api/v1/me")->status, 405);
+  EXPECT_EQ(e_->board_size(), ballots);
+  EXPECT_EQ(count_mails(e_->outbox()), mails);
+  EXPECT_EQ(b.get("/api/v1/me")->status, 200);  // the session survived all that
+}
+
+// --- elections whose window is not open ------------------------------------
+
+TEST(PortalWindow, BallotsBeforeTheOpeningOrAfterTheClosingAreRefused) {
+  for (const auto& [opens, closes, reason] :
+       {std::tuple<int64_t, int64_t, std::string>{3600, 7200, "window_not_open"},
+        std::tuple<int64_t, int64_t, std::string>{-7200, -3600, "window_closed"}}) {
+    Election e(staff(1), opens, closes);
+    Browser b = e.activated(0);
+    const Json mine = body_of(b.get("/api/v1/me/scrutins"));
+    EXPECT_EQ(mine["scrutins"][0]["state"], reason == "window_closed" ? "closed" : "not_open");
+    auto r =
+        b.post_raw("/api/v1/ballots", e.ballot(0, e.manifest().scrutins[0].id), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_EQ(error_of(r), reason);
+    EXPECT_EQ(e.board_size(), 0u);
+    EXPECT_EQ(e.stop(), 0);
+  }
+}
+
+// --- per-address throttling behind a proxy ----------------------------------
+
+TEST(PortalAddress, FailuresFromOneAddressSlowThatAddressOnly) {
+  Election e(staff(6), -3600, 86'400,
+             ", \"trust_proxy\": true, \"address_free_failures\": 3, \"address_lock_after\": 5,"
+             " \"login_lock_seconds\": 60");
+  (void)e.activated(5);
+  Browser attacker(e.port(), "198.51.100.7");
+  // One failure per account, each under the account limit, spread over four accounts.
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(attacker.login(e.voter(i).identifier, "Wrong-Password-1")->status, 401) << i;
+  }
+  auto blocked = attacker.login(e.voter(5).identifier, kPassword);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status, 429) << blocked->body;
+  // Another address logs into the same account at once.
+  Browser voter(e.port(), "203.0.113.9");
+  auto ok = voter.login(e.voter(5).identifier, kPassword);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 201) << ok->body;
+  EXPECT_EQ(e.stop(), 0);
+}
+
+// --- a crash while voters cast -------------------------------------------
+
+TEST(PortalCrash, SigkillDuringCastingLosesNoAcknowledgedBallotAndSplitsNone) {
+  constexpr size_t kVoters = 24;
+  Election e(staff(kVoters), -3600, 86'400);
+  std::vector<Browser> browsers;
+  std::vector<std::string> ballots;
+  const std::string scrutin = e.manifest().scrutins[0].id;
+  for (size_t i = 0; i < kVoters; ++i) {
+    browsers.push_back(e.activated(i));
+    ballots.push_back(e.ballot(i, scrutin, i % 3));
+  }
+  std::mutex mu;
+  std::vector<size_t> acknowledged;  // voters whose cast answered 201
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> answered{0};
+  std::vector<std::thread> threads;
+  threads.reserve(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < kVoters;) {
+        auto r = browsers[i].post_raw("/api/v1/ballots", ballots[i], "application/json");
+        if (r && r->status == 201) {
+          std::lock_guard lock(mu);
+          acknowledged.push_back(i);
+        }
+        answered.fetch_add(1);
+      }
+    });
+  }
+  while (answered.load() < kVoters / 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  e.kill9();
+  for (std::thread& t : threads) t.join();
+  ASSERT_GE(acknowledged.size(), kVoters / 3 - 4);
+  ASSERT_LT(acknowledged.size(), kVoters) << "the kill came too late to test anything";
+
+  // After restart: the store is whole (the admin's open checks ballots
+  // against émargements per scrutin), every acknowledged ballot is on the
+  // board with its émargement, and the record verifies.
+  Ran status = admin(e.scratch(), {"--data-dir", e.data(), "status"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  e.start();
+  const uint64_t size = e.board_size();
+  EXPECT_GE(size, acknowledged.size());
+  for (size_t i : acknowledged) {
+    auto r = Browser(e.port()).get("/api/v1/board/ballots/" + ballot_reference(ballots[i]));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << "acknowledged ballot " << i << " lost";
+    Browser b(e.port());
+    ASSERT_EQ(b.login(e.voter(i).identifier, kPassword)->status, 201);
+    EXPECT_EQ(b.get("/api/v1/me/scrutins/" + scrutin + "/emargement")->status, 200);
+  }
+  // Voters whose cast never answered find either both halves or neither,
+  // and may vote if nothing was stored.
+  size_t voted = 0;
+  for (size_t i = 0; i < kVoters; ++i) {
+    Browser b(e.port());
+    ASSERT_EQ(b.login(e.voter(i).identifier, kPassword)->status, 201);
+    const bool has_emargement =
+        b.get("/api/v1/me/scrutins/" + scrutin + "/emargement")->status == 200;
+    const bool on_board =
+        Browser(e.port()).get("/api/v1/board/ballots/" + ballot_reference(ballots[i]))->status ==
+        200;
+    EXPECT_EQ(has_emargement, on_board) << "voter " << i;
+    voted += has_emargement ? 1 : 0;
+    if (!has_emargement) {
+      EXPECT_EQ(b.post_raw("/api/v1/ballots", ballots[i], "application/json")->status, 201);
+    }
+  }
+  EXPECT_EQ(voted, size);
+  EXPECT_EQ(e.board_size(), kVoters);
+  EXPECT_EQ(e.stop(), 0);
+}
+
+}  // namespace
+}  // namespace isoloir::server::test
