@@ -1,65 +1,165 @@
 #!/usr/bin/env bash
-# A short tour of the command-line tool on the sample election
-# (examples/sample-election/manifest.json, the manifest of the protocol
-# vectors): hash the manifest, make a vote code and its credential, create a
-# ballot, verify it, and watch a tampered copy be refused.
+# The demo: the urn server on 127.0.0.1 with the sample election
+# (examples/sample-election/manifest.json, opened now for eight days) and
+# three voters, mail written to an outbox directory. It then walks one voter
+# through the portal over HTTP (activation link, password, login, a ballot
+# made with the vote code, the cast, the receipts checked, the board's
+# inclusion proof) and prints how the other two can do the same. The server
+# keeps running until Ctrl-C.
 #
-#   bash scripts/demo.sh          (installs and builds what is missing first)
+#   bash scripts/demo.sh            (installs and builds what is missing first)
+#   bash scripts/demo.sh --once     (stop the server after the walk-through)
+#   ISOLOIR_DEMO_PORT=8080 ISOLOIR_DEMO_DIR=/tmp/isoloir-demo bash scripts/demo.sh
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-manifest=${ISOLOIR_DEMO_MANIFEST:-examples/sample-election/manifest.json}
-scrutin=${ISOLOIR_DEMO_SCRUTIN:-capn-2d}
-choice=${ISOLOIR_DEMO_CHOICE:-fsu}
+once=0
+for arg in "$@"; do
+  case "$arg" in
+    --once) once=1 ;;
+    *) echo "usage: bash scripts/demo.sh [--once]" >&2; exit 2 ;;
+  esac
+done
+port=${ISOLOIR_DEMO_PORT:-8080}
+dir=${ISOLOIR_DEMO_DIR:-$(mktemp -d /tmp/isoloir-demo.XXXXXX)}
+sample=examples/sample-election/manifest.json
 
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target isoloir
-isoloir=build/isoloir
-[ -x "$isoloir" ] || { echo "demo: $isoloir was not built" >&2; exit 1; }
+cmake --build build -j"$(nproc)" --target isoloir isoloir-admin isoloir-server
+for p in isoloir isoloir-admin isoloir-server; do
+  [ -x "build/$p" ] || { echo "demo: build/$p was not built" >&2; exit 1; }
+done
+cli=$repo/build/isoloir
+admin=$repo/build/isoloir-admin
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
-say() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+json() { node -e "$1" "${@:2}"; }   # a line of JavaScript over the arguments
 
-say "isoloir manifest hash $manifest"
-hash=$("$isoloir" manifest hash "$manifest")
-echo "$hash"
-election=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).id)' "$manifest")
-echo "(election id: $election)"
+# A fresh directory each run: the demo's election starts now.
+rm -rf "$dir/data" "$dir/outbox"
+mkdir -p "$dir"
+data=$dir/data outbox=$dir/outbox
 
-say "isoloir code new"
-code=$("$isoloir" code new)
-echo "$code"
-
-say "isoloir code credential --election $election $code"
-"$isoloir" code credential --election "$election" "$code"
-
-say "isoloir ballot create --manifest $manifest --scrutin $scrutin --choice $choice --code $code > ballot.json"
-"$isoloir" ballot create --manifest "$manifest" --scrutin "$scrutin" --choice "$choice" --code "$code" >"$work/ballot.json"
-echo "$(stat -c %s "$work/ballot.json") bytes of canonical JSON; the start:"
-head -c 160 "$work/ballot.json"
-echo "..."
-echo "its reference, base64url(SHA-256(bytes)), computed here: $(node -e 'console.log(require("crypto").createHash("sha256").update(require("fs").readFileSync(process.argv[1])).digest("base64url"))' "$work/ballot.json")"
-
-say "isoloir ballot verify --manifest $manifest ballot.json"
-"$isoloir" ballot verify --manifest "$manifest" "$work/ballot.json"
-
-say "isoloir ballot verify --manifest $manifest tampered.json   # one proof scalar changed"
-# change the last character of the first proof's "s" value
-node -e '
+say "Setting up the sample election in $data"
+server_key=$("$admin" --data-dir "$data" server-key)
+json '
   const fs = require("fs");
-  const b = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-  const s = b.answers[0].proof[0].s;
-  b.answers[0].proof[0].s = s.slice(0, 10) + (s[10] === "A" ? "B" : "A") + s.slice(11);
-  fs.writeFileSync(process.argv[2], JSON.stringify(b));' "$work/ballot.json" "$work/tampered.json"
-set +e
-"$isoloir" ballot verify --manifest "$manifest" "$work/tampered.json"
-rc=$?
-set -e
-echo "(exit status $rc: refused, as it must be)"
-[ "$rc" = 1 ]
+  const m = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  const now = Math.floor(Date.now() / 1000);
+  const iso = (t) => new Date(t * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+  m.server_key = process.argv[2];
+  m.opens_at = iso(now - 3600);
+  m.closes_at = iso(now + 8 * 86400);
+  fs.writeFileSync(process.argv[3], JSON.stringify(m, null, 2));' "$sample" "$server_key" "$dir/manifest.json"
+"$admin" --data-dir "$data" election import "$dir/manifest.json" >/dev/null
+election_id=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).id)' "$dir/manifest.json")
+scrutins=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).scrutins.map(s => s.id).join(" "))' "$dir/manifest.json")
 
-printf '\nDone: the browser booth (web/booth, WebAssembly) runs the same C++ checks.\n'
+# The registrar's part: one vote code per voter (issue 5 prints them on
+# notices); the urn gets only the public credentials.
+names=("Jeanne Dupont" "Élodie Martin" "Marc Durand")
+emails=("jeanne.dupont@ac-demo.fr" "elodie.martin@ac-demo.fr" "marc.durand@ac-demo.fr")
+codes=()
+{
+  echo "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone"
+  for i in 0 1 2; do
+    code=$("$cli" code new)
+    codes+=("$code")
+    echo "${emails[$i]},${names[$i]},$scrutins,$("$cli" code credential --election "$election_id" "$code"),demo-$i,,,"
+  done
+} >"$dir/voters.csv"
+"$admin" --data-dir "$data" voters import "$dir/voters.csv" >/dev/null
+"$admin" --data-dir "$data" status | head -2
+
+say "Starting isoloir-server on 127.0.0.1:$port"
+build/isoloir-server --data-dir "$data" --port "$port" --outbox "$outbox" >"$dir/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+base=http://127.0.0.1:$port
+for _ in $(seq 100); do
+  curl -s -o /dev/null "$base/api/v1/board/election" && break
+  kill -0 $server 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+cat "$dir/server.log"
+
+api() { # METHOD PATH [BODY]: one request with the demo voter's cookie jar and CSRF token
+  curl -s -b "$dir/cookies" -c "$dir/cookies" -X "$1" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: ${csrf:-}" ${3:+--data-binary "$3"} -w '\n' "$base$2"
+}
+latest_link() { # EMAIL: the token of the last link mailed to EMAIL, from the outbox
+  # quoted-printable: CRLF lines, long ones cut by a soft break "=" at the end
+  grep -l "^To: $1" "$outbox"/*.eml | sort | tail -1 | xargs cat | tr -d '\r' |
+    sed -e ':a' -e '/=$/N; s/=\n//; ta' | grep -o '#[A-Za-z0-9_-]\{43\}' | tail -1 | cut -c2-
+}
+
+voter=${emails[0]} password='Demo-Password-2026!'
+say "Voter ${names[0]} asks for her activation link"
+api POST /api/v1/account/activation-link "{\"identifier\":\"$voter\"}"
+token=$(latest_link "$voter")
+echo "the mail is in $outbox; its link: $base/activation#$token"
+
+say "She sets her password and challenge answer, then logs in"
+api POST /api/v1/account/activate \
+  "{\"token\":\"$token\",\"password\":\"$password\",\"question\":\"Ville de naissance ?\",\"answer\":\"Saint-Étienne\"}"
+session=$(api POST /api/v1/session "{\"identifier\":\"$voter\",\"password\":\"$password\"}")
+echo "$session"
+csrf=$(json 'console.log(JSON.parse(process.argv[1]).csrf_token)' "$session")
+api GET /api/v1/me/scrutins | head -c 400; echo "..."
+
+scrutin=capn-2d
+say "She votes in $scrutin (the browser's work, done here by the CLI with her vote code)"
+"$cli" ballot create --manifest "$dir/manifest.json" --scrutin "$scrutin" --choice fsu --code "${codes[0]}" >"$dir/ballot.json"
+local_ref=$(json 'console.log(require("crypto").createHash("sha256").update(require("fs").readFileSync(process.argv[1])).digest("base64url"))' "$dir/ballot.json")
+receipt=$(api POST /api/v1/ballots "$(cat "$dir/ballot.json")")
+json '
+  const r = JSON.parse(process.argv[1]);
+  if (!r.reference) { console.log(process.argv[1]); process.exit(1); }
+  require("fs").writeFileSync(process.argv[2], r.deposit);
+  require("fs").writeFileSync(process.argv[3], r.emargement);
+  console.log("server reference  " + r.reference + "\nbrowser reference " + process.argv[4]);
+  if (r.reference !== process.argv[4]) { console.log("MISMATCH"); process.exit(1); }' \
+  "$receipt" "$dir/deposit.json" "$dir/emargement.json" "$local_ref"
+"$cli" receipt verify --manifest "$dir/manifest.json" "$dir/deposit.json"
+"$cli" receipt verify --manifest "$dir/manifest.json" "$dir/emargement.json"
+echo "the deposit proof again? $(api GET "/api/v1/me/scrutins/$scrutin/deposit")"
+echo "a second ballot?        $(api POST /api/v1/ballots "$(cat "$dir/ballot.json")")"
+
+say "Anyone can find her ballot on the public board"
+curl -s "$base/api/v1/board/ballots/$local_ref" | head -c 200; echo "..."
+
+say "The demo is running"
+cat <<EOF
+Server      $base   (log: $dir/server.log, data: $data)
+Board       $base/api/v1/board/manifest
+            $base/api/v1/board/ballots
+            $base/api/v1/board/tree-head
+Outbox      $outbox   (every mail the server sends lands here)
+API         docs/api.md ("HTTP API"); the voter pages come with issue 4.
+
+Logged in already: ${emails[0]} / $password  (voted in $scrutin)
+Try the others (vote codes as printed on their notices):
+EOF
+for i in 1 2; do
+  echo "  ${emails[$i]}  vote code ${codes[$i]}"
+done
+cat <<EOF
+To log one in:
+  curl -s -X POST -H 'Content-Type: application/json' \\
+       -d '{"identifier":"${emails[1]}"}' $base/api/v1/account/activation-link
+  # the link's token is in the newest file of $outbox, after "/activation#"
+  curl -s -X POST -H 'Content-Type: application/json' \\
+       -d '{"token":"TOKEN","password":"Choose-A-Passw0rd","question":"Q ?","answer":"A"}' \\
+       $base/api/v1/account/activate
+  curl -s -c jar -X POST -H 'Content-Type: application/json' \\
+       -d '{"identifier":"${emails[1]}","password":"Choose-A-Passw0rd"}' $base/api/v1/session
+EOF
+if [ "$once" = 1 ]; then
+  echo; echo "--once: stopping the server."
+  exit 0
+fi
+echo; echo "Ctrl-C stops the server."
+wait $server

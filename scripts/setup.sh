@@ -24,10 +24,11 @@ APT=(apt-get -o DPkg::Lock::Timeout=900)
 pkgs_emscripten=(emscripten)
 # build tools and libraries: never upgrade what the image already has.
 # git: scripts/lint.sh lists the files to check with `git ls-files`, and a
-# fresh Debian 12 (minimal or container image) has no git.
+# fresh Debian 12 (minimal or container image) has no git. curl: the demo
+# talks to the server with it.
 pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
-  libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev valgrind)
+  libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev valgrind curl)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
 pkgs_chromium=(chromium)
 
