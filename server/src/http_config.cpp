@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "isoloir/canonical_json.h"
+#include "isoloir/portal/password.h"
 #include "isoloir/server/config.h"
 
 namespace isoloir::server {
@@ -112,6 +113,9 @@ Status check_config(const ServerConfig& c) {
   }
   if (!c.public_url.empty() && c.public_url.back() == '/') {
     return fail("bad_config", "public_url must not end with /");
+  }
+  if (Result<portal::HashCost> cost = portal::parse_cost(c.password_cost); !cost) {
+    return fail("bad_config", "password_cost: " + cost.error().detail);
   }
   if (c.session_idle_seconds > c.session_max_seconds) {
     return fail("bad_config", "session_idle_seconds is longer than session_max_seconds");

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "fake_smtp.h"
 #include "http_harness.h"
 #include "isoloir/ballot.h"
 #include "isoloir/random.h"
@@ -558,6 +559,48 @@ TEST(PortalAddress, FailuresFromOneAddressSlowThatAddressOnly) {
   auto ok = voter.login(e.voter(5).identifier, kPassword);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 201) << ok->body;
+  EXPECT_EQ(e.stop(), 0);
+}
+
+// --- mail through SMTP ------------------------------------------------------
+
+TEST(PortalMail, LinksGoThroughSmtpWhenConfigured) {
+  FakeSmtpServer smtp;
+  Election e(staff(1), -3600, 86'400, "",
+             R"({"smtp_url": ")" + smtp.url() + R"(", "from": "vote@ac-test.fr"})");
+  Browser b(e.port());
+  Json ask = Json::object();
+  ask["identifier"] = e.voter(0).identifier;
+  auto r = b.post("/api/v1/account/activation-link", ask, false);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  const std::vector<Received> got = smtp.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].mail_from, "vote@ac-test.fr");
+  EXPECT_EQ(got[0].rcpt, std::vector<std::string>{e.voter(0).identifier});
+  const std::string body =
+      decode_quoted_printable(got[0].data.substr(got[0].data.find("\r\n\r\n")));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(body, m, std::regex("/activation#([A-Za-z0-9_-]{43})"))) << body;
+  Json activate = Json::object();
+  activate["token"] = m[1].str();
+  activate["password"] = kPassword;
+  activate["question"] = "Q ?";
+  activate["answer"] = "R";
+  EXPECT_EQ(b.post("/api/v1/account/activate", activate, false)->status, 201);
+  EXPECT_EQ(e.stop(), 0);
+}
+
+TEST(PortalMail, ARefusingRelayIsA503) {
+  FakeSmtpServer smtp(FakeSmtpServer::Mode::kRefuseRcpt);
+  Election e(staff(1), -3600, 86'400, "", R"({"smtp_url": ")" + smtp.url() + R"("})");
+  Json ask = Json::object();
+  ask["identifier"] = e.voter(0).identifier;
+  auto r = Browser(e.port()).post("/api/v1/account/activation-link", ask, false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(error_of(r), "mail_unavailable");
+  EXPECT_EQ(smtp.connections(), 1);
   EXPECT_EQ(e.stop(), 0);
 }
 

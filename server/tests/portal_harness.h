@@ -175,8 +175,9 @@ struct PortalVoter {
 // it whose mail goes to an outbox; voters activate and log in over HTTP.
 class Election {
  public:
+  // `mail_config` replaces the outbox, e.g. {"smtp_url": ..., "from": ...}.
   Election(std::vector<PortalVoter> voters, int64_t opens_in, int64_t closes_in,
-           const std::string& extra_config = "")
+           const std::string& extra_config = "", const std::string& mail_config = "")
       : voters_(std::move(voters)) {
     data_ = dir_.path + "/data";
     outbox_ = dir_.path + "/outbox";
@@ -208,8 +209,8 @@ class Election {
     Ran registered =
         admin(dir_.path, {"--data-dir", data_, "voters", "import", dir_.path + "/voters.csv"});
     EXPECT_EQ(registered.code, 0) << registered.err;
-    config_ = "{\"data_dir\": \"" + data_ +
-              "\", \"password_cost\": \"minimum\", \"mail\": {\"outbox\": \"" + outbox_ + "\"}" +
+    config_ = "{\"data_dir\": \"" + data_ + "\", \"password_cost\": \"minimum\", \"mail\": " +
+              (mail_config.empty() ? "{\"outbox\": \"" + outbox_ + "\"}" : mail_config) +
               extra_config + "}";
     write_file(dir_.path + "/config.json", config_);
     start();
