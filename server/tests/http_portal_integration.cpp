@@ -178,6 +178,7 @@ TEST_F(Portal, LoginSetsAStrictCookieAndLogoutNeedsTheCsrfToken) {
 
 TEST_F(Portal, RepeatedFailuresSlowDownThenLockTheAccountForAWhile) {
   (void)e_->activated(2);
+  (void)e_->activated(1);  // the bystander below
   const std::string who = e_->voter(2).identifier;
   Browser b(e_->port());
   // Policy of this server: 2 free failures, then delays, locked at 4 for 2 s.
@@ -240,7 +241,27 @@ TEST_F(Portal, CastAnswersWithSignedReceiptsOnceAndTheEmargementAgain) {
       Browser(e_->port()).get("/api/v1/board/ballots/" + receipt["reference"].get<std::string>());
   ASSERT_TRUE(inc);
   ASSERT_EQ(inc->status, 200);
-  EXPECT_EQ(body_of(inc)["ballot"], ballot);
+  const Json board = body_of(inc);
+  EXPECT_EQ(board["ballot"], ballot);
+  auto head = verify_tree_head(board["tree_head"].get<std::string>(), e_->server_key(),
+                               e_->manifest().hash_b64);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  const auto digest = base64url_decode_fixed<32>(board["reference"].get<std::string>(), "ref");
+  EXPECT_TRUE(merkle::verify_inclusion(merkle::leaf_hash(*digest),
+                                       board["log_index"].get<uint64_t>(), head->size,
+                                       hashes(board["path"]), head->root)
+                  .ok());
+  // The deposit proof's tree head is a head of this same log: consistent.
+  auto cons =
+      Browser(e_->port())
+          .get("/api/v1/board/consistency?first=" + std::to_string(deposit->tree_head.size) +
+               "&second=" + std::to_string(head->size));
+  ASSERT_TRUE(cons);
+  ASSERT_EQ(cons->status, 200) << cons->body;
+  EXPECT_TRUE(merkle::verify_consistency(deposit->tree_head.size, head->size,
+                                         deposit->tree_head.root, head->root,
+                                         hashes(body_of(cons)["proof"]))
+                  .ok());
 
   // The émargement again, byte for byte; the deposit proof never again.
   for (int i = 0; i < 2; ++i) {
