@@ -60,6 +60,9 @@ Result<std::unique_ptr<HttpApi>> HttpApi::create(const Services& services) {
   Result<std::string> dummy = make_dummy_hash(*cost);
   if (!dummy) return dummy.error();
   api->dummy_hash = *dummy;
+  Result<std::map<std::string, WebFile>> web = load_web_root(services.config.web_root);
+  if (!web) return web.error();
+  api->web = std::move(*web);
   return std::unique_ptr<HttpApi>(new HttpApi(std::move(api)));
 }
 
@@ -81,6 +84,7 @@ void HttpApi::install(httplib::Server& server) {
   install_board(server, api, table->routes);
   install_portal(server, api, table->routes);
   install_voter(server, api, table->routes);
+  install_web(server, api, table->routes);
   for (const Route& r : table->routes) table->patterns.emplace_back(r.pattern);
 
   const httplib::Server::Handler other = [table](const httplib::Request& req,

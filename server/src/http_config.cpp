@@ -159,6 +159,11 @@ Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base)
       }
     } else if (key == "mail") {
       if (Status s = parse_mail(c, value); !s) return s.error();
+    } else if (key == "web_root") {
+      if (Status s = set_string(c.web_root, value, key); !s) return s.error();
+    } else if (key == "practical_info") {
+      if (!value.is_object()) return fail("bad_config", key + ": a JSON object");
+      c.practical_info = canonical_dump(value);
     } else {
       const IntKey* found = nullptr;
       for (const IntKey& k : kIntKeys) found = key == k.name ? &k : found;
@@ -194,7 +199,8 @@ Result<ServerConfig> parse_server_args(const std::vector<std::string>& args) {
       continue;
     }
     if (flag != "--config" && flag != "--data-dir" && flag != "--listen" && flag != "--port" &&
-        flag != "--max-body-bytes" && flag != "--public-url" && flag != "--outbox") {
+        flag != "--max-body-bytes" && flag != "--public-url" && flag != "--outbox" &&
+        flag != "--web-root") {
       return fail("usage", "unknown argument \"" + flag + "\"");
     }
     if (i + 1 >= args.size()) return fail("usage", flag + " needs a value");
@@ -203,6 +209,8 @@ Result<ServerConfig> parse_server_args(const std::vector<std::string>& args) {
       c.data_dir = value;
     } else if (flag == "--listen") {
       c.listen = value;
+    } else if (flag == "--web-root") {
+      c.web_root = value;
     } else if (flag == "--public-url") {
       c.public_url = value;
     } else if (flag == "--outbox") {
@@ -225,6 +233,7 @@ Result<ServerConfig> parse_server_args(const std::vector<std::string>& args) {
 std::string server_usage() {
   return "usage: isoloir-server [--config FILE] [--data-dir DIR] [--listen ADDR] [--port N]\n"
          "                      [--max-body-bytes N] [--public-url URL] [--outbox DIR]\n"
+         "                      [--web-root DIR]\n"
          "Serves the urn in DIR over HTTP (default 127.0.0.1:8080). The config file is JSON:\n"
          "  {\"data_dir\", \"listen\", \"port\", \"max_body_bytes\", \"trust_proxy\", \"tls\",\n"
          "   \"public_url\", \"password_cost\", \"mail\", \"session_idle_seconds\", ...}\n"

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <semaphore>
@@ -32,6 +33,12 @@ namespace isoloir::server {
 inline constexpr const char* kJson = "application/json";
 inline constexpr const char* kSessionCookie = "isoloir_session";
 inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
+
+// A file of the voter pages, read at start.
+struct WebFile {
+  std::string content;
+  std::string type;  // Content-Type
+};
 
 // Everything a handler may use. Built once, then shared by the worker
 // threads: the throttles and the stores lock inside.
@@ -57,6 +64,8 @@ struct Api {
   // and links, so the portal's file does not grow with dead rows.
   std::atomic<uint64_t> logins{0};
   static constexpr uint64_t kPurgeEvery = 256;
+  // The voter pages by URL path ("/portal/app.js"); empty without web_root.
+  std::map<std::string, WebFile> web;
 
   // The client's address: the socket's, or with trust_proxy the last
   // X-Forwarded-For entry (the one our own proxy appended).
@@ -121,6 +130,11 @@ httplib::Server::Handler guarded(Api& api, Handler f);
 void install_board(httplib::Server& server, Api& api, std::vector<Route>& routes);
 void install_portal(httplib::Server& server, Api& api, std::vector<Route>& routes);
 void install_voter(httplib::Server& server, Api& api, std::vector<Route>& routes);
+void install_web(httplib::Server& server, Api& api, std::vector<Route>& routes);
+
+// The files under `root`/portal and `root`/booth ("bad_config" when there is
+// no portal/index.html); none for an empty root.
+Result<std::map<std::string, WebFile>> load_web_root(const std::string& root);
 
 }  // namespace isoloir::server
 

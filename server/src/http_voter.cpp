@@ -57,6 +57,7 @@ void get_me(Api& api, const httplib::Request& req, httplib::Response& res) {
   out["name"] = voter->name;
   out["question"] = account->question;
   out["activated_at"] = Timestamp::from_unix(account->activated_at).to_string();
+  out["credential"] = voter->credential;
   Json scrutins = Json::array();
   for (const urn::VoterScrutin& s : voter->scrutins) scrutins.push_back(s.scrutin);
   out["scrutins"] = std::move(scrutins);

@@ -269,7 +269,8 @@ struct Urn::State {
     Statement insert_ballot, insert_tree_head;
     Statement ballots_from, ballot_by_reference, tree_head_by_size, latest_tree_head;
     Statement all_leaves, all_credentials;
-    Statement voter_row, voter_scrutins, insert_elector_key, electors_count, electors_page;
+    Statement voter_row, voter_scrutins, current_credential_key, insert_elector_key, electors_count,
+        electors_page;
     Statement count_reclamations, insert_reclamation;
   } q;
 
@@ -337,6 +338,8 @@ Status Urn::State::prepare_statements() {
        "SELECT size, root, document FROM main.tree_heads ORDER BY size DESC LIMIT 1"},
       {&q.all_leaves, "SELECT log_index, reference FROM main.ballots ORDER BY log_index"},
       {&q.voter_row, "SELECT id, name, pseudonym FROM emargement.voters WHERE identifier = ?"},
+      {&q.current_credential_key,
+       "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NULL"},
       {&q.voter_scrutins,
        "SELECT s.scrutin, e.voted_at FROM emargement.voter_scrutins s "
        "LEFT JOIN emargement.emargements e ON e.voter_id = s.voter_id AND e.scrutin = s.scrutin "
@@ -955,6 +958,13 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
     info.identifier = lower_ascii(identifier);
     info.name = st->column_text(1);
     info.pseudonym = st->column_text(2);
+  }
+  {
+    StatementScope st(s.q.current_credential_key);
+    st->bind(1, voter_id);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (*row) info.credential = base64url_encode(st->column_blob(0));
   }
   StatementScope st(s.q.voter_scrutins);
   st->bind(1, voter_id);

@@ -152,6 +152,8 @@ TEST_F(Portal, LoginSetsAStrictCookieAndLogoutNeedsTheCsrfToken) {
   EXPECT_EQ(info["identifier"], e_->voter(1).identifier);
   EXPECT_EQ(info["name"], "Élodie Martin");
   EXPECT_EQ(info["question"], "Ville de naissance ?");
+  EXPECT_EQ(info["credential"],
+            base64url_encode(credential_key(e_->manifest().id, e_->voter(1).code)->public_key()));
   EXPECT_EQ(info["scrutins"].size(), e_->manifest().scrutins.size());
   EXPECT_EQ(body_of(fresh.get("/api/v1/session"))["identifier"], e_->voter(1).identifier);
 
@@ -581,6 +583,75 @@ TEST(PortalAddress, FailuresFromOneAddressSlowThatAddressOnly) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 201) << ok->body;
   EXPECT_EQ(e.stop(), 0);
+}
+
+// --- the voter pages ---------------------------------------------------------
+
+TEST(PortalWeb, PagesAreServedFromMemoryUnderAStrictPolicy) {
+  TempDir web;
+  std::filesystem::create_directories(web.path + "/portal/img");
+  std::filesystem::create_directories(web.path + "/booth/wasm");
+  write_file(web.path + "/portal/index.html", "<!doctype html><title>Isoloir</title>");
+  write_file(web.path + "/portal/app.js", "export {};");
+  write_file(web.path + "/portal/img/logo.svg", "<svg/>");
+  write_file(web.path + "/portal/.secret.js", "hidden");
+  write_file(web.path + "/portal/notes.bak", "unknown type");
+  write_file(web.path + "/booth/wasm/isoloir_booth.wasm", std::string("\0asm", 4));
+  Election e(
+      staff(1), -3600, 86'400,
+      R"(, "web_root": ")" + web.path +
+          R"(", "practical_info": {"help_desk": {"hours": "8h-20h", "phone": "0 800 000 000"}})");
+  Browser b(e.port());
+  const std::string page_csp =
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+      "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+      "form-action 'self'; frame-ancestors 'none'";
+  for (const char* page : {"/", "/activation", "/mot-de-passe", "/vote", "/verifier"}) {
+    auto r = b.get(page);
+    ASSERT_TRUE(r) << page;
+    EXPECT_EQ(r->status, 200) << page;
+    EXPECT_EQ(r->body, "<!doctype html><title>Isoloir</title>") << page;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_EQ(r->get_header_value_count("Content-Security-Policy"), 1u) << page;
+    EXPECT_EQ(r->get_header_value("Content-Security-Policy"), page_csp);
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+  }
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"/portal/app.js", "text/javascript; charset=utf-8"},
+      {"/portal/img/logo.svg", "image/svg+xml"},
+      {"/booth/wasm/isoloir_booth.wasm", "application/wasm"}};
+  for (const auto& [path, type] : files) {
+    auto r = b.get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->get_header_value("Content-Type"), type) << path;
+  }
+  for (const char* missing :
+       {"/portal/.secret.js", "/portal/notes.bak", "/portal/nope.js",
+        "/portal/../booth/wasm/isoloir_booth.wasm", "/portal/%2e%2e/x", "/elsewhere"}) {
+    auto r = b.get(missing);
+    ASSERT_TRUE(r) << missing;
+    EXPECT_EQ(r->status, 404) << missing;
+  }
+  EXPECT_EQ(b.post_raw("/", "{}", "application/json")->status, 405);
+  // The API keeps its own policy.
+  auto info = b.get("/api/v1/info");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->status, 200);
+  EXPECT_EQ(body_of(info)["help_desk"]["hours"], "8h-20h");
+  EXPECT_EQ(info->get_header_value("Content-Security-Policy"),
+            "default-src 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(e.stop(), 0);
+}
+
+TEST(PortalWeb, AWebRootWithoutThePortalIsRefusedAtStart) {
+  TempDir scratch;
+  TempDir web;
+  std::filesystem::create_directories(web.path + "/booth");
+  Server server(scratch.path, {"--data-dir", scratch.path + "/data", "--web-root", web.path});
+  EXPECT_FALSE(server.ready());
+  EXPECT_EQ(server.process().wait(), 2);
+  EXPECT_NE(server.process().err().find("web_root"), std::string::npos) << server.process().err();
 }
 
 // --- mail through SMTP ------------------------------------------------------

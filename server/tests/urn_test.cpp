@@ -440,6 +440,7 @@ TEST(UrnPortal, VoterInfoListsScrutinsInManifestOrderWithVotes) {
   ASSERT_TRUE(before.ok()) << before.error().message();
   EXPECT_EQ(before->name, voters[0].row().name);
   EXPECT_EQ(before->pseudonym, voters[0].pseudonym);
+  EXPECT_EQ(before->credential, base64url_encode(voters[0].credential));
   ASSERT_EQ(before->scrutins.size(), e.manifest().scrutins.size());
   for (size_t i = 0; i < before->scrutins.size(); ++i) {
     EXPECT_EQ(before->scrutins[i].scrutin, e.manifest().scrutins[i].id);

@@ -11,7 +11,9 @@
 //    "session_idle_seconds": 1200, "session_max_seconds": 28800,
 //    "activation_link_seconds": 259200, "reset_link_seconds": 3600,
 //    "login_free_failures": 3, "login_lock_after": 10, "login_lock_seconds": 900,
-//    "address_free_failures": 30, "address_lock_after": 300}
+//    "address_free_failures": 30, "address_lock_after": 300,
+//    "web_root": "/usr/share/isoloir/web",
+//    "practical_info": {"help_desk": {"hours": "...", "phone": "...", "email": "..."}}}
 // (docs/api.md lists each key with its meaning.)
 #ifndef ISOLOIR_SERVER_CONFIG_H_
 #define ISOLOIR_SERVER_CONFIG_H_
@@ -54,6 +56,12 @@ struct ServerConfig {
   int64_t login_lock_seconds = 900;
   int64_t address_free_failures = 30;
   int64_t address_lock_after = 300;
+  // The voter pages: a directory with portal/ and booth/ (the repo's web/);
+  // empty serves no pages, only the API.
+  std::string web_root;
+  // What GET /api/v1/info serves (help desk hours, contacts...): a JSON
+  // object kept as its canonical text; "{}" when not configured.
+  std::string practical_info = "{}";
   bool help = false;  // --help was given
 };
 
@@ -62,8 +70,8 @@ Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base 
 
 // Parses the arguments after the program name: --config FILE (read first,
 // whatever its position), --data-dir DIR, --listen ADDR, --port N,
-// --max-body-bytes N, --public-url URL, --outbox DIR, --help. "bad_config" for an unreadable or
-// invalid file, "usage" for a bad flag; data_dir is required.
+// --max-body-bytes N, --public-url URL, --outbox DIR, --web-root DIR, --help. "bad_config" for an
+// unreadable or invalid file, "usage" for a bad flag; data_dir is required.
 Result<ServerConfig> parse_server_args(const std::vector<std::string>& args);
 
 // The --help text.

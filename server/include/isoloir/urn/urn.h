@@ -67,6 +67,9 @@ struct VoterInfo {
   std::string identifier;
   std::string name;
   std::string pseudonym;
+  // The current public credential, base64url ("" when revoked without a
+  // successor): the booth checks a typed code against it before voting.
+  std::string credential;
   std::vector<VoterScrutin> scrutins;  // in manifest order
 };
 
