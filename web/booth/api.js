@@ -1,0 +1,172 @@
+// The client of the urn server's JSON API (docs/api.md, "HTTP API"), for the
+// widget, the portal pages and integrators:
+//
+//   import { IsoloirApi, ApiError } from 'isoloir/api';
+//   const api = new IsoloirApi();                 // same origin
+//   await api.login('jeanne@ac-paris.fr', password);
+//   const { scrutins } = await api.myScrutins();
+//
+// Every refusal is thrown as an ApiError carrying the server's stable reason
+// (`error`), its detail, the HTTP status and, on 429, how long to wait. The
+// CSRF token the login answer (or GET /api/v1/session) gives is kept here
+// and sent on every state-changing request; the session cookie is the
+// browser's business (HttpOnly, never readable by scripts).
+
+/** A refusal from the server: `error` is the stable reason, e.g. "already_voted". */
+export class ApiError extends Error {
+  constructor(status, error, detail = '', retryAfter = 0) {
+    super(detail ? `${error}: ${detail}` : error);
+    this.name = 'ApiError';
+    this.status = status;
+    this.error = error;
+    this.detail = detail;
+    /** Seconds to wait before trying again (429), else 0. */
+    this.retryAfter = retryAfter;
+  }
+}
+
+const JSON_TYPE = 'application/json';
+
+export class IsoloirApi {
+  /**
+   * @param {string} base the server's origin ("https://vote.example.org"), or
+   *   '' for the page's own origin (the portal; an integrator that proxies /api).
+   * @param {typeof fetch} fetchImpl for tests; the global fetch by default.
+   */
+  constructor(base = '', fetchImpl = undefined) {
+    this.base = String(base).replace(/\/+$/, '');
+    this.fetch = fetchImpl || ((...args) => globalThis.fetch(...args));
+    this.csrf = '';
+  }
+
+  // --- transport -----------------------------------------------------------
+
+  /**
+   * One request. `body`: an object (sent as JSON) or a string (sent as is,
+   * e.g. a ballot's canonical text). Resolves to the response for 2xx, else
+   * throws ApiError.
+   */
+  async request(method, path, { body, csrf = false } = {}) {
+    const headers = {};
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = JSON_TYPE;
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    if (csrf && this.csrf) headers['X-CSRF-Token'] = this.csrf;
+    let res;
+    try {
+      res = await this.fetch(this.base + path, {
+        method,
+        headers,
+        body: payload,
+        credentials: this.base ? 'include' : 'same-origin',
+        cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network_error', String((e && e.message) || e));
+    }
+    if (res.ok) return res;
+    let error = 'http_' + res.status;
+    let detail = '';
+    try {
+      const j = await res.json();
+      if (j && typeof j.error === 'string') error = j.error;
+      if (j && typeof j.detail === 'string') detail = j.detail;
+    } catch {
+      // not JSON: keep the status as the reason
+    }
+    const retry = Number.parseInt(res.headers.get('Retry-After') || '0', 10);
+    throw new ApiError(res.status, error, detail, Number.isFinite(retry) ? retry : 0);
+  }
+
+  async json(method, path, options) {
+    const res = await this.request(method, path, options);
+    return res.status === 204 ? null : res.json();
+  }
+
+  async text(method, path, options) {
+    return (await this.request(method, path, options)).text();
+  }
+
+  // --- accounts and sessions -----------------------------------------------
+
+  requestActivationLink(identifier) {
+    return this.json('POST', '/api/v1/account/activation-link', { body: { identifier } });
+  }
+  requestPasswordLink(identifier) {
+    return this.json('POST', '/api/v1/account/password-link', { body: { identifier } });
+  }
+  /** @param {'activation'|'password'} purpose */
+  linkStatus(token, purpose) {
+    return this.json('POST', '/api/v1/account/link-status', { body: { token, purpose } });
+  }
+  activate({ token, password, question, answer }) {
+    return this.json('POST', '/api/v1/account/activate', {
+      body: { token, password, question, answer },
+    });
+  }
+  resetPassword({ token, password }) {
+    return this.json('POST', '/api/v1/account/password', { body: { token, password } });
+  }
+  async login(identifier, password) {
+    const s = await this.json('POST', '/api/v1/session', { body: { identifier, password } });
+    this.csrf = s.csrf_token;
+    return s;
+  }
+  /** The current session (and its CSRF token, kept); ApiError 401 when logged out. */
+  async session() {
+    const s = await this.json('GET', '/api/v1/session');
+    this.csrf = s.csrf_token;
+    return s;
+  }
+  async logout() {
+    await this.json('DELETE', '/api/v1/session', { csrf: true });
+    this.csrf = '';
+  }
+
+  // --- the voter -------------------------------------------------------------
+
+  me() {
+    return this.json('GET', '/api/v1/me');
+  }
+  myScrutins() {
+    return this.json('GET', '/api/v1/me/scrutins');
+  }
+  /** Casts a ballot: `ballot` is its canonical text, sent byte for byte. */
+  cast(ballot) {
+    return this.json('POST', '/api/v1/ballots', { body: String(ballot), csrf: true });
+  }
+  /** The signed émargement's exact text. */
+  emargement(scrutin) {
+    return this.text('GET', `/api/v1/me/scrutins/${encodeURIComponent(scrutin)}/emargement`);
+  }
+  /** Always refused after the cast (410 deposit_already_served): the proof is given once. */
+  deposit(scrutin) {
+    return this.text('GET', `/api/v1/me/scrutins/${encodeURIComponent(scrutin)}/deposit`);
+  }
+  electors(scrutin, name, from = 0, limit = 50) {
+    const q = new URLSearchParams({ name, from: String(from), limit: String(limit) });
+    return this.json('GET', `/api/v1/scrutins/${encodeURIComponent(scrutin)}/electors?${q}`);
+  }
+  reclamation(scrutin, text) {
+    return this.json('POST', '/api/v1/reclamations', { body: { scrutin, text }, csrf: true });
+  }
+
+  // --- public ----------------------------------------------------------------
+
+  info() {
+    return this.json('GET', '/api/v1/info');
+  }
+  /** The manifest's exact bytes (their SHA-256 is the election hash). */
+  manifest() {
+    return this.text('GET', '/api/v1/board/manifest');
+  }
+  /** A ballot on the board with its inclusion proof (docs/api.md). */
+  boardBallot(reference) {
+    return this.json('GET', `/api/v1/board/ballots/${encodeURIComponent(reference)}`);
+  }
+  treeHead() {
+    return this.text('GET', '/api/v1/board/tree-head');
+  }
+}
