@@ -14,7 +14,7 @@
 
 /** A refusal from the server: `error` is the stable reason, e.g. "already_voted". */
 export class ApiError extends Error {
-  constructor(status, error, detail = '', retryAfter = 0) {
+  constructor(status, error, detail = '', retryAfter = 0, body = null) {
     super(detail ? `${error}: ${detail}` : error);
     this.name = 'ApiError';
     this.status = status;
@@ -22,6 +22,11 @@ export class ApiError extends Error {
     this.detail = detail;
     /** Seconds to wait before trying again (429), else 0. */
     this.retryAfter = retryAfter;
+    /**
+     * The refusal's whole JSON body, or null: some carry more than the reason,
+     * e.g. weak_password's `classes` ({length, upper, lower, digit, special}).
+     */
+    this.body = body;
   }
 }
 
@@ -69,15 +74,17 @@ export class IsoloirApi {
     if (res.ok) return res;
     let error = 'http_' + res.status;
     let detail = '';
+    let body = null;
     try {
       const j = await res.json();
+      if (j && typeof j === 'object' && !Array.isArray(j)) body = j;
       if (j && typeof j.error === 'string') error = j.error;
       if (j && typeof j.detail === 'string') detail = j.detail;
     } catch {
       // not JSON: keep the status as the reason
     }
     const retry = Number.parseInt(res.headers.get('Retry-After') || '0', 10);
-    throw new ApiError(res.status, error, detail, Number.isFinite(retry) ? retry : 0);
+    throw new ApiError(res.status, error, detail, Number.isFinite(retry) ? retry : 0, body);
   }
 
   async json(method, path, options) {
