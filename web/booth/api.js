@@ -74,17 +74,17 @@ export class IsoloirApi {
     if (res.ok) return res;
     let error = 'http_' + res.status;
     let detail = '';
-    let body = null;
+    let refusal = null;
     try {
       const j = await res.json();
-      if (j && typeof j === 'object' && !Array.isArray(j)) body = j;
+      if (j && typeof j === 'object' && !Array.isArray(j)) refusal = j;
       if (j && typeof j.error === 'string') error = j.error;
       if (j && typeof j.detail === 'string') detail = j.detail;
     } catch {
       // not JSON: keep the status as the reason
     }
     const retry = Number.parseInt(res.headers.get('Retry-After') || '0', 10);
-    throw new ApiError(res.status, error, detail, Number.isFinite(retry) ? retry : 0, body);
+    throw new ApiError(res.status, error, detail, Number.isFinite(retry) ? retry : 0, refusal);
   }
 
   async json(method, path, options) {
