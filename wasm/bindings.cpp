@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "isoloir/booth.h"
+#include "isoloir/pow.h"
 #include "isoloir/result.h"
 
 namespace {
@@ -139,9 +140,29 @@ val verify_inclusion(const std::string& manifest_json, const std::string& refere
   return ok_object();
 }
 
+// One slice of a proof-of-work search: nonces start .. start + count - 1.
+// Numbers arrive as JS doubles: integers below 2^53 only.
+val pow_search(const std::string& challenge, int difficulty, double start, double count) {
+  constexpr auto kMax = static_cast<double>(isoloir::kMaxPowNonce);
+  if (!(start >= 0 && start <= kMax) || std::floor(start) != start ||
+      !(count >= 0 && count <= kMax) || std::floor(count) != count) {
+    return error_object("bad_argument", "start and count must be non-negative integers");
+  }
+  if (difficulty < 0 || difficulty > isoloir::kMaxPowDifficulty) {
+    return error_object("bad_argument", "difficulty out of range");
+  }
+  auto found = isoloir::pow_search(challenge, difficulty, static_cast<uint64_t>(start),
+                                   static_cast<uint64_t>(count));
+  if (!found) return error_object("not_found", "no solution in this slice");
+  val o = ok_object();
+  o.set("nonce", static_cast<double>(*found));
+  return o;
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(isoloir_booth) {
+  emscripten::function("powSearch", &pow_search);
   emscripten::function("createBallot", &create_ballot);
   emscripten::function("verifyBallot", &verify_ballot);
   emscripten::function("newCode", &new_code);

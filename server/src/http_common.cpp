@@ -62,7 +62,8 @@ Api::Api(const Services& services, portal::HashCost c)
       // Three links, then a wait that doubles: a voter who asks again and
       // again is slowed down, not served a flood of mail.
       link_requests(policy(3, 20, 3600)),
-      hash_slots(hash_concurrency()) {}
+      hash_slots(hash_concurrency()),
+      pow(portal::PowPolicy{static_cast<int>(config.pow_difficulty), 300, 1'000'000}) {}
 
 std::string Api::client_address(const httplib::Request& req) const {
   if (config.trust_proxy && req.has_header("X-Forwarded-For")) {
@@ -195,7 +196,7 @@ std::optional<Json> json_body(const httplib::Request& req, httplib::Response& re
     }
   }
   for (const BodyField& k : keys) {
-    if (!parsed->contains(k.name)) {
+    if (!k.optional && !parsed->contains(k.name)) {
       send_error(res, 400, "malformed", std::string(k.name) + " is missing");
       return std::nullopt;
     }
@@ -204,7 +205,24 @@ std::optional<Json> json_body(const httplib::Request& req, httplib::Response& re
 }
 
 std::string field(const Json& body, const char* name) {
-  return body.at(name).get<std::string>();
+  const auto it = body.find(name);
+  return it == body.end() ? std::string() : it->get<std::string>();
+}
+
+bool pow_ok(Api& api, const Json& body, httplib::Response& res, portal::PowPurpose purpose) {
+  const std::string nonce_text = field(body, "pow_nonce");
+  uint64_t nonce = 0;
+  const auto [end, ec] =
+      std::from_chars(nonce_text.data(), nonce_text.data() + nonce_text.size(), nonce);
+  if (!nonce_text.empty() && (ec != std::errc() || end != nonce_text.data() + nonce_text.size())) {
+    send_error(res, 400, "bad_pow", "pow_nonce must be a decimal integer");
+    return false;
+  }
+  const Status s = api.pow.redeem(field(body, "pow_challenge"), nonce, purpose, now_seconds());
+  if (s) return true;
+  const std::string& r = s.error().reason;
+  send_error(res, r == "pow_busy" ? 429 : (r == "pow_required" ? 403 : 400), r, s.error().detail);
+  return false;
 }
 
 std::optional<std::string> session_cookie(const httplib::Request& req) {

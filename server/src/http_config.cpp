@@ -8,6 +8,7 @@
 
 #include "isoloir/canonical_json.h"
 #include "isoloir/portal/password.h"
+#include "isoloir/pow.h"
 #include "isoloir/server/config.h"
 
 namespace isoloir::server {
@@ -65,6 +66,7 @@ const IntKey kIntKeys[] = {
     {"login_lock_seconds", &ServerConfig::login_lock_seconds, 1, kYear},
     {"address_free_failures", &ServerConfig::address_free_failures, 0, 100'000},
     {"address_lock_after", &ServerConfig::address_lock_after, 1, 1'000'000},
+    {"pow_difficulty", &ServerConfig::pow_difficulty, 0, kMaxPowDifficulty},
 };
 
 Status set_string(std::string& field, const Json& value, const std::string& key) {

@@ -21,6 +21,7 @@
 #include "isoloir/canonical_json.h"
 #include "isoloir/portal/account_store.h"
 #include "isoloir/portal/password.h"
+#include "isoloir/portal/pow_issuer.h"
 #include "isoloir/portal/throttle.h"
 #include "isoloir/result.h"
 #include "isoloir/server/config.h"
@@ -60,6 +61,8 @@ struct Api {
   // Argon2id takes 64 MiB and a core per hash at the interactive cost: at
   // most this many at once, the others wait their turn.
   std::counting_semaphore<> hash_slots;
+  // Anti-bot: login, link and re-issue requests carry a solved challenge.
+  portal::PowIssuer pow;
   // Logins so far: every kPurgeEvery-th one also forgets expired sessions
   // and links, so the portal's file does not grow with dead rows.
   std::atomic<uint64_t> logins{0};
@@ -107,10 +110,15 @@ std::optional<uint64_t> index_param(const httplib::Request& req, httplib::Respon
 struct BodyField {
   const char* name;
   size_t max_bytes;
+  bool optional = false;  // may be absent (field() then gives "")
 };
 std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res,
                               std::initializer_list<BodyField> keys);
 std::string field(const Json& body, const char* name);
+
+// The request's proof of work (members "pow_challenge" and "pow_nonce" of
+// `body`) for `purpose`; false after answering 400/403/429.
+bool pow_ok(Api& api, const Json& body, httplib::Response& res, portal::PowPurpose purpose);
 
 // The logged-in voter, or nullopt after answering 401 (no or dead session)
 // or, when `changes_state`, 403 (missing or wrong CSRF token).

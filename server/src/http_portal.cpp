@@ -13,7 +13,8 @@ constexpr size_t kMaxIdentifier = 254;  // an e-mail address
 constexpr size_t kMaxPassword = 128;    // password.h refuses longer ones
 constexpr size_t kMaxQuestion = 200;
 constexpr size_t kMaxAnswer = 200;
-constexpr size_t kMaxToken = 64;  // 43 base64url characters
+constexpr size_t kMaxToken = 64;     // 43 base64url characters
+constexpr size_t kMaxPowField = 96;  // a 76-character challenge, a 16-digit nonce
 
 std::string lower_ascii(std::string s) {
   for (char& c : s) {
@@ -72,8 +73,12 @@ Mail link_mail(const Api& api, const std::string& to, const std::string& name, b
 // The answer is the same whether the identifier is known or not, so that
 // nobody learns who the electors are by asking.
 void request_link(Api& api, const httplib::Request& req, httplib::Response& res, bool activation) {
-  auto body = json_body(req, res, {{"identifier", kMaxIdentifier}});
+  auto body = json_body(req, res,
+                        {{"identifier", kMaxIdentifier},
+                         {"pow_challenge", kMaxPowField, true},
+                         {"pow_nonce", kMaxPowField, true}});
   if (!body) return;
+  if (!pow_ok(api, *body, res, portal::PowPurpose::kLink)) return;
   const std::string identifier = lower_ascii(field(*body, "identifier"));
   const std::string address = api.client_address(req);
   if (!allowed(res, api.login_addresses, address, api.link_requests, identifier,
@@ -254,8 +259,13 @@ Json session_json(const std::string& identifier, const std::string& csrf, int64_
 
 // POST /api/v1/session {identifier, password}: login.
 void login(Api& api, const httplib::Request& req, httplib::Response& res) {
-  auto body = json_body(req, res, {{"identifier", kMaxIdentifier}, {"password", kMaxPassword * 2}});
+  auto body = json_body(req, res,
+                        {{"identifier", kMaxIdentifier},
+                         {"password", kMaxPassword * 2},
+                         {"pow_challenge", kMaxPowField, true},
+                         {"pow_nonce", kMaxPowField, true}});
   if (!body) return;
+  if (!pow_ok(api, *body, res, portal::PowPurpose::kLogin)) return;
   std::string password = field(*body, "password");
   const std::string identifier = lower_ascii(field(*body, "identifier"));
   const std::string address = api.client_address(req);
@@ -297,6 +307,26 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
             201);
 }
 
+// GET /api/v1/pow?purpose=login|link|reissue: a challenge to solve before
+// that request (docs/api.md).
+void get_pow(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!check_params(req, res, {"purpose"})) return;
+  const std::string purpose = req.get_param_value("purpose");
+  portal::PowPurpose p = portal::PowPurpose::kLogin;
+  if (purpose == "link") {
+    p = portal::PowPurpose::kLink;
+  } else if (purpose == "reissue") {
+    p = portal::PowPurpose::kReissue;
+  } else if (purpose != "login") {
+    return send_error(res, 400, "bad_parameter", "purpose: login, link or reissue");
+  }
+  Json out = Json::object();
+  out["challenge"] = api.pow.issue(p, now_seconds());
+  out["difficulty"] = api.pow.policy().difficulty;
+  out["expires_in"] = api.pow.policy().lifetime_seconds;
+  send_json(res, out);
+}
+
 // GET /api/v1/session: who is logged in, with the CSRF token (a page that
 // was reloaded needs it again).
 void whoami(Api& api, const httplib::Request& req, httplib::Response& res) {
@@ -333,6 +363,8 @@ void install_portal(httplib::Server& server, Api& api, std::vector<Route>& route
   post("/api/v1/account/password", reset_password);
   post("/api/v1/session", login);
   server.Get("/api/v1/session", guarded(api, whoami));
+  server.Get("/api/v1/pow", guarded(api, get_pow));
+  routes.push_back(Route{"/api/v1/pow", "GET"});
   server.Delete("/api/v1/session", guarded(api, logout));
   for (const char* p :
        {"/api/v1/account/activation-link", "/api/v1/account/password-link",

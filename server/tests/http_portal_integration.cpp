@@ -20,6 +20,7 @@
 #include "fake_smtp.h"
 #include "http_harness.h"
 #include "isoloir/ballot.h"
+#include "isoloir/pow.h"
 #include "isoloir/random.h"
 #include "isoloir/receipt.h"
 #include "isoloir/record.h"
@@ -582,6 +583,65 @@ TEST(PortalAddress, FailuresFromOneAddressSlowThatAddressOnly) {
   auto ok = voter.login(e.voter(5).identifier, kPassword);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 201) << ok->body;
+  EXPECT_EQ(e.stop(), 0);
+}
+
+// --- proof of work ---------------------------------------------------------
+
+// A solved challenge of `purpose` from the server, as the booth would send it.
+std::pair<std::string, std::string> solved(Browser& b, const std::string& purpose) {
+  const Json c = body_of(b.get("/api/v1/pow?purpose=" + purpose));
+  const std::string challenge = c["challenge"].get<std::string>();
+  auto nonce = pow_search(challenge, c["difficulty"].get<int>(), 0, uint64_t{1} << 30);
+  EXPECT_TRUE(nonce.has_value());
+  return {challenge, std::to_string(nonce.value_or(0))};
+}
+
+TEST(PortalPow, LoginAndLinksNeedASolvedChallengeUsedOnce) {
+  Election e(staff(2), -3600, 86'400, R"(, "pow_difficulty": 10)");
+  Browser b(e.port());
+  const Json info = body_of(b.get("/api/v1/pow?purpose=login"));
+  EXPECT_EQ(info["difficulty"], 10);
+  EXPECT_EQ(info["challenge"].get<std::string>().size(), 76u);
+  EXPECT_EQ(b.get("/api/v1/pow?purpose=vote")->status, 400);
+
+  Json ask = Json::object();
+  ask["identifier"] = e.voter(0).identifier;
+  auto bare = b.post("/api/v1/account/activation-link", ask, false);
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 403);
+  EXPECT_EQ(error_of(bare), "pow_required");
+  EXPECT_EQ(count_mails(e.outbox()), 0u);
+  const auto [link_challenge, link_nonce] = solved(b, "link");
+  ask["pow_challenge"] = link_challenge;
+  ask["pow_nonce"] = link_nonce;
+  EXPECT_EQ(b.post("/api/v1/account/activation-link", ask, false)->status, 202);
+  EXPECT_EQ(error_of(b.post("/api/v1/account/activation-link", ask, false)), "pow_replayed");
+  Json activate = Json::object();
+  activate["token"] = latest_token(e.outbox(), e.voter(0).identifier, "activation");
+  activate["password"] = kPassword;
+  activate["question"] = "Q ?";
+  activate["answer"] = "R";
+  ASSERT_EQ(b.post("/api/v1/account/activate", activate, false)->status, 201);
+
+  Json login = Json::object();
+  login["identifier"] = e.voter(0).identifier;
+  login["password"] = kPassword;
+  EXPECT_EQ(error_of(b.post("/api/v1/session", login, false)), "pow_required");
+  // A link's challenge does not open a login.
+  const auto [other, other_nonce] = solved(b, "link");
+  login["pow_challenge"] = other;
+  login["pow_nonce"] = other_nonce;
+  EXPECT_EQ(error_of(b.post("/api/v1/session", login, false)), "bad_pow");
+  const auto [challenge, nonce] = solved(b, "login");
+  login["pow_challenge"] = challenge;
+  login["pow_nonce"] = "12x";
+  EXPECT_EQ(error_of(b.post("/api/v1/session", login, false)), "bad_pow");
+  login["pow_nonce"] = nonce;
+  auto ok = b.post("/api/v1/session", login, false);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 201) << ok->body;
+  EXPECT_EQ(error_of(b.post("/api/v1/session", login, false)), "pow_replayed");
   EXPECT_EQ(e.stop(), 0);
 }
 

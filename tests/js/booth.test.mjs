@@ -277,3 +277,41 @@ function auditPath(m, leaves) {
     ? [...auditPath(m, leaves.slice(0, k)), mth(leaves.slice(k))]
     : [...auditPath(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
 }
+
+// The proof of work the server asks before logins and links: the module's
+// answer checked with Node's own SHA-256 against the definition in
+// include/isoloir/pow.h, and no smaller nonce skipped.
+describe('solvePow', () => {
+  const zeroBits = (challenge, nonce) => {
+    const be = Buffer.alloc(8);
+    be.writeBigUInt64BE(BigInt(nonce));
+    const h = crypto.createHash('sha256')
+      .update(Buffer.concat([Buffer.from('isoloir/1/pow\0'), Buffer.from(challenge), be])).digest();
+    let bits = 0;
+    for (const x of h) {
+      if (x === 0) { bits += 8; continue; }
+      return bits + Math.clz32(x) - 24;
+    }
+    return bits;
+  };
+
+  test('finds the first nonce with the asked leading zero bits', async () => {
+    const booth = await loadBooth();
+    for (const difficulty of [0, 6, 12]) {
+      const challenge = `challenge-${difficulty}-${'x'.repeat(60)}`;
+      const nonce = await booth.solvePow(challenge, difficulty, { slice: 1000 });
+      expect(zeroBits(challenge, nonce)).toBeGreaterThanOrEqual(difficulty);
+      for (let n = 0; n < nonce; n++) expect(zeroBits(challenge, n)).toBeLessThan(difficulty);
+    }
+  });
+
+  test('stops when aborted and refuses bad arguments', async () => {
+    const booth = await loadBooth();
+    const ctl = new AbortController();
+    const running = booth.solvePow('hard', 40, { slice: 1000, signal: ctl.signal });
+    ctl.abort();
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(booth.solvePow('x', 41)).rejects.toMatchObject({ reason: 'bad_argument' });
+    await expect(booth.solvePow(7, 4)).rejects.toMatchObject({ reason: 'bad_argument' });
+  });
+});

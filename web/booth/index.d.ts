@@ -143,6 +143,13 @@ export interface Booth {
   verifyReceipt(manifestJson: ManifestInput, receipt: string): ReceiptVerification;
 
   /**
+   * Solves a proof-of-work challenge of the server (`GET /api/v1/pow`): the
+   * first nonce whose SHA-256 (PROTOCOL: isoloir/pow.h) starts with
+   * `difficulty` zero bits. Works in slices, yielding between them.
+   */
+  solvePow(challenge: string, difficulty: number, options?: { slice?: number; signal?: AbortSignal }): Promise<number>;
+
+  /**
    * Verifies that the ballot `reference` is leaf `logIndex` of the tree whose
    * signed head is `treeHead`, by the audit `path`, and that the head is signed
    * by the manifest's server key.

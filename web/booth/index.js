@@ -136,6 +136,26 @@ function makeBooth(raw) {
       return { ok: true, kind: r.kind, scrutin: r.scrutin, reference: r.reference, time: r.time };
     },
 
+    /**
+     * Solves a proof-of-work challenge from the server (GET /api/v1/pow):
+     * resolves to the first nonce whose hash has `difficulty` leading zero
+     * bits. Searches in slices of `slice` hashes and yields to the event loop
+     * between them, so the page stays responsive; `signal` (an AbortSignal)
+     * stops it with an AbortError.
+     */
+    async solvePow(challenge, difficulty, { slice = 32768, signal } = {}) {
+      str(challenge, 'challenge');
+      if (!Number.isInteger(difficulty)) throw new IsoloirError('bad_argument', 'difficulty must be an integer');
+      for (let start = 0; start <= Number.MAX_SAFE_INTEGER; start += slice) {
+        if (signal && signal.aborted) throw new DOMException('proof of work aborted', 'AbortError');
+        const r = raw.powSearch(challenge, difficulty, start, slice);
+        if (r.ok) return r.nonce;
+        if (r.reason !== 'not_found') throw new IsoloirError(r.reason, r.detail);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      throw new IsoloirError('not_found', 'no solution');
+    },
+
     verifyInclusion({ manifestJson, reference, logIndex, treeHead, path } = {}) {
       if (!Number.isSafeInteger(logIndex) || logIndex < 0) {
         throw new IsoloirError('bad_argument', 'logIndex must be a non-negative integer');
