@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include <emscripten/emscripten.h>
+
 #include "isoloir/booth.h"
+#include "isoloir/code_vault.h"
 #include "isoloir/pow.h"
 #include "isoloir/result.h"
 
@@ -159,9 +162,52 @@ val pow_search(const std::string& challenge, int difficulty, double start, doubl
   return o;
 }
 
+// The re-issued code (issue 5): one vault per module instance. Its clock is
+// read here, never passed in by the page.
+isoloir::CodeVault& vault() {
+  static isoloir::CodeVault v;
+  return v;
+}
+
+double clock_seconds() {
+  return emscripten_get_now() / 1000.0;
+}
+
+val regenerate_code(const std::string& election_id) {
+  if (election_id.empty()) return error_object("bad_argument", "electionId is empty");
+  val o = ok_object();
+  o.set("credential", vault().regenerate(election_id, clock_seconds()));
+  return o;
+}
+
+// The JS string is made straight from the vault's buffer, which is wiped
+// right after: no std::string copy of the code is left in the heap.
+val reveal_code() {
+  const double now = clock_seconds();
+  auto shown = vault().reveal(now);
+  if (!shown) return error_object(shown.error());
+  val o = ok_object();
+  o.set("code", val(*shown));  // read as Latin-1: the code is ASCII
+  vault().forget_display();
+  o.set("remaining", vault().remaining(now));
+  return o;
+}
+
+double code_remaining() {
+  return vault().remaining(clock_seconds());
+}
+
+void forget_code() {
+  vault().wipe();
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(isoloir_booth) {
+  emscripten::function("regenerateCode", &regenerate_code);
+  emscripten::function("revealCode", &reveal_code);
+  emscripten::function("codeRemaining", &code_remaining);
+  emscripten::function("forgetCode", &forget_code);
   emscripten::function("powSearch", &pow_search);
   emscripten::function("createBallot", &create_ballot);
   emscripten::function("verifyBallot", &verify_ballot);

@@ -143,6 +143,26 @@ export interface Booth {
   verifyReceipt(manifestJson: ManifestInput, receipt: string): ReceiptVerification;
 
   /**
+   * Makes a new vote code inside the module (re-issue) and returns its public
+   * credential for `electionId`, the only thing to send to the server.
+   */
+  regenerateCode(electionId: string): string;
+
+  /**
+   * The code regenerateCode made, in display form, and the seconds left to
+   * show it: only during the 120 seconds after it was made, by the module's
+   * clock; afterwards the module has wiped it.
+   * @throws {IsoloirError} `code_expired` (after 120 s), `no_code`
+   */
+  revealCode(): { code: string; remaining: number };
+
+  /** Seconds left to show the code (0 when there is none). */
+  codeRemaining(): number;
+
+  /** Wipes the code from the module now. */
+  forgetCode(): void;
+
+  /**
    * Solves a proof-of-work challenge of the server (`GET /api/v1/pow`): the
    * first nonce whose SHA-256 (PROTOCOL: isoloir/pow.h) starts with
    * `difficulty` zero bits. Works in slices, yielding between them.

@@ -137,6 +137,39 @@ function makeBooth(raw) {
     },
 
     /**
+     * Makes a new vote code inside the module (re-issue, issue 5) and returns
+     * its public credential for `electionId`: the only thing to send to the
+     * server. The code itself stays in the module's memory.
+     */
+    regenerateCode(electionId) {
+      const r = raw.regenerateCode(str(electionId, 'electionId'));
+      if (!r.ok) throw new IsoloirError(r.reason, r.detail);
+      return r.credential;
+    },
+
+    /**
+     * The code made by regenerateCode, in display form, with the seconds left
+     * to show it: only during the 120 seconds after it was made, by the
+     * module's clock. After that the module has wiped it and this throws
+     * IsoloirError('code_expired'), whatever the page does.
+     */
+    revealCode() {
+      const r = raw.revealCode();
+      if (!r.ok) throw new IsoloirError(r.reason, r.detail);
+      return { code: r.code, remaining: r.remaining };
+    },
+
+    /** Seconds left to show the code (0 when there is none). */
+    codeRemaining() {
+      return raw.codeRemaining();
+    },
+
+    /** Wipes the code from the module now (the voter has noted it). */
+    forgetCode() {
+      raw.forgetCode();
+    },
+
+    /**
      * Solves a proof-of-work challenge from the server (GET /api/v1/pow):
      * resolves to the first nonce whose hash has `difficulty` leading zero
      * bits. Searches in slices of `slice` hashes and yields to the event loop
