@@ -26,7 +26,8 @@ export function makeTranslator(dictionaries, lang) {
   const table = dictionaries[pickLanguage(lang)] || {};
   const fallback = dictionaries[DEFAULT_LANGUAGE] || {};
   return (key, params = {}) => {
-    const text = key in table ? table[key] : key in fallback ? fallback[key] : key;
+    // Own keys only: 'constructor' or 'toString' are not strings of ours.
+    const text = Object.hasOwn(table, key) ? table[key] : Object.hasOwn(fallback, key) ? fallback[key] : key;
     return String(text).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
   };
 }
@@ -97,11 +98,11 @@ const REASONS = {
 /** The message for a refusal reason; `seconds` fills the 429 messages. */
 export function reasonMessage(lang, reason, seconds = 0) {
   const t = makeTranslator(REASONS, lang);
-  const known = reason in REASONS.fr;
+  const known = Object.hasOwn(REASONS.fr, reason);
   return known ? t(reason, { seconds }) : t('unknown', { reason: String(reason) });
 }
 
-/** A date and time in Paris time, e.g. "lundi 1 décembre 2026 à 09:00". */
+/** A date and time in Paris time, e.g. "mardi 1 décembre 2026 à 10:00" for 2026-12-01T09:00:00Z. */
 export function formatDateTime(iso, lang) {
   const locale = pickLanguage(lang) === 'en' ? 'en-GB' : 'fr-FR';
   return new Intl.DateTimeFormat(locale, {
