@@ -1,0 +1,36 @@
+// "/vote", Je vote: the <isoloir-booth> element (web/booth/widget.js) runs
+// the vote itself (code, scrutins, choice, confirmation, receipt). The page
+// only embeds it, same origin, in the voter's language.
+import { h } from '../dom.js';
+
+let widget = null; // the import, once: the element is defined for the whole page's life
+
+export default {
+  title: (t) => t('vote.title'),
+  needsLogin: true,
+  render(ctx, view, heading) {
+    const t = ctx.t;
+    const intro = h('p', { class: 'lead' }, t('vote.intro'));
+    const booth = h('isoloir-booth', { server: '', lang: ctx.lang });
+    const failure = h('div', { class: 'alert', role: 'alert' });
+    view.append(intro, failure, booth);
+    if (!widget) {
+      widget = import('/booth/widget.js');
+      widget.catch(() => { widget = null; });
+    }
+    widget.catch(() => {
+      failure.classList.add('shown');
+      failure.textContent = ctx.t('vote.loadFailed');
+    });
+    // A language switch must not redraw the booth: the voter may be half-way
+    // through a vote. Its `lang` attribute changes instead.
+    return {
+      relang() {
+        heading.textContent = ctx.t('vote.title');
+        intro.textContent = ctx.t('vote.intro');
+        if (failure.textContent) failure.textContent = ctx.t('vote.loadFailed');
+        booth.setAttribute('lang', ctx.lang);
+      },
+    };
+  },
+};
