@@ -16,24 +16,13 @@
 #include <string_view>
 
 #include "isoloir/server/mailer.h"
+#include "mail_curl.h"
 #include "mail_message.h"
 
 namespace isoloir::server {
 namespace {
 
 constexpr long kMaxTimeoutSeconds = 600;
-
-// curl_global_init is not thread-safe and must precede every other curl
-// call; it is never undone (curl_global_cleanup) because the mailer lives
-// as long as the process.
-Status init_curl_once() {
-  static std::once_flag once;
-  static CURLcode code = CURLE_OK;
-  std::call_once(once, [] { code = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (code != CURLE_OK)
-    return fail("mail_failed", std::string("curl: ") + curl_easy_strerror(code));
-  return {};
-}
 
 struct EasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -218,6 +207,18 @@ class SmtpMailer final : public Mailer {
 };
 
 }  // namespace
+
+// curl_global_init is not thread-safe and must precede every other curl
+// call; it is never undone (curl_global_cleanup) because the senders live
+// as long as the process.
+Status init_curl_once() {
+  static std::once_flag once;
+  static CURLcode code = CURLE_OK;
+  std::call_once(once, [] { code = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (code != CURLE_OK)
+    return fail("mail_failed", std::string("curl: ") + curl_easy_strerror(code));
+  return {};
+}
 
 Result<std::unique_ptr<Mailer>> make_smtp_mailer(const SmtpConfig& config) {
   try {
