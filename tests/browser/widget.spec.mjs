@@ -526,17 +526,20 @@ export const tests = [
     await shot(page, resultsDir, '2-list-not-open');
   }],
 
-  ['in English with lang="en", and with login-href a link to the portal instead of a form', async ({ browser, resultsDir }) => {
+  ['in English with lang="en" (switched in place, typed text kept); with login-href a link, not a form', async ({ browser, resultsDir }) => {
     const page = await openPage(browser, '?lang=en&login-href=/');
     await heading(page, 'Log in').waitFor();
     const link = page.getByRole('link', { name: 'Log in on the portal' });
     assert.equal(await link.getAttribute('href'), '/');
     assert.equal(await page.getByLabel('Password').count(), 0);
-    await page.locator('isoloir-booth').evaluate((e) => e.setAttribute('lang', 'fr'));
-    await heading(page, 'Connexion').waitFor();
-    await page.locator('isoloir-booth').evaluate((e) => e.setAttribute('lang', 'en'));
-    await heading(page, 'Log in').waitFor();
-    await shot(page, resultsDir, '0-login-en');
+    // the language changes in place; what was typed stays
+    const form = await openPage(browser);
+    await heading(form, 'Connexion').waitFor();
+    await form.getByLabel('Identifiant (adresse électronique professionnelle)').fill('agent9@ac-test.fr');
+    await form.locator('isoloir-booth').evaluate((e) => e.setAttribute('lang', 'en'));
+    await heading(form, 'Log in').waitFor();
+    assert.equal(await form.getByLabel('Identifier (work e-mail address)').inputValue(), 'agent9@ac-test.fr');
+    await shot(form, resultsDir, '0-login-en');
   }],
 
   ['a manifest that is not the expected election raises an alarm and nothing runs', async ({ browser, resultsDir }) => {

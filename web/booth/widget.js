@@ -129,9 +129,16 @@ export class IsoloirBoothElement extends Base {
   }
 
   attributeChangedCallback(name, before, after) {
-    // A new language re-renders the current view (typed inputs are not kept).
+    // A new language draws the current view again, with what the voter typed
+    // (the choice, the activation and the code are kept in fields already).
     if (name === 'lang' && before !== after && this.#main && this.#view.name !== 'voting') {
-      this.#go(this.#view.name, this.#view.params, { focus: false });
+      const typed = [...this.#main.querySelectorAll('input[name]:not([type=radio]):not([type=checkbox])')]
+        .map((input) => [input.name, input.value]);
+      this.#go(this.#view.name, { ...this.#view.params, notice: undefined }, { focus: false });
+      for (const [field, value] of typed) {
+        const input = this.#main.querySelector(`input[name="${field}"]`);
+        if (input) input.value = value;
+      }
     }
   }
 
