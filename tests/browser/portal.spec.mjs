@@ -266,6 +266,9 @@ export const tests = [
     await page.getByText(`Bienvenue, ${voter.name}.`).waitFor();
     await page.locator('.who').filter({ hasText: voter.identifier }).waitFor();
     await audit('home');
+    await page.setViewportSize({ width: 390, height: 844 }); // a phone
+    await audit('home-phone');
+    await page.setViewportSize({ width: 1100, height: 800 });
   }],
 
   ['a ballot cast over the API (the booth in Node, the voter\'s cookie and CSRF token)', async () => {
@@ -485,6 +488,12 @@ export const tests = [
     await page.getByText('Cette page est réservée aux électeurs connectés').waitFor();
     assert.equal(await page.locator('table').count(), 0);
     await audit('gate');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await visit('/');
+    await audit('login-phone');
+    await visit('/activation');
+    await audit('activation-ask-phone');
+    await page.setViewportSize({ width: 1100, height: 800 });
   }],
 
   ['/verifier (public): a cast ballot is in the urn, verified in the page', async ({ browser }) => {

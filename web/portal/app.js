@@ -91,12 +91,23 @@ const ctx = {
           session = null; // 401 not_logged_in: the login form
         }
         if (this.session === undefined) this.session = session;
-        if (this.session) await this.loadMe();
+        const same = this.me && this.session && this.me.identifier.toLowerCase() === this.session.identifier.toLowerCase();
+        if (!this.session) this.me = null;
+        if (this.session && !same) await this.loadMe();
+        else drawHeader();
         this._asking = null;
         return this.session;
       })();
     }
     return this._asking;
+  },
+  /**
+   * The session as the server sees it now: asked again if we believed we were
+   * logged in (the widget may have logged out, the session may have ended).
+   */
+  checkSession() {
+    if (this.session) this.session = undefined;
+    return this.ensureSession();
   },
   async loadMe() {
     try {
@@ -198,10 +209,17 @@ function switchLanguage() {
   document.getElementById('lang-switch')?.focus();
 }
 
+let headerDrawn = '';
+
 function drawHeader() {
   const header = document.getElementById('site-header');
   if (!header) return;
   const t = ctx.t;
+  // Redrawn only when something in it changes: a redraw would take the
+  // keyboard focus away from its buttons.
+  const key = JSON.stringify([ctx.lang, ctx.session ? ctx.session.identifier : '', ctx.me ? ctx.me.name : '']);
+  if (key === headerDrawn) return;
+  headerDrawn = key;
   const electionTitle = h('p', { class: 'election', id: 'election-title' });
   ctx.manifest().then(({ json }) => {
     if (typeof json.title === 'string') electionTitle.textContent = json.title;
@@ -264,7 +282,7 @@ async function render({ focus }) {
       h('p', {}, t(notice.key, notice.params || {}))));
   }
   if (page.needsLogin) {
-    const session = await ctx.ensureSession();
+    const session = await ctx.checkSession();
     if (seq !== drawn) return;
     if (!session) {
       const login = loginForm(ctx, { onSuccess: () => render({ focus: true }) });

@@ -37,7 +37,7 @@ export default {
     const t = ctx.t;
     const prefill = ctx.prefillIdentifier || '';
     ctx.prefillIdentifier = '';
-    const session = await ctx.ensureSession();
+    const session = await ctx.checkSession();
     if (!view.isConnected) return null;
     if (session) {
       menu(ctx, view, heading);

@@ -11,7 +11,11 @@ export default {
   render(ctx, view, heading) {
     const t = ctx.t;
     const intro = h('p', { class: 'lead' }, t('vote.intro'));
-    const booth = h('isoloir-booth', { server: '', lang: ctx.lang });
+    // login-href: without a session the booth links back to the portal's login.
+    const booth = h('isoloir-booth', { server: '', lang: ctx.lang, 'login-href': '/' });
+    booth.addEventListener('isoloir-error', (event) => {
+      if (event.detail && event.detail.reason === 'not_logged_in') ctx.setLoggedOut();
+    });
     const failure = h('div', { class: 'alert', role: 'alert' });
     view.append(intro, failure, booth);
     if (!widget) {
