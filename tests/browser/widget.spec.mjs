@@ -8,8 +8,7 @@
 // confirmation, the vote, the receipt with both downloads verified in Node,
 // an already-voted scrutin, a 409, an expired session, 15 minutes idle,
 // elections closed and not open yet, English, a wrong election hash. Every
-// step is screenshot to test-results/widget-*.png and checked with axe-core
-// when it is installed (examples/integrator installs it: examples.spec.mjs).
+// step is screenshot to test-results/widget-*.png and checked with axe-core.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -85,13 +84,10 @@ export function watchPage(page) {
   return w;
 }
 
-/** axe-core's script, from the repo's node_modules or the integrator example's; '' if neither has it. */
+/** axe-core's script (a devDependency of the repo); '' when it is not installed. */
 export function axeSource() {
-  for (const dir of [repoDir, path.join(repoDir, 'examples', 'integrator')]) {
-    const file = path.join(dir, 'node_modules', 'axe-core', 'axe.min.js');
-    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
-  }
-  return '';
+  const file = path.join(repoDir, 'node_modules', 'axe-core', 'axe.min.js');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
 /** Runs axe-core on the whole page: its serious and critical violations. */
@@ -556,8 +552,8 @@ export const tests = [
     await heading(right, 'Connexion').waitFor();
   }],
 
-  ['axe-core finds no serious or critical violation at any step', ({ skip }) => {
-    if (!state.axe) skip('axe-core is not installed (examples.spec.mjs installs it with the integrator example)');
+  ['axe-core finds no serious or critical violation at any step', () => {
+    assert.ok(state.axe, 'axe-core is not installed: npm ci at the repo root (scripts/setup.sh)');
     const bad = state.axeResults.flatMap((r) => r.violations.map((v) => `${r.step}: ${v.id} (${v.impact}) ${v.nodes}`));
     assert.deepEqual(bad, []);
     assert.ok(state.axeResults.length >= 8, `${state.axeResults.length} steps checked`);
