@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The demo: the urn server on 127.0.0.1 with the sample election
 # (examples/sample-election/manifest.json, opened now for eight days) and
-# three voters, mail written to an outbox directory. It then walks one voter
-# through the portal over HTTP (activation link, password, login, a ballot
-# made with the vote code, the cast, the receipts checked, the board's
-# inclusion proof) and prints how the other two can do the same. The server
+# three voters, mail written to an outbox directory, the voter pages served
+# (--web-root web: the portal at http://127.0.0.1:PORT/). It then walks one
+# voter through the portal's API over HTTP (activation link, password, login,
+# a ballot made with the vote code, the cast, the receipts checked, the
+# board's inclusion proof), mails the other two their activation links and
+# prints the portal's URL, the demo voter's login and those links. The server
 # keeps running until Ctrl-C.
 #
 #   bash scripts/demo.sh            (installs and builds what is missing first)
@@ -33,6 +35,18 @@ for p in isoloir isoloir-admin isoloir-server; do
 done
 cli=$repo/build/isoloir
 admin=$repo/build/isoloir-admin
+
+# The pages' booth (/vote, /verifier) runs the WebAssembly module that the
+# wasm build puts in web/booth/wasm/: built here if missing (a few minutes).
+if [ ! -f web/booth/wasm/isoloir_booth.mjs ]; then
+  sodium_prefix=$(bash scripts/build-libsodium-wasm.sh --check 2>/dev/null || true)
+  if [ -n "$sodium_prefix" ] && command -v emcmake >/dev/null; then
+    emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release -DSODIUM_WASM_PREFIX="$sodium_prefix" >/dev/null
+    cmake --build build-wasm -j"$(nproc)" || true
+  fi
+  [ -f web/booth/wasm/isoloir_booth.mjs ] ||
+    echo "demo: web/booth/wasm/ was not built: the pages load, but voting and checking a ballot need it" >&2
+fi
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
@@ -75,7 +89,13 @@ codes=()
 "$admin" --data-dir "$data" status | head -2
 
 say "Starting isoloir-server on 127.0.0.1:$port"
-build/isoloir-server --data-dir "$data" --port "$port" --outbox "$outbox" >"$dir/server.log" 2>&1 &
+# The config holds what has no flag: the help desk that /pratique shows.
+json '
+  require("fs").writeFileSync(process.argv[2], JSON.stringify({ data_dir: process.argv[1],
+    practical_info: { help_desk: { hours: "du lundi au vendredi, de 8 h à 20 h (démo)",
+      phone: "0 800 000 000", email: "assistance@ac-demo.fr" } } }, null, 2));' "$data" "$dir/server.json"
+build/isoloir-server --config "$dir/server.json" --port "$port" --outbox "$outbox" --web-root web \
+  >"$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 base=http://127.0.0.1:$port
@@ -85,6 +105,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 cat "$dir/server.log"
+echo "the voter pages (portal): $base/"
 
 api() { # METHOD PATH [BODY]: one request with the demo voter's cookie jar and CSRF token
   curl -s -b "$dir/cookies" -c "$dir/cookies" -X "$1" -H 'Content-Type: application/json' \
@@ -131,23 +152,36 @@ echo "a second ballot?        $(api POST /api/v1/ballots "$(cat "$dir/ballot.jso
 say "Anyone can find her ballot on the public board"
 curl -s "$base/api/v1/board/ballots/$local_ref" | head -c 200; echo "..."
 
+say "The other two voters ask for their activation links"
+links=()
+for i in 1 2; do
+  api POST /api/v1/account/activation-link "{\"identifier\":\"${emails[$i]}\"}" >/dev/null
+  links+=("$base/activation#$(latest_link "${emails[$i]}")")
+done
+echo "${#links[@]} links mailed to $outbox"
+
 say "The demo is running"
 cat <<EOF
+Portal      $base/   (the voter pages, in French; English with ?lang=en)
+  log in as   ${emails[0]}   password $password
+              (she voted in $scrutin; for the two other scrutins, her vote code ${codes[0]})
+  her ballot  $base/verifier#$local_ref
+  the others  open the activation link mailed to them, choose a password, log in, vote:
+EOF
+for i in 1 2; do
+  echo "              ${names[$i]}, vote code ${codes[$i]}"
+  echo "                ${links[$((i - 1))]}"
+done
+cat <<EOF
+
 Server      $base   (log: $dir/server.log, data: $data)
 Board       $base/api/v1/board/manifest
             $base/api/v1/board/ballots
             $base/api/v1/board/tree-head
 Outbox      $outbox   (every mail the server sends lands here)
-API         docs/api.md ("HTTP API"); the voter pages come with issue 4.
+API         docs/api.md ("HTTP API"); the pages: docs/booth-ui.md.
 
-Logged in already: ${emails[0]} / $password  (voted in $scrutin)
-Try the others (vote codes as printed on their notices):
-EOF
-for i in 1 2; do
-  echo "  ${emails[$i]}  vote code ${codes[$i]}"
-done
-cat <<EOF
-To log one in:
+Without a browser, over the API (a new link replaces the one above):
   curl -s -X POST -H 'Content-Type: application/json' \\
        -d '{"identifier":"${emails[1]}"}' $base/api/v1/account/activation-link
   # the link's token is in the newest file of $outbox, after "/activation#"
