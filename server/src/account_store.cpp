@@ -80,7 +80,15 @@ Digest32 digest_of(std::string_view secret) {
 }
 
 int purpose_code(TokenPurpose p) {
-  return p == TokenPurpose::kActivation ? 1 : 2;
+  switch (p) {
+    case TokenPurpose::kActivation:
+      return 1;
+    case TokenPurpose::kPasswordReset:
+      return 2;
+    case TokenPurpose::kCodeReissue:
+      return 3;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -238,6 +246,19 @@ Result<std::string> AccountStore::check_token(std::string_view token, TokenPurpo
                                               int64_t now) {
   std::lock_guard lock(s_->mu);
   return s_->find_token(digest_of(token), purpose_code(purpose), now);
+}
+
+Result<std::string> AccountStore::consume_token(std::string_view token, TokenPurpose purpose,
+                                                int64_t now) {
+  const Digest32 hash = digest_of(token);
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  return s.in_transaction<std::string>([&]() -> Result<std::string> {
+    auto who = s.find_token(hash, purpose_code(purpose), now);
+    if (!who) return who;
+    if (Status r = s.use_token(hash, now); !r) return r.error();
+    return *who;
+  });
 }
 
 Result<std::string> AccountStore::activate(std::string_view token, const Account& account,

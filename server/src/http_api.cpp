@@ -85,6 +85,7 @@ void HttpApi::install(httplib::Server& server) {
   install_portal(server, api, table->routes);
   install_voter(server, api, table->routes);
   install_web(server, api, table->routes);
+  install_reissue(server, api, table->routes);
   for (const Route& r : table->routes) table->patterns.emplace_back(r.pattern);
 
   const httplib::Server::Handler other = [table](const httplib::Request& req,

@@ -52,6 +52,7 @@ Api::Api(const Services& services, portal::HashCost c)
     : urn(services.urn),
       accounts(services.accounts),
       mailer(services.mailer),
+      sms(services.sms),
       config(services.config),
       cost(c),
       public_url(services.public_url),
@@ -62,6 +63,9 @@ Api::Api(const Services& services, portal::HashCost c)
       // Three links, then a wait that doubles: a voter who asks again and
       // again is slowed down, not served a flood of mail.
       link_requests(policy(3, 20, 3600)),
+      // A few tries at the answer and the NUMEN, then an hour's lock: the
+      // re-issue is the one way to change the secret that votes.
+      reissue_accounts(policy(2, 5, 3600)),
       hash_slots(hash_concurrency()),
       pow(portal::PowPolicy{static_cast<int>(config.pow_difficulty), 300, 1'000'000}) {}
 

@@ -61,6 +61,7 @@ const IntKey kIntKeys[] = {
     {"session_max_seconds", &ServerConfig::session_max_seconds, 1, kYear},
     {"activation_link_seconds", &ServerConfig::activation_link_seconds, 1, kYear},
     {"reset_link_seconds", &ServerConfig::reset_link_seconds, 1, kYear},
+    {"reissue_link_seconds", &ServerConfig::reissue_link_seconds, 60, kYear},
     {"login_free_failures", &ServerConfig::login_free_failures, 0, 1000},
     {"login_lock_after", &ServerConfig::login_lock_after, 1, 100'000},
     {"login_lock_seconds", &ServerConfig::login_lock_seconds, 1, kYear},
@@ -161,6 +162,14 @@ Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base)
       }
     } else if (key == "mail") {
       if (Status s = parse_mail(c, value); !s) return s.error();
+    } else if (key == "sms") {
+      if (!value.is_object()) return fail("bad_config", "sms: an object {\"url\", \"token\"}");
+      for (const auto& [k, v] : value.items()) {
+        if (k != "url" && k != "token") return fail("bad_config", "unknown key \"sms." + k + "\"");
+        if (Status s = set_string(k == "url" ? c.sms_url : c.sms_token, v, "sms." + k); !s) {
+          return s.error();
+        }
+      }
     } else if (key == "web_root") {
       if (Status s = set_string(c.web_root, value, key); !s) return s.error();
     } else if (key == "practical_info") {

@@ -27,6 +27,7 @@
 #include "isoloir/server/config.h"
 #include "isoloir/server/http_api.h"
 #include "isoloir/server/mailer.h"
+#include "isoloir/server/sms.h"
 #include "isoloir/urn/urn.h"
 
 namespace isoloir::server {
@@ -49,6 +50,7 @@ struct Api {
   urn::Urn& urn;
   portal::AccountStore& accounts;
   Mailer& mailer;
+  SmsSender& sms;
   ServerConfig config;
   portal::HashCost cost;
   std::string public_url;  // no trailing slash
@@ -58,6 +60,8 @@ struct Api {
   // Failures per account (identifier) and per client address (login,
   // links); link requests per identifier, every request counted.
   portal::Throttle login_accounts, login_addresses, link_requests;
+  // Wrong challenge answers or NUMEN in code re-issue requests, per account.
+  portal::Throttle reissue_accounts;
   // Argon2id takes 64 MiB and a core per hash at the interactive cost: at
   // most this many at once, the others wait their turn.
   std::counting_semaphore<> hash_slots;
@@ -139,6 +143,7 @@ void install_board(httplib::Server& server, Api& api, std::vector<Route>& routes
 void install_portal(httplib::Server& server, Api& api, std::vector<Route>& routes);
 void install_voter(httplib::Server& server, Api& api, std::vector<Route>& routes);
 void install_web(httplib::Server& server, Api& api, std::vector<Route>& routes);
+void install_reissue(httplib::Server& server, Api& api, std::vector<Route>& routes);
 
 // The files under `root`/portal and `root`/booth ("bad_config" when there is
 // no portal/index.html); none for an empty root.

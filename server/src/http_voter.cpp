@@ -58,6 +58,9 @@ void get_me(Api& api, const httplib::Request& req, httplib::Response& res) {
   out["question"] = account->question;
   out["activated_at"] = Timestamp::from_unix(account->activated_at).to_string();
   out["credential"] = voter->credential;
+  Json revoked = Json::array();
+  for (const std::string& c : voter->revoked_credentials) revoked.push_back(c);
+  out["revoked_credentials"] = std::move(revoked);
   Json scrutins = Json::array();
   for (const urn::VoterScrutin& s : voter->scrutins) scrutins.push_back(s.scrutin);
   out["scrutins"] = std::move(scrutins);

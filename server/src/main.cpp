@@ -85,6 +85,10 @@ int run(const std::vector<std::string>& args) {
   if (!accounts) return cannot_start(accounts.error().message());
   auto mailer = make_mailer(*config);
   if (!mailer) return cannot_start(mailer.error().message());
+  auto sms = config->sms_url.empty()
+                 ? isoloir::server::make_sms_outbox(outbox_dir(*config))
+                 : isoloir::server::make_sms_gateway({config->sms_url, config->sms_token, 20});
+  if (!sms) return cannot_start(sms.error().message());
 
   httplib::Server server;
   const int port = config->port == 0 ? server.bind_to_any_port(config->listen)
@@ -98,7 +102,7 @@ int run(const std::vector<std::string>& args) {
   const std::string base = "http://" + url_host(config->listen) + ":" + std::to_string(port);
   const std::string public_url = config->public_url.empty() ? base : config->public_url;
   auto api = isoloir::server::HttpApi::create(
-      isoloir::server::Services{**urn, **accounts, **mailer, *config, public_url});
+      isoloir::server::Services{**urn, **accounts, **mailer, **sms, *config, public_url});
   if (!api) return cannot_start(api.error().message());
   (*api)->install(server);
 

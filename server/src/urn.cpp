@@ -219,6 +219,22 @@ bool is_text_field(std::string_view s) {
   return true;
 }
 
+bool is_numen(std::string_view s) {
+  if (s.size() != 13) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  return true;
+}
+
+bool is_nir10(std::string_view s) {
+  if (s.size() != 10) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 // A stored time, written by this code: a bad one means a damaged store.
 Result<Timestamp> stored_time(const std::string& text) {
   auto t = Timestamp::parse(text, "stored time");
@@ -269,8 +285,8 @@ struct Urn::State {
     Statement insert_ballot, insert_tree_head;
     Statement ballots_from, ballot_by_reference, tree_head_by_size, latest_tree_head;
     Statement all_leaves, all_credentials;
-    Statement voter_row, voter_scrutins, current_credential_key, insert_elector_key, electors_count,
-        electors_page;
+    Statement voter_row, voter_scrutins, current_credential_key, revoked_credential_keys,
+        reissue_row, insert_elector_key, electors_count, electors_page;
     Statement count_reclamations, insert_reclamation;
   } q;
 
@@ -340,6 +356,11 @@ Status Urn::State::prepare_statements() {
       {&q.voter_row, "SELECT id, name, pseudonym FROM emargement.voters WHERE identifier = ?"},
       {&q.current_credential_key,
        "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NULL"},
+      {&q.revoked_credential_keys,
+       "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NOT "
+       "NULL ORDER BY revoked_at"},
+      {&q.reissue_row,
+       "SELECT numen, challenge, phone FROM emargement.voters WHERE identifier = ?"},
       {&q.voter_scrutins,
        "SELECT s.scrutin, e.voted_at FROM emargement.voter_scrutins s "
        "LEFT JOIN emargement.emargements e ON e.voter_id = s.voter_id AND e.scrutin = s.scrutin "
@@ -575,6 +596,13 @@ Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t ind
   }
   if (identifier.find('@') == std::string::npos || identifier.find(' ') != std::string::npos) {
     return fail("malformed", where + ": identifier is not an e-mail address");
+  }
+  if (!row.numen.empty() && !is_numen(row.numen)) {
+    return fail("malformed", where + ": numen must be 13 digits or upper-case letters");
+  }
+  if (!row.challenge.empty() && !is_nir10(row.challenge)) {
+    return fail("malformed",
+                where + ": challenge must be the 10 first digits of the social-security number");
   }
   if (row.scrutins.empty()) return fail("malformed", where + ": scrutins is empty");
   std::set<std::string> scrutins;
@@ -966,6 +994,16 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
     if (!row) return row.error();
     if (*row) info.credential = base64url_encode(st->column_blob(0));
   }
+  {
+    StatementScope st(s.q.revoked_credential_keys);
+    st->bind(1, voter_id);
+    for (;;) {
+      auto row = st->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      info.revoked_credentials.push_back(base64url_encode(st->column_blob(0)));
+    }
+  }
   StatementScope st(s.q.voter_scrutins);
   st->bind(1, voter_id);
   for (;;) {
@@ -990,6 +1028,16 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
         [&](const VoterScrutin& a, const VoterScrutin& b) { return rank(a) < rank(b); });
   }
   return info;
+}
+
+Result<ReissueData> Urn::reissue_data(std::string_view identifier) const {
+  std::lock_guard lock(s_->mu);
+  StatementScope st(s_->q.reissue_row);
+  st->bind(1, lower_ascii(identifier));
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return fail("unknown_voter", "no voter with this identifier");
+  return ReissueData{st->column_text(0), st->column_text(1), st->column_text(2)};
 }
 
 Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view query, uint64_t from,

@@ -89,6 +89,19 @@ TEST_F(AccountStoreTest, OnlyTheLatestLinkWorksAndAnAccountActivatesOnce) {
   EXPECT_EQ(store_->account("nobody@example.org").error().reason, "not_found");
 }
 
+TEST_F(AccountStoreTest, ConsumingATokenWorksOnceAndOnlyForItsPurpose) {
+  auto token = store_->issue_token("a@example.org", TokenPurpose::kCodeReissue, kNow, 900);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(store_->consume_token(*token, TokenPurpose::kActivation, kNow).error().reason,
+            "bad_token");
+  EXPECT_EQ(store_->consume_token(*token, TokenPurpose::kCodeReissue, kNow + 900).error().reason,
+            "token_expired");
+  EXPECT_EQ(*store_->consume_token(*token, TokenPurpose::kCodeReissue, kNow + 899),
+            "a@example.org");
+  EXPECT_EQ(store_->consume_token(*token, TokenPurpose::kCodeReissue, kNow + 899).error().reason,
+            "token_used");
+}
+
 TEST_F(AccountStoreTest, SessionsEndWhenIdleWhenOldAndAtLogout) {
   activate("a@example.org");
   auto s = store_->open_session("a@example.org", kNow);

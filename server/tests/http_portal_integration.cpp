@@ -20,6 +20,7 @@
 #include "fake_smtp.h"
 #include "http_harness.h"
 #include "isoloir/ballot.h"
+#include "isoloir/credential.h"
 #include "isoloir/pow.h"
 #include "isoloir/random.h"
 #include "isoloir/receipt.h"
@@ -642,6 +643,135 @@ TEST(PortalPow, LoginAndLinksNeedASolvedChallengeUsedOnce) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 201) << ok->body;
   EXPECT_EQ(error_of(b.post("/api/v1/session", login, false)), "pow_replayed");
+  EXPECT_EQ(e.stop(), 0);
+}
+
+// --- re-issue of the vote code ----------------------------------------------
+
+// The token of the latest re-issue link texted to the outbox.
+std::string latest_sms_token(const std::string& outbox) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(outbox, ec)) {
+    if (e.path().extension() == ".sms") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::smatch m;
+  const std::string text = files.empty() ? "" : slurp(files.back());
+  return std::regex_search(text, m, std::regex("/reassort#([A-Za-z0-9_-]{43})")) ? m[1].str() : "";
+}
+
+TEST(PortalReissue, ANewCodeByTextMessageInvalidatesTheOldOne) {
+  Election e(staff(3), -3600, 86'400);
+  Browser b = e.activated(0);
+  const PortalVoter& v = e.voter(0);
+  const std::string scrutin = e.manifest().scrutins[0].id;
+  Json ask = Json::object();
+  ask["answer"] = "SAINT-ÉTIENNE";  // activated with "Saint-Étienne": case is folded
+  ask["numen"] = v.numen;
+  ask["channel"] = "sms";
+  EXPECT_EQ(b.post("/api/v1/code/reissue-link", ask, false)->status, 403);  // CSRF
+  ask["numen"] = "08e0612300abc";
+  EXPECT_EQ(error_of(b.post("/api/v1/code/reissue-link", ask)), "bad_numen");
+  ask["numen"] = v.numen;
+  ask["nir"] = v.nir;
+  EXPECT_EQ(error_of(b.post("/api/v1/code/reissue-link", ask)), "malformed");  // one, not both
+  ask.erase("nir");
+  ask["answer"] = "Lyon";
+  EXPECT_EQ(error_of(b.post("/api/v1/code/reissue-link", ask)), "reissue_refused");
+  ask["answer"] = "Saint-Étienne";
+  ask["numen"] = e.voter(1).numen;  // another voter's NUMEN
+  EXPECT_EQ(error_of(b.post("/api/v1/code/reissue-link", ask)), "reissue_refused");
+  ask["numen"] = v.numen;
+  auto sent = b.post("/api/v1/code/reissue-link", ask);
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 202) << sent->body;
+  EXPECT_EQ(body_of(sent)["channel"], "sms");
+  EXPECT_EQ(body_of(sent)["to"], "+33*******00");
+  const std::string token = latest_sms_token(e.outbox());
+  ASSERT_EQ(token.size(), 43u);
+
+  // The link's page: the module makes a code, only its credential is sent.
+  const std::string new_code = generate_vote_code();
+  Json reissue = Json::object();
+  reissue["token"] = token;
+  reissue["credential"] = base64url_encode(credential_key(e.manifest().id, new_code)->public_key());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the import's second
+  Browser phone(e.port());                                       // another device, not logged in
+  auto done = phone.post("/api/v1/code/reissue", reissue, false);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->status, 200) << done->body;
+  auto again = phone.post("/api/v1/code/reissue", reissue, false);
+  EXPECT_EQ(again->status, 410);
+  EXPECT_EQ(error_of(again), "token_used");
+
+  const Json me = body_of(b.get("/api/v1/me"));
+  EXPECT_EQ(me["credential"], reissue["credential"]);
+  ASSERT_EQ(me["revoked_credentials"].size(), 1u);
+  EXPECT_EQ(me["revoked_credentials"][0],
+            base64url_encode(credential_key(e.manifest().id, v.code)->public_key()));
+  // The old code is refused as invalidated; the new one votes.
+  auto old_vote = b.post_raw("/api/v1/ballots", e.ballot(0, scrutin), "application/json");
+  EXPECT_EQ(old_vote->status, 403);
+  EXPECT_EQ(error_of(old_vote), "revoked_credential");
+  auto new_vote =
+      b.post_raw("/api/v1/ballots", e.ballot(0, scrutin, 0, new_code), "application/json");
+  EXPECT_EQ(new_vote->status, 201) << new_vote->body;
+  EXPECT_EQ(e.stop(), 0);
+}
+
+TEST(PortalReissue, ByPersonalEmailOnlyAndNeverWithAnotherVotersLink) {
+  Election e(staff(3), -3600, 86'400);
+  Browser a = e.activated(0);
+  Browser c = e.activated(1);
+  Json ask = Json::object();
+  ask["answer"] = "saint etienne";  // the dash matters: folded, not dropped
+  ask["nir"] = e.voter(0).nir;
+  ask["channel"] = "email";
+  ask["email"] = "Jeanne.Perso@example.net";
+  EXPECT_EQ(error_of(a.post("/api/v1/code/reissue-link", ask)), "reissue_refused");
+  ask["answer"] = "saint-etienne";
+  ask["email"] = e.voter(0).identifier;
+  EXPECT_EQ(error_of(a.post("/api/v1/code/reissue-link", ask)), "same_email");
+  ask["email"] = "Jeanne.Perso@example.net";
+  auto sent = a.post("/api/v1/code/reissue-link", ask);
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 202) << sent->body;
+  EXPECT_EQ(body_of(sent)["to"], "j***@example.net");
+  const std::string token = latest_token(e.outbox(), "jeanne.perso@example.net", "reassort");
+  ASSERT_EQ(token.size(), 43u);
+  Json reissue = Json::object();
+  reissue["token"] = token;
+  reissue["credential"] =
+      base64url_encode(credential_key(e.manifest().id, generate_vote_code())->public_key());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Voter 1, logged in, opens voter 0's link: refused, and the link still works.
+  auto foreign = c.post("/api/v1/code/reissue", reissue, false);
+  EXPECT_EQ(foreign->status, 403);
+  EXPECT_EQ(error_of(foreign), "foreign_token");
+  reissue["credential"] = "not-a-key";
+  EXPECT_EQ(error_of(a.post("/api/v1/code/reissue", reissue, false)), "bad_base64");
+  reissue["credential"] =
+      base64url_encode(credential_key(e.manifest().id, generate_vote_code())->public_key());
+  EXPECT_EQ(a.post("/api/v1/code/reissue", reissue, false)->status, 200);
+  EXPECT_EQ(e.stop(), 0);
+}
+
+TEST(PortalReissue, WrongAnswersLockTheReissueForAWhile) {
+  Election e(staff(1), -3600, 86'400);
+  Browser b = e.activated(0);
+  Json ask = Json::object();
+  ask["answer"] = "Paris";
+  ask["numen"] = e.voter(0).numen;
+  ask["channel"] = "sms";
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) statuses.push_back(b.post("/api/v1/code/reissue-link", ask)->status);
+  EXPECT_EQ(statuses.front(), 403);
+  EXPECT_EQ(statuses.back(), 429);
+  ask["answer"] = "Saint-Étienne";
+  auto right = b.post("/api/v1/code/reissue-link", ask);
+  EXPECT_EQ(right->status, 429);  // even the right answer waits
+  EXPECT_EQ(latest_sms_token(e.outbox()), "");
   EXPECT_EQ(e.stop(), 0);
 }
 

@@ -169,6 +169,8 @@ class Browser {
 struct PortalVoter {
   std::string identifier, name, code;
   std::vector<std::string> scrutins;  // empty: every scrutin
+  // The registrar's re-issue data (issue 5); staff() fills them.
+  std::string numen, nir, phone;
 };
 
 // A data directory with the election and voters imported, and a server on
@@ -203,7 +205,7 @@ class Election {
       for (const std::string& s : v.scrutins) scrutins += (scrutins.empty() ? "" : " ") + s;
       csv += v.identifier + ",\"" + v.name + "\"," + scrutins + "," +
              base64url_encode(credential_key(manifest_.id, v.code)->public_key()) + ",p-" +
-             std::to_string(i) + ",,,\n";
+             std::to_string(i) + "," + v.numen + "," + v.nir + "," + v.phone + "\n";
     }
     write_file(dir_.path + "/voters.csv", csv);
     Ran registered =
@@ -300,10 +302,14 @@ inline std::vector<PortalVoter> staff(size_t n) {
                                        "Luc Moreau",       "Inès Girard"};
   std::vector<PortalVoter> out;
   for (size_t i = 0; i < n; ++i) {
+    const std::string n2 = (i < 10 ? "0" : "") + std::to_string(i % 100);
     out.push_back(PortalVoter{"agent" + std::to_string(i) + "@ac-test.fr",
                               kNames[i % (sizeof kNames / sizeof kNames[0])],
                               {},
-                              {}});
+                              {},
+                              "08E06123" + n2 + "ABC",
+                              "28506751" + n2,
+                              "06 12 34 56 " + n2});
   }
   return out;
 }

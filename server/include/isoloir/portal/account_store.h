@@ -21,7 +21,7 @@
 namespace isoloir::portal {
 
 // What a single-use link is for; a token of one purpose is refused for another.
-enum class TokenPurpose { kActivation, kPasswordReset };
+enum class TokenPurpose { kActivation, kPasswordReset, kCodeReissue };
 
 struct Account {
   std::string identifier;
@@ -71,6 +71,10 @@ class AccountStore {
   // "bad_token" (unknown, another purpose, superseded), "token_used",
   // "token_expired".
   Result<std::string> check_token(std::string_view token, TokenPurpose purpose, int64_t now);
+
+  // Uses a token up (one transaction, so two concurrent uses cannot both
+  // succeed) and returns whose it was; check_token's refusals.
+  Result<std::string> consume_token(std::string_view token, TokenPurpose purpose, int64_t now);
 
   // --- accounts ------------------------------------------------------------
 

@@ -50,6 +50,10 @@ struct ServerConfig {
   int64_t session_max_seconds = int64_t{8} * 3600;
   int64_t activation_link_seconds = int64_t{3} * 86'400;
   int64_t reset_link_seconds = 3600;
+  int64_t reissue_link_seconds = 900;
+  // Text messages: an HTTP gateway when sms_url is set, else .sms files in
+  // the mail outbox directory.
+  std::string sms_url, sms_token;
   // Throttles (throttle.h): per account, then per client address.
   int64_t login_free_failures = 3;
   int64_t login_lock_after = 10;

@@ -18,6 +18,7 @@
 #include "isoloir/result.h"
 #include "isoloir/server/config.h"
 #include "isoloir/server/mailer.h"
+#include "isoloir/server/sms.h"
 #include "isoloir/urn/urn.h"
 
 namespace isoloir::server {
@@ -32,6 +33,7 @@ struct Services {
   urn::Urn& urn;
   portal::AccountStore& accounts;
   Mailer& mailer;
+  SmsSender& sms;
   const ServerConfig& config;
   std::string public_url;  // where the voters' links point, no trailing slash
 };

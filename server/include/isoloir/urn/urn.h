@@ -70,7 +70,18 @@ struct VoterInfo {
   // The current public credential, base64url ("" when revoked without a
   // successor): the booth checks a typed code against it before voting.
   std::string credential;
+  // Credentials the voter had before re-issues (base64url): a code that
+  // derives one of these was invalidated, not mistyped.
+  std::vector<std::string> revoked_credentials;
   std::vector<VoterScrutin> scrutins;  // in manifest order
+};
+
+// What a code re-issue checks the voter against, from the registrar's file
+// (docs/urn-storage.md): any may be empty.
+struct ReissueData {
+  std::string numen;  // 13 characters, digits and upper-case letters
+  std::string nir10;  // the first 10 digits of the social-security number
+  std::string phone;  // where the re-issue link may go by text message
 };
 
 // A page of an electoral list: names only, the list sorted by name.
@@ -182,6 +193,9 @@ class Urn {
   // The voter `identifier` and their scrutins with voted / not voted
   // ("unknown_voter").
   Result<VoterInfo> voter(std::string_view identifier) const;
+
+  // The registrar's identity data of `identifier` ("unknown_voter").
+  Result<ReissueData> reissue_data(std::string_view identifier) const;
 
   // The electoral list of `scrutin`: the voters some word of whose name
   // starts with `query` (case and accents folded as challenge answers are;
