@@ -44,6 +44,7 @@ let where = '';
 // answer of fetch): [status, path pattern].
 const EXPECTED_HTTP = [
   [401, /^\/api\/v1\/session$/], // logged out: GET /api/v1/session; a wrong password
+  [429, /^\/api\/v1\/session$/], // the throttle's answer this test fakes
   [400, /^\/api\/v1\/account\/activate$/], // the weak_password answer this test fakes
   [400, /^\/api\/v1\/account\/link-status$/], // a malformed token
   [410, /^\/api\/v1\/account\/link-status$/], // a used link
@@ -257,6 +258,14 @@ export const tests = [
     await visit('/');
     await fillLogin(voter.identifier, 'Wrong-password-1!');
     await page.getByText('Identifiant ou mot de passe incorrect.').waitFor();
+    // The throttle's answer says how long to wait (Retry-After), faked once.
+    await page.route('**/api/v1/session', (route) => (route.request().method() === 'POST'
+      ? route.fulfill({ status: 429, contentType: 'application/json', headers: { 'Retry-After': '8' },
+        body: JSON.stringify({ error: 'too_many_attempts', detail: 'wait' }) })
+      : route.fallback()), { times: 1 });
+    await fillLogin(voter.identifier, 'Wrong-password-2!');
+    await page.getByText('Trop de tentatives : réessayez dans 8 secondes.').waitFor();
+    await page.unroute('**/api/v1/session');
     await fillLogin(voter.identifier, PASSWORD);
     await page.getByRole('heading', { level: 1, name: 'Mon espace électeur' }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
@@ -463,6 +472,12 @@ export const tests = [
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
     await visit(`${RESET_URL}#${token}`);
     assert.equal(new URL(page.url()).hash, '');
+    await page.getByText(`Compte : ${voter.identifier}`).waitFor();
+    // A language switch redraws the page without losing the link read from the address.
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByText(`Account: ${voter.identifier}`).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save my new password' }).count(), 1);
+    await page.getByRole('button', { name: 'Passer en français' }).click();
     await page.getByText(`Compte : ${voter.identifier}`).waitFor();
     await page.getByLabel(/^Mot de passe/).pressSequentially('COURT1!', { delay: 5 });
     assert.deepEqual(await rules(), { length: false, upper: true, lower: false, digit: true, special: true, match: false });
