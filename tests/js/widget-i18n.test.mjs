@@ -63,9 +63,9 @@ describe('reasonMessage', () => {
 
   test('an unknown reason is named in a generic message, never a crash or a blank', () => {
     expect(reasonMessage('fr', 'internal_error')).toBe(
-      'Le vote a été refusé (internal_error). Rien n’a été enregistré : contactez l’assistance.');
-    expect(reasonMessage('en', 'frobnicated')).toMatch(/^The vote was refused \(frobnicated\)/);
-    expect(reasonMessage('fr', 'constructor')).toMatch(/^Le vote a été refusé \(constructor\)/);
+      'La demande a été refusée (internal_error). Rien n’a été enregistré : contactez l’assistance.');
+    expect(reasonMessage('en', 'frobnicated')).toMatch(/^The request was refused \(frobnicated\)/);
+    expect(reasonMessage('fr', 'constructor')).toMatch(/^La demande a été refusée \(constructor\)/);
     expect(reasonMessage('en', 'toString')).toMatch(/\(toString\)/);
     expect(reasonMessage('fr', undefined)).toMatch(/\(undefined\)/);
   });
