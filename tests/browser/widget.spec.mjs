@@ -105,12 +105,13 @@ const state = { urn: null, webRoot: '', others: [], contexts: [], watches: [], a
 let booth;
 const shot = (page, resultsDir, name) => page.screenshot({ path: path.join(resultsDir, `widget-${name}.png`), fullPage: true });
 
-async function openPage(browser, query = '', { urn = state.urn, clock } = {}) {
+async function openPage(browser, query = '', { urn = state.urn, clock, watch = true, before } = {}) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, acceptDownloads: true });
   state.contexts.push(context);
   if (clock) await context.clock.install({ time: clock });
   const page = await context.newPage();
-  state.watches.push(watchPage(page));
+  if (watch) state.watches.push(watchPage(page));
+  if (before) await before(page);
   await page.goto(`${urn.url}/vote${query}`);
   return page;
 }
@@ -296,6 +297,11 @@ export const tests = [
     await message(page).filter({ hasText: 'Activez d’abord' }).waitFor();
     await axeStep(page, 'ballot, disabled');
     await shot(page, resultsDir, '3-ballot-disabled');
+    // a phone's width: the options wrap, nothing is cut
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, resultsDir, '3-ballot-phone');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll');
+    await page.setViewportSize({ width: 1000, height: 900 });
     // activated with the keyboard: focus goes to the first choice
     await page.getByRole('button', { name: "Je veux voter, j'active la sélection de mon choix de vote" }).focus();
     await page.keyboard.press('Enter');
@@ -476,6 +482,53 @@ export const tests = [
     // logged in again: nothing was recorded, the scrutin is still to vote
     await login(page, state.urn.voters[2]);
     await heading(page, 'Saisissez votre code de vote').waitFor();
+  }],
+
+  ['a server that cannot be reached at load: the reason and "Réessayer", which then works', async ({ browser }) => {
+    let refused = 0;
+    // The first manifest request fails as a network error would (Chromium
+    // logs it: this page is not watched for console errors).
+    const page = await openPage(browser, '', {
+      watch: false,
+      before: (p) => p.route('**/api/v1/board/manifest', (route) => (refused++ ? route.continue() : route.abort())),
+    });
+    const failure = page.locator('isoloir-booth [role=alert]');
+    await failure.waitFor();
+    assert.equal(await failure.textContent(), 'L’isoloir n’a pas pu se charger (network_error).');
+    await page.getByRole('button', { name: 'Réessayer' }).click();
+    await heading(page, 'Connexion').waitFor();
+    assert.equal(await focusedText(page), 'Connexion');
+    assert.equal(refused, 2);
+    state.retryPage = page;
+  }],
+
+  ['a cast answer whose reference is not the browser\'s raises the alarm (role=alert), never hidden', async ({ resultsDir }) => {
+    const page = state.retryPage;
+    const scrutin = state.urn.manifest.scrutins[0];
+    // A server (or something in between) that answers another reference
+    await page.route('**/api/v1/ballots', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      await route.fulfill({ response, json: { ...json, reference: 'A'.repeat(43) } });
+    });
+    await login(page, state.urn.voters[1]);
+    await enterCode(page, state.urn.voters[1].code);
+    await heading(page, 'Choix du scrutin').waitFor();
+    await vote(page, scrutin.id, 'cgt');
+    await heading(page, 'Accusé de réception').waitFor();
+    const alarm = page.locator('isoloir-booth [role=alert]');
+    assert.equal(await alarm.count(), 1);
+    const text = await alarm.textContent();
+    assert.match(text, /Alerte : le dépôt de votre bulletin n’a pas pu être vérifié/);
+    assert.ok(text.includes(`La référence enregistrée par l’urne (${'A'.repeat(43)}) diffère`), text);
+    assert.ok(text.includes('contactez l’assistance'), text);
+    // no "identical" line; both documents can still be downloaded, as evidence
+    assert.equal(await page.locator('isoloir-booth .ib-ok').filter({ hasText: 'identique' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Télécharger ma preuve de dépôt' }).count(), 1);
+    const reasons = (await events(page)).map((e) => `${e.type} ${e.detail.reason || ''}`);
+    // (the first is the load failure of the test before, on this page)
+    assert.deepEqual(reasons, ['isoloir-error network_error', 'isoloir-cast ', 'isoloir-error reference_mismatch']);
+    await shot(page, resultsDir, '5-receipt-alarm');
   }],
 
   ['an election whose window has closed shows "Clos" and offers no choice (no code asked)', async ({ browser, resultsDir }) => {

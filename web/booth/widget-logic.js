@@ -18,7 +18,8 @@ export const STRINGS = {
   fr: {
     booth: 'Isoloir',
     loading: 'Chargement de l’isoloir…',
-    load_failed: 'L’isoloir n’a pas pu se charger ({reason}). Rechargez la page.',
+    load_failed: 'L’isoloir n’a pas pu se charger ({reason}).',
+    retry: 'Réessayer',
     alarm_election:
       'Alerte : l’élection servie par ce serveur n’est pas celle que cette page attend. Ne votez pas et contactez l’assistance.',
     signed_in_as: 'Connecté(e) : {name}',
@@ -118,7 +119,8 @@ export const STRINGS = {
   en: {
     booth: 'Isoloir',
     loading: 'Loading the voting booth…',
-    load_failed: 'The voting booth could not load ({reason}). Reload the page.',
+    load_failed: 'The voting booth could not load ({reason}).',
+    retry: 'Try again',
     alarm_election:
       'Alert: the election this server serves is not the one this page expects. Do not vote and contact the help desk.',
     signed_in_as: 'Logged in: {name}',

@@ -157,8 +157,10 @@ export class IsoloirBoothElement extends Base {
 
   // --- the flow ---------------------------------------------------------------
 
-  async #start(generation) {
-    this.#go('loading', {}, { focus: false });
+  // Loads the module and the manifest, then enters. `focus` is false when
+  // the element appears, true when the voter asked to try again.
+  async #start(generation, { focus = false } = {}) {
+    this.#go('loading', {}, { focus });
     try {
       this.#api = new IsoloirApi(this.getAttribute('server') || '');
       const [booth, manifestText] = await Promise.all([loadBooth(), this.#api.manifest()]);
@@ -175,11 +177,11 @@ export class IsoloirBoothElement extends Base {
     } catch (e) {
       if (generation !== this.#generation) return;
       const reason = reasonOf(e);
-      this.#go('fatal', { message: this.#t('load_failed', { reason }) }, { focus: false });
+      this.#go('fatal', { message: this.#t('load_failed', { reason }) }, { focus });
       this.#emitError(reason);
       return;
     }
-    await this.#enter({ focus: false });
+    await this.#enter({ focus });
   }
 
   // After loading or logging in: who is the voter, which scrutins, then the
@@ -347,11 +349,17 @@ export class IsoloirBoothElement extends Base {
     ];
   }
 
+  // Nothing can go on: an alarm (wrong election) stays; a failure to load
+  // or reach the server may be tried again.
   #fatalView({ alarm, message }) {
+    if (alarm) {
+      return [...this.#header(this.#t('booth')),
+        el('div', { className: 'ib-alarm', attrs: { role: 'alert' } }, [el('p', { text: alarm })])];
+    }
     return [
       ...this.#header(this.#t('booth')),
-      alarm ? el('div', { className: 'ib-alarm', attrs: { role: 'alert' } }, [el('p', { text: alarm })])
-        : el('p', { className: 'ib-message ib-message--error', attrs: { role: 'alert' }, text: message }),
+      el('p', { className: 'ib-message ib-message--error', attrs: { role: 'alert' }, text: message }),
+      el('div', { className: 'ib-actions' }, [button(this.#t('retry'), () => this.#start(this.#generation, { focus: true }))]),
     ];
   }
 
