@@ -66,6 +66,9 @@ Api::Api(const Services& services, portal::HashCost c)
       // A few tries at the answer and the NUMEN, then an hour's lock: the
       // re-issue is the one way to change the secret that votes.
       reissue_accounts(policy(2, 5, 3600)),
+      // The booth checks a typed code before sending anything, so a ballot
+      // with a wrong code means a script, or an old invalidated code.
+      code_entries(policy(3, 10, 3600)),
       hash_slots(hash_concurrency()),
       pow(portal::PowPolicy{static_cast<int>(config.pow_difficulty), 300, 1'000'000}) {}
 

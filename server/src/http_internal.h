@@ -62,6 +62,8 @@ struct Api {
   portal::Throttle login_accounts, login_addresses, link_requests;
   // Wrong challenge answers or NUMEN in code re-issue requests, per account.
   portal::Throttle reissue_accounts;
+  // Ballots cast with a code not the voter's (wrong or invalidated), per account.
+  portal::Throttle code_entries;
   // Argon2id takes 64 MiB and a core per hash at the interactive cost: at
   // most this many at once, the others wait their turn.
   std::counting_semaphore<> hash_slots;

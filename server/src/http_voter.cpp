@@ -106,9 +106,26 @@ void cast(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (req.get_header_value("Content-Type").rfind(kJson, 0) != 0) {
     return send_error(res, 415, "unsupported_media_type", "send the ballot as application/json");
   }
+  // Ballots signed with a code that is not the voter's: counted per account
+  // and per address, slowed down and then locked like failed logins.
+  const int64_t now = now_seconds();
+  const std::string address = api.client_address(req);
+  if (portal::ThrottleVerdict v = api.code_entries.check(session->identifier, now); !v.allowed) {
+    return send_throttled(res, v, "voting with this account");
+  }
+  if (portal::ThrottleVerdict v = api.login_addresses.check(address, now); !v.allowed) {
+    return send_throttled(res, v, "this address");
+  }
   Result<urn::CastReceipt> receipt =
-      api.urn.cast(session->identifier, req.body, Timestamp::from_unix(now_seconds()));
-  if (!receipt) return send_refusal(res, receipt.error());
+      api.urn.cast(session->identifier, req.body, Timestamp::from_unix(now));
+  if (!receipt) {
+    const std::string& reason = receipt.error().reason;
+    if (reason == "unknown_credential" || reason == "revoked_credential") {
+      (void)api.code_entries.failure(session->identifier, now);
+      (void)api.login_addresses.failure(address, now);
+    }
+    return send_refusal(res, receipt.error());
+  }
   Json out = Json::object();
   out["reference"] = receipt->reference;
   out["log_index"] = static_cast<int64_t>(receipt->log_index);

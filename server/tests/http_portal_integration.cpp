@@ -544,6 +544,26 @@ TEST_F(Portal, BadInputGetsAClear4xxAndChangesNothing) {
   EXPECT_EQ(b.get("/api/v1/me")->status, 200);  // the session survived all that
 }
 
+TEST(PortalCodes, BallotsWithAWrongCodeAreSlowedThenLocked) {
+  Election e(staff(1), -3600, 86'400);
+  Browser b = e.activated(0);
+  const std::string scrutin = e.manifest().scrutins[0].id;
+  std::vector<int> statuses;
+  for (int i = 0; i < 5; ++i) {
+    statuses.push_back(b.post_raw("/api/v1/ballots", e.ballot(0, scrutin, 0, generate_vote_code()),
+                                  "application/json")
+                           ->status);
+  }
+  EXPECT_EQ(statuses[0], 403);  // unknown_credential
+  EXPECT_EQ(statuses[2], 403);
+  EXPECT_EQ(statuses[4], 429);  // the fourth failure started a wait
+  auto right = b.post_raw("/api/v1/ballots", e.ballot(0, scrutin), "application/json");
+  EXPECT_EQ(right->status, 429);  // even the right code waits its turn
+  EXPECT_GE(std::stoi(right->get_header_value("Retry-After")), 1);
+  EXPECT_EQ(e.board_size(), 0u);
+  EXPECT_EQ(e.stop(), 0);
+}
+
 // --- elections whose window is not open ------------------------------------
 
 TEST(PortalWindow, BallotsBeforeTheOpeningOrAfterTheClosingAreRefused) {
