@@ -481,7 +481,14 @@ export const tests = [
     await shot(page, resultsDir, '0-login-expired');
     // logged in again: nothing was recorded, the scrutin is still to vote
     await login(page, state.urn.voters[2]);
+    await enterCode(page, state.urn.voters[2].code);
+    await heading(page, 'Choix du scrutin').waitFor();
+    assert.match(await page.locator(`isoloir-booth [data-scrutin="${scrutin.id}"]`).textContent(), /À voter/);
+    // "Quitter le vote": the code is forgotten at once
+    await page.getByRole('button', { name: 'Quitter le vote (effacer mon code)' }).click();
     await heading(page, 'Saisissez votre code de vote').waitFor();
+    await message(page).filter({ hasText: 'Votre code de vote a été effacé.' }).waitFor();
+    assert.equal(await page.locator('isoloir-booth').evaluate((e) => e.codeHeld), false);
   }],
 
   ['a server that cannot be reached at load: the reason and "Réessayer", which then works', async ({ browser }) => {
@@ -529,6 +536,22 @@ export const tests = [
     // (the first is the load failure of the test before, on this page)
     assert.deepEqual(reasons, ['isoloir-error network_error', 'isoloir-cast ', 'isoloir-error reference_mismatch']);
     await shot(page, resultsDir, '5-receipt-alarm');
+  }],
+
+  ['leaving the page\'s flow (the element removed) forgets the code; back, it asks for it again', async () => {
+    const page = state.retryPage;
+    const booth = page.locator('isoloir-booth');
+    assert.equal(await booth.evaluate((e) => e.codeHeld), true);
+    await page.evaluate(() => {
+      const e = document.querySelector('isoloir-booth');
+      const parent = e.parentNode;
+      e.remove();
+      window.__heldAfterRemove = e.codeHeld;
+      parent.append(e);
+    });
+    assert.equal(await page.evaluate(() => window.__heldAfterRemove), false);
+    await heading(page, 'Saisissez votre code de vote').waitFor();
+    assert.equal(await booth.evaluate((e) => e.codeHeld), false);
   }],
 
   ['an election whose window has closed shows "Clos" and offers no choice (no code asked)', async ({ browser, resultsDir }) => {

@@ -475,6 +475,8 @@ export class IsoloirBoothElement extends Base {
     const t = this.#t;
     const statuses = this.#statuses();
     const open = statuses.filter((s) => s.status === 'open');
+    // Nothing left to vote now: the code is not needed any more.
+    if (!open.length) this.#code.clear();
     const parts = [...this.#header(t('list_title')), this.#slot];
     if (statuses.length && statuses.every((s) => s.status === 'voted')) {
       parts.push(el('p', { className: 'ib-done', text: t('all_voted') }));
@@ -483,8 +485,6 @@ export class IsoloirBoothElement extends Base {
     } else {
       parts.push(el('p', { text: t('list_intro') }));
     }
-    // Nothing left to vote now: the code is not needed any more.
-    if (!open.length) this.#code.clear();
     parts.push(el('ul', { className: 'ib-scrutins' }, statuses.map((s) => this.#scrutinItem(s))));
     if (this.#code.held) {
       parts.push(el('div', { className: 'ib-actions' }, [button(t('quit'), () => {
