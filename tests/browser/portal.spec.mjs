@@ -51,7 +51,23 @@ const EXPECTED_HTTP = [
   [404, /^\/api\/v1\/board\/ballots\/A{43}$/], // the unknown reference
 ];
 
+// The proof of work's requests seen (GET /api/v1/pow, and the bodies that
+// carry its answer): [{method, path, purpose, body}].
+const powSeen = [];
+
 function watch(p, label) {
+  p.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/v1/pow' || /^\/api\/v1\/(session|account\/(activation|password)-link)$/.test(u.pathname)) {
+      let body = null;
+      try {
+        body = r.postData() ? JSON.parse(r.postData()) : null;
+      } catch {
+        body = null;
+      }
+      powSeen.push({ method: r.method(), path: u.pathname, purpose: u.searchParams.get('purpose'), body });
+    }
+  });
   p.on('console', (m) => {
     if (m.type() !== 'error' && !/Content Security Policy|Refused to/i.test(m.text())) return;
     consoleErrors.push({ where: `${label} ${where}`, text: m.text(), url: m.location().url || '' });
@@ -123,7 +139,8 @@ async function fillLogin(identifier, password, p = page) {
 async function castOverApi(v, scrutin, choice) {
   const post = (p, body, headers = {}) => fetch(urn.url + p, { method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers }, body });
-  const login = await post('/api/v1/session', JSON.stringify({ identifier: v.identifier, password: v.password }));
+  const login = await post('/api/v1/session', JSON.stringify({ identifier: v.identifier, password: v.password,
+    ...(await urn.pow('login')) }));
   assert.equal(login.status, 201, await login.clone().text());
   const { csrf_token: csrf } = await login.json();
   const setCookie = login.headers.getSetCookie ? login.headers.getSetCookie()[0] : login.headers.get('set-cookie');
@@ -177,9 +194,16 @@ export const tests = [
     await page.getByRole('button', { name: 'Recevoir mon lien d’activation' }).click();
     assert.match(await page.locator('.field-error').first().textContent(), /obligatoire/);
     await page.getByLabel(/Identifiant/).fill(voter.identifier);
+    powSeen.length = 0;
     await page.getByRole('button', { name: 'Recevoir mon lien d’activation' }).click();
     await page.getByText(/un message vient de lui être envoyé/).waitFor();
     assert.match(urn.latestToken(voter.identifier), /^[A-Za-z0-9_-]{43}$/);
+    // The request carried a proof of work of purpose "link", solved in the page.
+    assert.deepEqual(powSeen.map((r) => `${r.method} ${r.path} ${r.purpose || ''}`.trim()),
+      ['GET /api/v1/pow link', 'POST /api/v1/account/activation-link']);
+    const sent = powSeen[1].body;
+    assert.match(sent.pow_challenge, /^[A-Za-z0-9_-]+$/);
+    assert.match(sent.pow_nonce, /^\d+$/);
     await audit('activation-ask');
   }],
 
@@ -266,8 +290,15 @@ export const tests = [
     await fillLogin(voter.identifier, 'Wrong-password-2!');
     await page.getByText('Trop de tentatives : réessayez dans 8 secondes.').waitFor();
     await page.unroute('**/api/v1/session');
+    powSeen.length = 0;
     await fillLogin(voter.identifier, PASSWORD);
     await page.getByRole('heading', { level: 1, name: 'Mon espace électeur' }).waitFor();
+    // The login solved a fresh challenge of purpose "login" (pow_difficulty 8, urn.mjs).
+    const logins = powSeen.filter((r) => r.method === 'POST');
+    assert.equal(logins.length, 1);
+    assert.equal(powSeen[0].purpose, 'login');
+    assert.match(logins[0].body.pow_nonce, /^\d+$/);
+    assert.ok(logins[0].body.pow_challenge);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
     const menu = await page.locator('nav .tiles .tile-title').allTextContents();
     assert.deepEqual(menu, ['Je vote', 'Mes informations personnelles', 'Listes électorales', 'Formuler une réclamation',

@@ -2,8 +2,16 @@
 // directory (the sample manifest with this directory's server key and a
 // window around now, voters with fresh vote codes made by the booth), and
 // isoloir-server serves it with the voter pages (--web-root web) and its mail
-// in an outbox directory. Helpers read the mailed links and activate voters
-// over the API, as a voter's browser would.
+// in an outbox directory. Helpers read the mailed links (and the texted
+// ones, .sms files) and activate voters over the API, as a voter's browser
+// would, solving the server's proof of work with the booth in Node: the
+// server runs with pow_difficulty 8 unless a test's `config` says otherwise,
+// so that every browser test goes through it.
+//
+// Each voter i has the identity data a code re-issue checks: NUMEN
+// "08E06123" + two digits of i + "ABC", the social-security number's first
+// 10 digits "28506751" + two digits of i, the phone "06 12 34 56 " + two
+// digits of i (voters[i].numen, .nir, .phone, .phoneE164).
 //
 //   const urn = await startUrn({ voters: 3 });
 //   const page = await browser.newPage();
@@ -52,11 +60,15 @@ function mailBody(text) {
     'latin1').toString('utf8');
 }
 
+/** The decimal two-digit index of voter i ("07"), for the identity data. */
+const two = (i) => String(i % 100).padStart(2, '0');
+
 /**
  * Starts an election. Options:
  *  - voters: how many (default 3), named from a list of French names;
  *  - opensIn, closesIn: seconds from now (default -3600, 8 days);
- *  - config: extra server config keys (merged into the JSON config);
+ *  - config: extra server config keys (merged into the JSON config; e.g.
+ *    {pow_difficulty: 0} turns the proof of work off);
  *  - webRoot: the pages' directory (default the repo's web/).
  */
 export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 86400, config = {},
@@ -84,8 +96,11 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
     const code = booth.newCode();
     const identifier = `agent${i}@ac-test.fr`;
     const name = NAMES[i % NAMES.length];
-    people.push({ identifier, name, code });
-    csv += `${identifier},${name},${scrutins},${booth.credential(manifest.id, code)},p-${i},,,\n`;
+    const numen = `08E06123${two(i)}ABC`;
+    const nir = `28506751${two(i)}`;
+    const phone = `06 12 34 56 ${two(i)}`;
+    people.push({ identifier, name, code, numen, nir, phone, phoneE164: `+336123456${two(i)}` });
+    csv += `${identifier},${name},${scrutins},${booth.credential(manifest.id, code)},p-${i},${numen},${nir},${phone}\n`;
   }
   fs.writeFileSync(path.join(dir, 'voters.csv'), csv);
   admin(data, 'voters', 'import', path.join(dir, 'voters.csv'));
@@ -98,6 +113,7 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
     port,
     web_root: webRoot,
     password_cost: 'minimum',
+    pow_difficulty: 8,
     mail: { outbox },
     practical_info: {
       help_desk: { hours: 'du lundi au vendredi, de 8 h à 20 h', phone: '0 800 000 000',
@@ -136,18 +152,58 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
       }
       return '';
     },
-    /** Activates voter i over the API (link, password, question) without a browser. */
+    /** The token of the latest re-issue link texted to `phone` (any form: "06 12 34 56 01", "+33612345601"). */
+    latestSmsToken(phone) {
+      const to = `+33${String(phone).replace(/[^0-9]/g, '').replace(/^(33|0)/, '')}`;
+      const files = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => f.endsWith('.sms')).sort() : [];
+      for (const f of files.reverse()) {
+        const text = fs.readFileSync(path.join(outbox, f), 'utf8');
+        if (!text.startsWith(`To: ${to}\n`)) continue;
+        const m = text.match(/\/reassort#([A-Za-z0-9_-]{43})/);
+        if (m) return m[1];
+      }
+      return '';
+    },
+    /** The .sms files of the outbox, oldest first: [{to, text}]. */
+    texts() {
+      const files = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => f.endsWith('.sms')).sort() : [];
+      return files.map((f) => {
+        const text = fs.readFileSync(path.join(outbox, f), 'utf8');
+        return { to: text.slice(4, text.indexOf('\n')), text: text.slice(text.indexOf('\n\n') + 2).trim() };
+      });
+    },
+    /**
+     * A solved proof of work for `purpose` ('login' | 'link' | 'reissue'),
+     * as the request members: {pow_challenge, pow_nonce}.
+     */
+    async pow(purpose) {
+      const r = await fetch(`${url}/api/v1/pow?purpose=${purpose}`);
+      if (r.status !== 200) throw new Error(`pow: ${r.status} ${await r.text()}`);
+      const { challenge, difficulty } = await r.json();
+      return { pow_challenge: challenge, pow_nonce: String(await booth.solvePow(challenge, difficulty)) };
+    },
+    /** Logs voter i in over the API: {cookie, csrf} for later requests. */
+    async login(i) {
+      const v = people[i];
+      const r = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ identifier: v.identifier, password: v.password, ...(await urn.pow('login')) }) });
+      if (r.status !== 201) throw new Error(`login: ${r.status} ${await r.text()}`);
+      const setCookie = r.headers.getSetCookie ? r.headers.getSetCookie()[0] : r.headers.get('set-cookie');
+      return { cookie: setCookie.split(';')[0], csrf: (await r.json()).csrf_token };
+    },
+    /** Activates voter i over the API (link, password, question) without a browser: .password, .question, .answer set. */
     async activate(i, password = 'Correct-Horse-42!') {
       const post = (p, body) => fetch(url + p, { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body) });
       const v = people[i];
-      const r1 = await post('/api/v1/account/activation-link', { identifier: v.identifier });
+      const r1 = await post('/api/v1/account/activation-link', { identifier: v.identifier, ...(await urn.pow('link')) });
       if (r1.status !== 202) throw new Error(`activation-link: ${r1.status} ${await r1.text()}`);
       const token = urn.latestToken(v.identifier);
-      const r2 = await post('/api/v1/account/activate', { token, password, question: 'Ville de naissance ?',
-        answer: 'Saint-Étienne' });
+      const question = 'Quelle est la ville de naissance de votre mère ?';
+      const answer = 'Saint-Étienne';
+      const r2 = await post('/api/v1/account/activate', { token, password, question, answer });
       if (r2.status !== 201) throw new Error(`activate: ${r2.status} ${await r2.text()}`);
-      v.password = password;
+      Object.assign(v, { password, question, answer });
       return v;
     },
     /** SIGTERM, and waits for the exit. */

@@ -32,6 +32,13 @@ export class ApiError extends Error {
 
 const JSON_TYPE = 'application/json';
 
+// A request body with a solved proof of work ({challenge, nonce}) added as
+// the server reads it: pow_challenge, and pow_nonce in decimal as a string.
+function withPow(body, pow) {
+  if (!pow) return body;
+  return { ...body, pow_challenge: String(pow.challenge), pow_nonce: String(pow.nonce) };
+}
+
 export class IsoloirApi {
   /**
    * @param {string} base the server's origin ("https://vote.example.org"), or
@@ -96,13 +103,40 @@ export class IsoloirApi {
     return (await this.request(method, path, options)).text();
   }
 
+  // --- proof of work (GET /api/v1/pow) ---------------------------------------
+
+  /**
+   * A proof-of-work challenge for `purpose` ('login' | 'link' | 'reissue'):
+   * {challenge, difficulty, expires_in}. Solve it with the booth
+   * (`booth.solvePow(challenge, difficulty)`) and pass {challenge, nonce} as
+   * the `pow` argument of login, requestActivationLink, requestPasswordLink
+   * or requestReissueLink.
+   */
+  pow(purpose) {
+    return this.json('GET', `/api/v1/pow?purpose=${encodeURIComponent(purpose)}`);
+  }
+
+  /**
+   * A solved challenge for `purpose`: asks pow(purpose), then
+   * `solve(challenge, difficulty)` (e.g. `(c, d) => booth.solvePow(c, d)`),
+   * resolves to {challenge, nonce, difficulty}. With difficulty 0 (the
+   * server's proof of work off) the solver is not called: any nonce passes.
+   */
+  async solvedPow(purpose, solve) {
+    const { challenge, difficulty } = await this.pow(purpose);
+    const nonce = difficulty > 0 ? await solve(challenge, difficulty) : 0;
+    return { challenge, nonce, difficulty };
+  }
+
   // --- accounts and sessions -----------------------------------------------
 
-  requestActivationLink(identifier) {
-    return this.json('POST', '/api/v1/account/activation-link', { body: { identifier } });
+  /** `pow` (optional): {challenge, nonce}, a solved challenge of purpose 'link'. */
+  requestActivationLink(identifier, pow = undefined) {
+    return this.json('POST', '/api/v1/account/activation-link', { body: withPow({ identifier }, pow) });
   }
-  requestPasswordLink(identifier) {
-    return this.json('POST', '/api/v1/account/password-link', { body: { identifier } });
+  /** `pow` (optional): {challenge, nonce}, a solved challenge of purpose 'link'. */
+  requestPasswordLink(identifier, pow = undefined) {
+    return this.json('POST', '/api/v1/account/password-link', { body: withPow({ identifier }, pow) });
   }
   /** @param {'activation'|'password'} purpose */
   linkStatus(token, purpose) {
@@ -116,8 +150,9 @@ export class IsoloirApi {
   resetPassword({ token, password }) {
     return this.json('POST', '/api/v1/account/password', { body: { token, password } });
   }
-  async login(identifier, password) {
-    const s = await this.json('POST', '/api/v1/session', { body: { identifier, password } });
+  /** `pow` (optional): {challenge, nonce}, a solved challenge of purpose 'login'. */
+  async login(identifier, password, pow = undefined) {
+    const s = await this.json('POST', '/api/v1/session', { body: withPow({ identifier, password }, pow) });
     this.csrf = s.csrf_token;
     return s;
   }
@@ -158,6 +193,31 @@ export class IsoloirApi {
   }
   reclamation(scrutin, text) {
     return this.json('POST', '/api/v1/reclamations', { body: { scrutin, text }, csrf: true });
+  }
+
+  // --- the vote code's re-issue ("réassort") ---------------------------------
+
+  /**
+   * Asks for a single-use re-issue link (logged in, CSRF): `answer` to the
+   * challenge question and either `numen` or `nir` (the first 10 digits of
+   * the social-security number); `channel` 'sms' (the phone on file) or
+   * 'email' with a personal `email`. `pow`: {challenge, nonce} of purpose
+   * 'reissue'. Resolves to {channel, to (masked), expires_in}.
+   */
+  requestReissueLink({ answer, numen, nir, channel, email }, pow = undefined) {
+    const body = { answer, channel };
+    if (numen !== undefined && numen !== '') body.numen = numen;
+    if (nir !== undefined && nir !== '') body.nir = nir;
+    if (channel === 'email') body.email = email;
+    return this.json('POST', '/api/v1/code/reissue-link', { body: withPow(body, pow), csrf: true });
+  }
+  /**
+   * From the link's page (no session needed): registers the new code's
+   * public credential (`booth.regenerateCode(electionId)`) with the link's
+   * token. Resolves to {status: 'reissued', issued_at}.
+   */
+  reissueCode(token, credential) {
+    return this.json('POST', '/api/v1/code/reissue', { body: { token, credential } });
   }
 
   // --- public ----------------------------------------------------------------

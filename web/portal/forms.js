@@ -2,6 +2,7 @@
 // aria-describedby, alert and status regions, the password pair with its
 // live rule checklist, the login form and the "send me a link" form.
 import { h, replace, uid } from './dom.js';
+import { withPow } from './pow.js';
 import { PASSWORD_RULES, passwordClasses, passwordOk } from './rules.js';
 
 /**
@@ -193,9 +194,12 @@ export function loginForm(ctx, { identifier = '', onSuccess }) {
     if (!identifierValue) return id.input.focus();
     if (!pw.input.value) return pw.input.focus();
     submit.disabled = true;
-    status.show(t('home.loggingIn'));
     try {
-      const session = await ctx.api.login(identifierValue, pw.input.value);
+      // The proof of work first (its own discreet line), then the login.
+      const session = await withPow(ctx, 'login', status, (pow) => {
+        status.show(t('home.loggingIn'));
+        return ctx.api.login(identifierValue, pw.input.value, pow);
+      });
       pw.input.value = '';
       status.clear();
       await ctx.setLoggedIn(session);
@@ -211,14 +215,19 @@ export function loginForm(ctx, { identifier = '', onSuccess }) {
   return { form, focus: () => (id.input.value ? pw.input : id.input).focus() };
 }
 
-/** "Send me a link": the identifier, then the server's neutral answer (202 whatever the address). */
+/**
+ * "Send me a link": the identifier, then the server's neutral answer (202
+ * whatever the address). `send(identifier, pow)` gets a solved proof of work
+ * of purpose 'link'.
+ */
 export function linkRequestForm(ctx, { intro, submitLabel, sentText, send }) {
   const alert = alertBox();
   const status = statusBox('success');
+  const progress = statusBox('info');
   const id = identifierField(ctx);
   const submit = h('button', { type: 'submit', class: 'primary' }, submitLabel);
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': submitLabel },
-    h('p', {}, intro), alert.el, id.row, h('div', { class: 'actions' }, submit));
+    h('p', {}, intro), alert.el, id.row, h('div', { class: 'actions' }, submit), progress.el);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     alert.clear();
@@ -227,7 +236,7 @@ export function linkRequestForm(ctx, { intro, submitLabel, sentText, send }) {
     if (!identifier) return id.input.focus();
     submit.disabled = true;
     try {
-      await send(identifier);
+      await withPow(ctx, 'link', progress, (pow) => send(identifier, pow));
       status.show(sentText);
     } catch (e) {
       showError(ctx, alert, e);

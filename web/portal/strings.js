@@ -59,6 +59,10 @@ export const STRINGS = {
     'reason.empty_log': "L'urne ne contient encore aucun bulletin.",
     'reason.internal_error': 'Le serveur a rencontré une erreur : réessayez dans quelques minutes.',
     'reason.other': 'Le serveur a refusé la demande ({reason}). Réessayez ou contactez l’assistance.',
+    'reason.pow_unavailable': 'La vérification anti-robot n’a pas pu se faire dans ce navigateur : rechargez la page.',
+    'reason.pow_busy': 'Le serveur est très sollicité : réessayez dans une minute.',
+
+    'pow.solving': 'Vérification anti-robot…',
 
     'home.title': 'Connexion',
     'home.intro': 'Connectez-vous à votre espace électeur pour voter et consulter vos informations.',
@@ -266,6 +270,10 @@ export const STRINGS = {
     'reason.empty_log': 'The urn holds no ballot yet.',
     'reason.internal_error': 'The server met an error: try again in a few minutes.',
     'reason.other': 'The server refused the request ({reason}). Try again or contact the help desk.',
+    'reason.pow_unavailable': 'The anti-robot check could not run in this browser: reload the page.',
+    'reason.pow_busy': 'The server is very busy: try again in a minute.',
+
+    'pow.solving': 'Anti-robot check…',
 
     'home.title': 'Log in',
     'home.intro': 'Log in to your voter space to vote and see your information.',

@@ -45,7 +45,7 @@ export default tokenPage({
     intro: 'activation.askIntro',
     submit: 'activation.ask',
     sent: 'activation.sent',
-    send: (ctx, identifier) => ctx.api.requestActivationLink(identifier),
+    send: (ctx, identifier, pow) => ctx.api.requestActivationLink(identifier, pow),
   },
   legendKey: 'password.legend',
   submitKey: 'activation.submit',

@@ -10,7 +10,7 @@ export default tokenPage({
     intro: 'password.askIntro',
     submit: 'password.ask',
     sent: 'password.sent',
-    send: (ctx, identifier) => ctx.api.requestPasswordLink(identifier),
+    send: (ctx, identifier, pow) => ctx.api.requestPasswordLink(identifier, pow),
   },
   legendKey: 'password.newLegend',
   submitKey: 'password.submit',

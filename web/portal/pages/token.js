@@ -38,7 +38,7 @@ export function tokenPage({ purpose, path, titleKey, ask, legendKey, submitKey, 
       const link = takeToken();
       if (!link) {
         view.append(linkRequestForm(ctx, {
-          intro: t(ask.intro), submitLabel: t(ask.submit), sentText: t(ask.sent), send: (id) => ask.send(ctx, id),
+          intro: t(ask.intro), submitLabel: t(ask.submit), sentText: t(ask.sent), send: (id, pow) => ask.send(ctx, id, pow),
         }));
         return null;
       }
