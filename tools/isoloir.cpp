@@ -5,17 +5,27 @@
 // Exit status: 0 done, 1 refused (a ballot or receipt that does not verify),
 // 2 anything else (usage, unreadable file, bad manifest, bad arguments).
 // Output is assembled first and written only at the end: a command that fails
-// prints nothing on standard output but its refusal.
+// prints nothing on standard output but its refusal. The one command that
+// writes files (codes issue) writes them under temporary names and gives them
+// their names only once everything has succeeded.
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "isoloir/ballot.h"
@@ -25,7 +35,10 @@
 #include "isoloir/random.h"
 #include "isoloir/receipt.h"
 #include "isoloir/result.h"
+#include "isoloir/secret_bytes.h"
+#include "isoloir/urn/voter_file.h"
 #include "isoloir/vote_code.h"
+#include "notices.h"
 
 namespace isoloir::cli {
 namespace {
@@ -62,8 +75,9 @@ struct Command {
   std::string_view name;
   std::string_view synopsis;  // after "isoloir "
   std::string_view summary;
-  std::string_view help;  // what follows the usage line in --help
-  std::vector<std::string_view> options;
+  std::string_view help;                   // what follows the usage line in --help
+  std::vector<std::string_view> options;   // required
+  std::vector<std::string_view> optional;  // may be left out
   size_t positional;
   Output (*run)(const Args&);
 };
@@ -240,6 +254,299 @@ Output receipt_verify(const Args& a) {
   return done(std::move(out));
 }
 
+// ---------------------------------------------------------------------------
+// codes issue: the registrar's initial codes (PROTOCOL.md section 3).
+
+// A file this run created under a temporary name next to its target; removed
+// when it goes out of scope (after a refusal, or once linked to its name).
+class TempFile {
+ public:
+  // ".<name>.XXXXXX" in the target's directory, created mode 0600.
+  static Result<TempFile> next_to(const std::string& target) {
+    const std::filesystem::path t(target);
+    const std::filesystem::path dir = t.has_parent_path() ? t.parent_path() : ".";
+    std::string pattern = (dir / ("." + t.filename().string() + ".XXXXXX")).string();
+    const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd < 0) {
+      return fail("unwritable", "cannot create a file in '" + dir.string() + "' for '" + target +
+                                    "': " + std::strerror(errno));
+    }
+    TempFile f;
+    f.path_ = std::move(pattern);
+    f.fd_ = fd;
+    return f;
+  }
+  TempFile(TempFile&& other) noexcept
+      : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {
+    other.path_.clear();
+  }
+  TempFile& operator=(TempFile&&) = delete;
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    close_fd();
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+
+  const std::string& path() const { return path_; }
+
+  // Writes `data`, flushes it to disk and closes the file.
+  Status write_all(std::string_view data, const std::string& target) {
+    size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return unwritable(target);
+      done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd_) != 0) return unwritable(target);
+    if (!close_fd()) return unwritable(target);
+    return Status::Ok();
+  }
+
+  bool close_fd() {
+    if (fd_ < 0) return true;
+    const bool ok = ::close(fd_) == 0;
+    fd_ = -1;
+    return ok;
+  }
+
+ private:
+  TempFile() = default;
+  static Error unwritable(const std::string& target) {
+    return fail("unwritable", "cannot write '" + target + "': " + std::strerror(errno));
+  }
+
+  std::string path_;
+  int fd_ = -1;
+};
+
+// Gives `tmp` the name `target` unless something already has that name
+// (link(2) never replaces: no window between a check and a rename).
+Status publish(const TempFile& tmp, const std::string& target) {
+  if (::link(tmp.path().c_str(), target.c_str()) != 0) {
+    const int err = errno;
+    return fail(err == EEXIST ? "exists" : "unwritable",
+                "cannot create '" + target + "': " + std::strerror(err));
+  }
+  // Make the new name durable too.
+  const std::filesystem::path t(target);
+  const std::string dir = t.has_parent_path() ? t.parent_path().string() : ".";
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool has_control(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// The address printed on the notices, which voters type: http(s), printable
+// ASCII, no spaces, short enough for a line.
+bool plausible_portal_url(std::string_view url) {
+  if (url.size() > 120) return false;
+  if (url.substr(0, 8) != "https://" && url.substr(0, 7) != "http://") return false;
+  for (char c : url) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+// "v-" and 10 lower-case Crockford base32 symbols (50 bits), not in `taken`.
+std::string fresh_pseudonym(std::set<std::string>& taken) {
+  for (;;) {
+    std::array<uint8_t, 10> raw{};
+    random_bytes(raw);
+    std::string p = "v-";
+    for (uint8_t b : raw) {
+      const char c = kCodeAlphabet[b & 31];
+      p.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    if (taken.insert(p).second) return p;
+  }
+}
+
+// One field of RFC 4180: quoted when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The voter file the urn imports (docs/urn-storage.md).
+std::string voter_csv(const std::vector<urn::VoterRow>& rows) {
+  std::string out = std::string(urn::kVoterFileHeader) + "\n";
+  for (const urn::VoterRow& r : rows) {
+    std::string scrutins;
+    for (const std::string& s : r.scrutins) scrutins += (scrutins.empty() ? "" : " ") + s;
+    for (const std::string_view f :
+         {std::string_view(r.identifier), std::string_view(r.name), std::string_view(scrutins),
+          std::string_view(r.credential), std::string_view(r.pseudonym), std::string_view(r.numen),
+          std::string_view(r.challenge)}) {
+      out += csv_field(f) + ",";
+    }
+    out += csv_field(r.phone) + "\n";
+  }
+  return out;
+}
+
+// The rows a registrar may issue codes for: no credential yet, known scrutins,
+// each voter once. The urn's import checks the rest of each value.
+Status check_voters(const Manifest& m, const std::vector<urn::VoterRow>& rows,
+                    const std::string& path) {
+  if (rows.empty()) return fail("malformed", "voter file '" + path + "': no voters");
+  std::set<std::string> identifiers;
+  std::set<std::string> pseudonyms;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const urn::VoterRow& r = rows[i];
+    const std::string where = "voter file '" + path + "', " + r.where(i) + ": ";
+    if (!r.credential.empty()) {
+      return fail("credential_set", where + "a credential is already set (" + r.identifier +
+                                        "): codes are issued once, for voters without one");
+    }
+    if (r.identifier.empty()) return fail("malformed", where + "identifier is empty");
+    if (r.name.empty() || has_control(r.name)) {
+      return fail("malformed", where + "name is empty or has control characters");
+    }
+    if (r.scrutins.empty()) return fail("malformed", where + "scrutins is empty");
+    std::set<std::string_view> seen;
+    for (const std::string& s : r.scrutins) {
+      if (m.find_scrutin(s) == nullptr) {
+        return fail("unknown_scrutin", where + "unknown scrutin '" + s + "'");
+      }
+      if (!seen.insert(s).second) return fail("malformed", where + "scrutin " + s + " twice");
+    }
+    if (!identifiers.insert(lower_ascii(r.identifier)).second) {
+      return fail("duplicate_voter", where + "identifier " + r.identifier + " is given twice");
+    }
+    if (!r.pseudonym.empty() && !pseudonyms.insert(r.pseudonym).second) {
+      return fail("duplicate_voter", where + "pseudonym " + r.pseudonym + " is given twice");
+    }
+  }
+  return Status::Ok();
+}
+
+Output codes_issue(const Args& a) {
+  const std::string& manifest_path = a.options.find("manifest")->second;
+  const std::string& voters_path = a.options.find("voters")->second;
+  const std::string& notices_path = a.options.find("notices")->second;
+  const std::string& out_path = a.options.find("out")->second;
+  std::string portal_url;
+  if (auto it = a.options.find("portal-url"); it != a.options.end()) portal_url = it->second;
+
+  if (notices_path == "-" || out_path == "-" || notices_path.empty() || out_path.empty()) {
+    return failed("--notices and --out name files (standard output never gets codes)");
+  }
+  std::error_code ec;
+  std::error_code ec2;
+  const auto notices_full = std::filesystem::weakly_canonical(notices_path, ec);
+  const auto out_full = std::filesystem::weakly_canonical(out_path, ec2);
+  if (notices_path == out_path || (!ec && !ec2 && notices_full == out_full)) {
+    return failed("--notices and --out must name two different files");
+  }
+  if (!portal_url.empty() && !plausible_portal_url(portal_url)) {
+    return failed("--portal-url: an http(s) address of at most 120 printable characters");
+  }
+  // Never overwrite: a second run makes new codes and would silently orphan
+  // the notices already printed. (publish() checks again, atomically.)
+  for (const std::string* p : {&notices_path, &out_path}) {
+    const auto st = std::filesystem::symlink_status(*p, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return failed("cannot check '" + *p + "': " + ec.message());
+    }
+    if (std::filesystem::exists(st)) {
+      return failed("'" + *p +
+                    "' already exists: codes issue never overwrites (the codes of a new run "
+                    "would orphan the notices of the previous one)");
+    }
+  }
+
+  Inputs in;
+  auto manifest = load_manifest(in, manifest_path);
+  if (!manifest) return failed(manifest.error().detail);
+  auto text = in.read(voters_path, "voter file");
+  if (!text) return failed(text.error().detail);
+  auto rows = urn::parse_voter_csv(*text);
+  if (!rows) return failed("voter file '" + voters_path + "': " + rows.error().message());
+  if (Status s = check_voters(*manifest, *rows, voters_path); !s) {
+    return failed(s.error().message());
+  }
+
+  // One code per voter: its public credential goes to the CSV, its display
+  // form to the notice; the code itself only ever lives in wiped buffers.
+  std::set<std::string> pseudonyms;
+  for (const urn::VoterRow& r : *rows) pseudonyms.insert(r.pseudonym);
+  std::vector<Notice> notices;
+  notices.reserve(rows->size());
+  for (urn::VoterRow& r : *rows) {
+    SecretBytes<kCodeSymbols> code;
+    {
+      std::string fresh = generate_vote_code();
+      std::memcpy(code.data(), fresh.data(), kCodeSymbols);
+      sodium_memzero(fresh.data(), fresh.size());
+    }
+    auto key = credential_key(
+        manifest->id, std::string_view(reinterpret_cast<const char*>(code.data()), kCodeSymbols));
+    if (!key) return failed(key.error().message());
+    r.credential = base64url_encode(key->public_key());
+    if (r.pseudonym.empty()) r.pseudonym = fresh_pseudonym(pseudonyms);
+
+    Notice& n = notices.emplace_back();
+    n.name = r.name;
+    n.identifier = r.identifier;
+    for (const std::string& s : r.scrutins) n.scrutins.push_back(manifest->find_scrutin(s)->title);
+    // display_vote_code's form, written straight into the wiped buffer.
+    size_t k = 0;
+    for (size_t i = 0; i < kCodeSymbols; ++i) {
+      if (i > 0 && i % 5 == 0) n.code.data()[k++] = '-';
+      n.code.data()[k++] = code.data()[i];
+    }
+    n.code.data()[k] = 0;
+  }
+
+  // Both files under temporary names in their directories, then named.
+  auto notices_tmp = TempFile::next_to(notices_path);
+  if (!notices_tmp) return failed(notices_tmp.error().detail);
+  auto csv_tmp = TempFile::next_to(out_path);
+  if (!csv_tmp) return failed(csv_tmp.error().detail);
+  notices_tmp->close_fd();
+  NoticeText notice_text{manifest->title, manifest->id, portal_url};
+  if (Status s = write_notices(notices_tmp->path(), notices, notice_text); !s) {
+    return failed(s.error().detail);
+  }
+  if (Status s = csv_tmp->write_all(voter_csv(*rows), out_path); !s) {
+    return failed(s.error().detail);
+  }
+  if (Status s = publish(*notices_tmp, notices_path); !s) return failed(s.error().detail);
+  if (Status s = publish(*csv_tmp, out_path); !s) {
+    ::unlink(notices_path.c_str());  // ours, named a moment ago: all or nothing
+    return failed(s.error().detail);
+  }
+  const std::string count = std::to_string(notices.size());
+  return done(count + " notices to print: " + notices_path + "\n" + count +
+              " voters with their credentials, for isoloir-admin voters import: " + out_path +
+              "\n");
+}
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"manifest",
@@ -248,6 +555,7 @@ const std::vector<Command>& commands() {
        "print the election hash",
        "Prints the election hash of MANIFEST (base64url of the SHA-256 of its canonical\n"
        "bytes): the \"election\" field of every ballot and receipt of that election.\n",
+       {},
        {},
        1,
        manifest_hash},
@@ -262,6 +570,7 @@ const std::vector<Command>& commands() {
        "standard input, keeping it out of the process list). Nothing else is written,\n"
        "not even a newline: the bytes are what the server hashes.\n",
        {"manifest", "scrutin", "choice", "code"},
+       {},
        0,
        ballot_create},
       {"ballot",
@@ -273,6 +582,7 @@ const std::vector<Command>& commands() {
        "A ballot that fails prints 'refused: <reason>' and, on standard error, which\n"
        "field is at fault; the exit status is then 1.\n",
        {"manifest"},
+       {},
        1,
        ballot_verify},
       {"code",
@@ -281,6 +591,7 @@ const std::vector<Command>& commands() {
        "print a fresh vote code",
        "Prints a fresh vote code from the system's random generator, in its display\n"
        "form (four groups of five symbols).\n",
+       {},
        {},
        0,
        code_new},
@@ -292,8 +603,26 @@ const std::vector<Command>& commands() {
        "(any typed form, or - for standard input) gives in the election whose manifest\n"
        "id is ELECTION_ID: what the registrar sends to the server.\n",
        {"election"},
+       {},
        1,
        code_credential},
+      {"codes",
+       "issue",
+       "codes issue --manifest MANIFEST --voters VOTERS.csv --notices NOTICES.pdf "
+       "--out CREDENTIALS.csv [--portal-url URL]",
+       "make the initial vote codes: notices to print, credentials for the urn",
+       "Makes a fresh vote code for each voter of VOTERS.csv (the urn's voter file,\n"
+       "docs/urn-storage.md, with the credential column empty) and writes two new files:\n"
+       "NOTICES.pdf, one A4 page per voter to print, with the voter's name, how to vote\n"
+       "(on the portal at URL, when given) and the code; CREDENTIALS.csv, the same rows\n"
+       "with each public credential filled in and a fresh pseudonym where none is given,\n"
+       "for 'isoloir-admin voters import'. The codes are written nowhere else. Both files\n"
+       "are mode 0600. An existing file is never overwritten (the codes of a new run would\n"
+       "orphan the notices already printed); a refusal writes nothing.\n",
+       {"manifest", "voters", "notices", "out"},
+       {"portal-url"},
+       0,
+       codes_issue},
       {"receipt",
        "verify",
        "receipt verify --manifest MANIFEST RECEIPT",
@@ -303,6 +632,7 @@ const std::vector<Command>& commands() {
        "server_key for this election. Prints what it states, one 'key: value' per line,\n"
        "or 'refused: <reason>' with exit status 1.\n",
        {"manifest"},
+       {},
        1,
        receipt_verify},
   };
@@ -369,6 +699,7 @@ Result<Args> parse_args(const Command& c, const std::vector<std::string_view>& a
     }
     bool known = false;
     for (std::string_view o : c.options) known = known || o == name;
+    for (std::string_view o : c.optional) known = known || o == name;
     if (!known) return fail("usage", "unknown option --" + std::string(name));
     if (!value) {
       if (i + 1 == argv.size()) return fail("usage", "--" + std::string(name) + " needs a value");

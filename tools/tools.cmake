@@ -1,15 +1,22 @@
 # The native command-line tool (tools/isoloir.cpp) and its black-box tests.
-add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp)
-target_link_libraries(isoloir PRIVATE isoloir_core)
+# Native only (CMakeLists.txt includes this outside EMSCRIPTEN). `codes issue`
+# draws the registrar's notices with cairo (Debian's libcairo2-dev, its PDF
+# surface) and reads voter files with the urn's own parser (isoloir_urn,
+# defined in server/server.cmake).
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp ${CMAKE_SOURCE_DIR}/tools/notices.cpp)
+target_link_libraries(isoloir PRIVATE isoloir_core isoloir_urn PkgConfig::CAIRO)
 target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 
 # GoogleTest driving the built binary as a user would: arguments, files,
 # standard input, output and exit status. Reuses the native tests' vector
-# loader.
+# loader; reads what `codes issue` writes with the urn's voter-file parser and
+# poppler's pdftotext (poppler-utils).
 add_executable(isoloir_cli_tests ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_cli_tests PRIVATE isoloir_core GTest::gtest GTest::gtest_main)
+target_link_libraries(isoloir_cli_tests PRIVATE isoloir_core isoloir_urn GTest::gtest
+                                                GTest::gtest_main)
 target_compile_options(isoloir_cli_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_cli_tests PRIVATE ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
                                                      ISOLOIR_CLI="$<TARGET_FILE:isoloir>")

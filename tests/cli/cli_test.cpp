@@ -1,21 +1,29 @@
 // The isoloir command-line tool, driven as a user drives it: arguments, files
 // and standard input in; standard output, standard error and the exit status
-// out. The expected values come from ../shared/vectors.
+// out. The expected values come from ../shared/vectors; the notices of `codes
+// issue` are read back with poppler's pdftotext (poppler-utils).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "isoloir/ballot.h"
+#include "isoloir/bytes.h"
 #include "isoloir/canonical_json.h"
+#include "isoloir/credential.h"
+#include "isoloir/manifest.h"
+#include "isoloir/urn/voter_file.h"
 #include "isoloir/vote_code.h"
 #include "vectors.h"
 
@@ -35,13 +43,29 @@ struct Outcome {
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "isoloir-cli-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    for (fs::path* d : {&dir_, &io_}) {
+      std::string pattern = (fs::temp_directory_path() / "isoloir-cli-XXXXXX").string();
+      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+      *d = pattern;
+    }
   }
   void TearDown() override {
     std::error_code ec;
     fs::remove_all(dir_, ec);
+    fs::remove_all(io_, ec);
+  }
+
+  std::string io_file(const std::string& name, const std::string& content) {
+    const std::string path = (io_ / name).string();
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  // The names in the test's directory.
+  std::set<std::string> listing() const {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) names.insert(e.path().filename().string());
+    return names;
   }
 
   // A file in this test's directory holding exactly `content`.
@@ -53,24 +77,32 @@ class Cli : public ::testing::Test {
 
   // Runs the tool with `args`, `stdin_data` on its standard input.
   Outcome run(const std::vector<std::string>& args, const std::string& stdin_data = "") {
-    const std::string in = file("stdin", stdin_data);
-    const std::string out = (dir_ / "stdout").string();
-    const std::string err = (dir_ / "stderr").string();
+    return exec(ISOLOIR_CLI, args, stdin_data);
+  }
+
+  // Runs `program` (a path, or a name looked up in PATH) with `args`. Its
+  // standard streams are files outside the test's directory, which the
+  // tests list.
+  Outcome exec(const std::string& program, const std::vector<std::string>& args,
+               const std::string& stdin_data = "") {
+    const std::string in = io_file("stdin", stdin_data);
+    const std::string out = (io_ / "stdout").string();
+    const std::string err = (io_ / "stderr").string();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<std::string> owned = {ISOLOIR_CLI};
+    std::vector<std::string> owned = {program};
     owned.insert(owned.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& a : owned) argv.push_back(a.data());
     argv.push_back(nullptr);
     Outcome r;
     pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, ISOLOIR_CLI, &fa, nullptr, argv.data(), environ);
+    const int spawned = posix_spawnp(&pid, program.c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
-    EXPECT_EQ(spawned, 0) << "cannot run " << ISOLOIR_CLI;
+    EXPECT_EQ(spawned, 0) << "cannot run " << program;
     if (spawned != 0) return r;
     int status = 0;
     waitpid(pid, &status, 0);
@@ -81,6 +113,7 @@ class Cli : public ::testing::Test {
   }
 
   fs::path dir_;
+  fs::path io_;  // the spawned program's standard streams
   const std::string manifest_ = test::vector_path("record/manifest.json");
 };
 
@@ -92,7 +125,7 @@ TEST_F(Cli, HelpListsEveryCommand) {
   Outcome r = run({"--help"});
   EXPECT_EQ(r.code, 0);
   for (const char* c : {"manifest hash", "ballot create", "ballot verify", "code new",
-                        "code credential", "receipt verify"}) {
+                        "code credential", "codes issue", "receipt verify"}) {
     EXPECT_NE(r.out.find(c), std::string::npos) << c;
   }
   Outcome sub = run({"ballot", "create", "--help"});
@@ -302,6 +335,275 @@ TEST_F(Cli, CredentialsMatchTheVectors) {
   }
   Outcome piped = run({"code", "credential", "--election", election, "-"}, kCode + "\n");
   EXPECT_EQ(piped.out, v["codes"][0]["credential"].get<std::string>() + "\n");
+}
+
+// --- codes issue ----------------------------------------------------------------
+
+const std::string kVotersHeader =
+    "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone\n";
+const std::string kElectionTitle = "Élections professionnelles 2022";  // record/manifest.json
+const std::string kPortal = "https://vote.education.example/";
+
+std::string three_voters() {
+  return kVotersHeader +
+         "jeanne.dupont@ac-demo.fr,Jeanne Dupont,csa-ministeriel csa-academique,,,,,\n"
+         "elodie.martin@ac-demo.fr,Élodie Martin,csa-ministeriel capn-2d,,demo-1,,,0600000000\n"
+         "marc.durand@ac-demo.fr,\"Durand, Marc\",csa-ministeriel,,,1234567890ABC,,\n";
+}
+
+// Pieces of `text` between `separator`s, the empty last one dropped.
+std::vector<std::string> split(const std::string& text, const std::string& separator) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t at = text.find(separator); at != std::string::npos;
+       at = text.find(separator, start)) {
+    out.push_back(text.substr(start, at - start));
+    start = at + separator.size();
+  }
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+class CodesIssue : public Cli {
+ protected:
+  Outcome issue(const std::string& voters, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"codes", "issue",     "--manifest", manifest_, "--voters",
+                                     voters,  "--notices", notices_,     "--out",   out_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(args);
+  }
+
+  void SetUp() override {
+    Cli::SetUp();
+    notices_ = (dir_ / "notices.pdf").string();
+    out_ = (dir_ / "credentials.csv").string();
+  }
+
+  std::string notices_;  // in the test's directory, known once SetUp made it
+  std::string out_;
+};
+
+TEST_F(CodesIssue, NoticesAndCredentialsMatch) {
+  const std::string voters = file("voters.csv", three_voters());
+  Outcome r = issue(voters, {"--portal-url", kPortal});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("3 notices"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(notices_), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(out_), std::string::npos) << r.out;
+  // Nothing else was left behind (the temporary files are gone), and both
+  // files are for their owner only.
+  EXPECT_EQ(listing(), (std::set<std::string>{"voters.csv", "notices.pdf", "credentials.csv"}));
+  EXPECT_EQ(mode_of(notices_), 0600u);
+  EXPECT_EQ(mode_of(out_), 0600u);
+
+  // The credentials file is a voter file the urn reads, row for row.
+  const std::string csv = test::read_file(out_);
+  auto rows = urn::parse_voter_csv(csv);
+  ASSERT_TRUE(rows.ok()) << rows.error().message() << "\n" << csv;
+  auto input = urn::parse_voter_csv(three_voters());
+  ASSERT_TRUE(input.ok());
+  ASSERT_EQ(rows->size(), 3u);
+  std::set<std::string> credentials;
+  std::set<std::string> pseudonyms;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const urn::VoterRow& row = (*rows)[i];
+    const urn::VoterRow& in = (*input)[i];
+    EXPECT_EQ(row.identifier, in.identifier);
+    EXPECT_EQ(row.name, in.name);
+    EXPECT_EQ(row.scrutins, in.scrutins);
+    EXPECT_EQ(row.numen, in.numen);
+    EXPECT_EQ(row.challenge, in.challenge);
+    EXPECT_EQ(row.phone, in.phone);
+    if (in.pseudonym.empty()) {
+      EXPECT_TRUE(std::regex_match(row.pseudonym, std::regex("v-[0-9a-hjkmnp-tv-z]{10}")))
+          << row.pseudonym;
+    } else {
+      EXPECT_EQ(row.pseudonym, in.pseudonym);
+    }
+    auto key = base64url_decode_fixed<32>(row.credential, "credential");
+    ASSERT_TRUE(key.ok()) << row.credential;
+    EXPECT_TRUE(is_valid_public_credential(*key)) << row.credential;
+    credentials.insert(row.credential);
+    pseudonyms.insert(row.pseudonym);
+  }
+  EXPECT_EQ(credentials.size(), 3u);
+  EXPECT_EQ(pseudonyms.size(), 3u);
+
+  // One page per voter, in order: the name (accents intact), the election,
+  // the portal, and a code whose credential is that voter's in the CSV.
+  auto manifest = parse_manifest(test::read_file(manifest_));
+  ASSERT_TRUE(manifest.ok());
+  Outcome text = exec("pdftotext", {"-layout", notices_, "-"});
+  ASSERT_EQ(text.code, 0) << "pdftotext (poppler-utils): " << text.err;
+  const std::vector<std::string> pages = split(text.out, "\f");
+  ASSERT_EQ(pages.size(), 3u) << text.out;
+  const std::regex display_form("[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}");
+  std::set<std::string> codes;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const std::string& page = pages[i];
+    const urn::VoterRow& row = (*rows)[i];
+    EXPECT_NE(page.find(row.name), std::string::npos) << page;
+    EXPECT_NE(page.find(kElectionTitle), std::string::npos) << page;
+    EXPECT_NE(page.find(kPortal), std::string::npos) << page;
+    EXPECT_NE(page.find("Je vote"), std::string::npos) << page;
+    EXPECT_NE(page.find("personnel et secret"), std::string::npos) << page;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(page, m, display_form)) << page;
+    const std::string shown = m.str();
+    EXPECT_FALSE(std::regex_search(m.suffix().str(), display_form)) << "one code per page";
+    auto code = normalize_vote_code(shown);
+    ASSERT_TRUE(code.ok()) << shown << ": " << code.error().message();
+    EXPECT_EQ(display_vote_code(*code), shown);
+    auto key = credential_key(manifest->id, *code);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(base64url_encode(key->public_key()), row.credential) << row.name;
+    codes.insert(*code);
+    // The code is on the notice and nowhere else.
+    for (const std::string& form : {shown, *code}) {
+      EXPECT_EQ(r.out.find(form), std::string::npos);
+      EXPECT_EQ(r.err.find(form), std::string::npos);
+      EXPECT_EQ(csv.find(form), std::string::npos);
+    }
+  }
+  EXPECT_EQ(codes.size(), 3u);
+  EXPECT_NE(pages[1].find("Élodie Martin"), std::string::npos) << pages[1];
+
+  // The code sits at the bottom left of each page (in the grey box): the
+  // word boxes pdftotext reports, in points from the top-left corner.
+  Outcome boxes = exec("pdftotext", {"-bbox", notices_, "-"});
+  ASSERT_EQ(boxes.code, 0) << boxes.err;
+  const std::vector<std::string> box_pages = split(boxes.out, "<page ");
+  ASSERT_EQ(box_pages.size(), 4u);  // the head, then one per page
+  const std::regex size_re("width=\"([0-9.]+)\" height=\"([0-9.]+)\"");
+  const std::regex word_re(
+      "<word xMin=\"([0-9.]+)\" yMin=\"([0-9.]+)\" xMax=\"([0-9.]+)\" yMax=\"([0-9.]+)\">"
+      "([^<]*)</word>");
+  for (size_t p = 1; p < box_pages.size(); ++p) {
+    std::smatch size;
+    ASSERT_TRUE(std::regex_search(box_pages[p], size, size_re));
+    const double width = std::stod(size[1]);
+    const double height = std::stod(size[2]);
+    bool found = false;
+    for (auto it = std::sregex_iterator(box_pages[p].begin(), box_pages[p].end(), word_re);
+         it != std::sregex_iterator(); ++it) {
+      const std::smatch& w = *it;
+      if (!std::regex_match(w[5].str(), display_form)) continue;
+      found = true;
+      EXPECT_LT(std::stod(w[1]), width / 4) << "x_min, page " << p;
+      EXPECT_LT(std::stod(w[3]), width * 0.7) << "x_max, page " << p;
+      EXPECT_GT(std::stod(w[2]), height * 3 / 4) << "y_min, page " << p;
+    }
+    EXPECT_TRUE(found) << "page " << p;
+  }
+}
+
+TEST_F(CodesIssue, WithoutAPortalAddress) {
+  Outcome r = issue(file("voters.csv", kVotersHeader + "a@b.fr,Anaïs Lefèvre,capn-2d,,,,,\n"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 notices"), std::string::npos) << r.out;
+  Outcome text = exec("pdftotext", {"-layout", notices_, "-"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_EQ(split(text.out, "\f").size(), 1u);
+  EXPECT_NE(text.out.find("Anaïs Lefèvre"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("portail de vote de l’élection"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("CAPN des enseignants du second degré"), std::string::npos) << text.out;
+}
+
+TEST_F(CodesIssue, NeverOverwrites) {
+  const std::string voters = file("voters.csv", three_voters());
+  for (const std::string& existing : {notices_, out_}) {
+    const std::string name = fs::path(existing).filename().string();
+    file(name, "printed last week\n");
+    Outcome r = issue(voters);
+    EXPECT_EQ(r.code, 2) << name;
+    EXPECT_EQ(r.out, "") << name;
+    EXPECT_NE(r.err.find(existing), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+    EXPECT_EQ(test::read_file(existing), "printed last week\n") << name;
+    EXPECT_EQ(listing(), (std::set<std::string>{"voters.csv", name}));
+    fs::remove(existing);
+  }
+  // A second run after a first one is refused the same way.
+  ASSERT_EQ(issue(voters).code, 0);
+  const std::string csv = test::read_file(out_);
+  Outcome again = issue(voters);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_EQ(test::read_file(out_), csv);
+}
+
+TEST_F(CodesIssue, RefusalsWriteNothing) {
+  const std::string row2 = "elodie.martin@ac-demo.fr,Élodie Martin,capn-2d,,,,,\n";
+  const std::string voters = (dir_ / "voters.csv").string();
+  struct Case {
+    std::string name;
+    std::string csv;                // written to voters.csv before the run
+    std::vector<std::string> args;  // after "codes issue"
+    std::string expected;           // in the message
+  };
+  const std::vector<std::string> usual = {"--manifest", manifest_, "--voters", voters,
+                                          "--notices",  notices_,  "--out",    out_};
+  const std::vector<Case> cases = {
+      {"credential already set",
+       kVotersHeader + row2 +
+           "marc.durand@ac-demo.fr,Marc Durand,capn-2d,"
+           "LDjbwiNdWSr_ypoc-LvxT-dYRsb0a_GnU7fuQbga7kM,,,,\n",
+       usual, "line 3: a credential is already set"},
+      {"unknown scrutin",
+       kVotersHeader + row2 + "marc.durand@ac-demo.fr,Marc Durand,capn-3d,,,,,\n", usual,
+       "line 3: unknown scrutin 'capn-3d'"},
+      {"duplicate identifier",
+       kVotersHeader + row2 + "Elodie.Martin@ac-demo.fr,Élodie Martin,capn-2d,,,,,\n", usual,
+       "line 3: identifier Elodie.Martin@ac-demo.fr is given twice"},
+      {"duplicate pseudonym", kVotersHeader + "a@b.fr,A,capn-2d,,p1,,,\nc@d.fr,C,capn-2d,,p1,,,\n",
+       usual, "pseudonym p1 is given twice"},
+      {"bad header", "identifier,name\na@b.fr,A\n", usual, "bad_voter_file: line 1"},
+      {"no voters", kVotersHeader, usual, "no voters"},
+      {"unreadable voter file",
+       three_voters(),
+       {"--manifest", manifest_, "--voters", "/nonexistent/voters.csv", "--notices", notices_,
+        "--out", out_},
+       "voter file '/nonexistent/voters.csv'"},
+      {"unreadable manifest",
+       three_voters(),
+       {"--manifest", "/nonexistent/m.json", "--voters", voters, "--notices", notices_, "--out",
+        out_},
+       "/nonexistent/m.json"},
+      {"same file twice",
+       three_voters(),
+       {"--manifest", manifest_, "--voters", voters, "--notices", out_, "--out", out_},
+       "two different files"},
+      {"codes on standard output",
+       three_voters(),
+       {"--manifest", manifest_, "--voters", voters, "--notices", "-", "--out", out_},
+       "name files"},
+      {"bad portal address",
+       three_voters(),
+       {"--manifest", manifest_, "--voters", voters, "--notices", notices_, "--out", out_,
+        "--portal-url", "vote.example"},
+       "--portal-url"},
+      {"missing directory",
+       three_voters(),
+       {"--manifest", manifest_, "--voters", voters, "--notices", notices_, "--out",
+        (dir_ / "nope" / "credentials.csv").string()},
+       "nope"},
+  };
+  for (const Case& c : cases) {
+    file("voters.csv", c.csv);
+    std::vector<std::string> args = {"codes", "issue"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    Outcome r = run(args);
+    EXPECT_EQ(r.code, 2) << c.name;
+    EXPECT_EQ(r.out, "") << c.name;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.name << ": " << r.err;
+    EXPECT_EQ(listing(), std::set<std::string>{"voters.csv"}) << c.name;
+  }
 }
 
 // --- receipt verify -------------------------------------------------------------
