@@ -6,11 +6,11 @@
 find_package(SQLite3 REQUIRED)
 
 # Every server/src/*.cpp is the storage library except the programs' mains,
-# the HTTP layer (http_*.cpp), which needs cpp-httplib, and the mail layer
-# (mail_*.cpp), which needs libcurl: the storage stays usable, and testable,
+# the HTTP layer (http_*.cpp), which needs cpp-httplib, and the outbound
+# network layer (mail_*.cpp, net_*.cpp), which needs libcurl: the storage stays usable, and testable,
 # without a network library.
 file(GLOB ISOLOIR_URN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/*.cpp)
-list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|mail_[a-z_]+)\\.cpp$")
+list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|(mail|net)_[a-z_]+)\\.cpp$")
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
 target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
@@ -87,15 +87,17 @@ target_compile_options(isoloir_board_fixture PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_board_fixture PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 
-# The mail layer (isoloir_mail): password resets and notices, written to an
-# outbox directory (demo, tests) or sent over SMTP with libcurl (Debian's
+# The outbound network layer (isoloir_mail): mail (mail_*.cpp: outbox
+# directory or SMTP), text messages (an HTTP gateway or the outbox) and the
+# OpenID Connect client (net_*.cpp), all on libcurl (Debian's
 # libcurl4-openssl-dev). Its own library and test program, so that the
 # storage and its tests never link curl; the HTTP layer sends through it.
 find_package(CURL REQUIRED)
-file(GLOB ISOLOIR_MAIL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/mail_*.cpp)
+file(GLOB ISOLOIR_MAIL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/mail_*.cpp
+                                                  ${CMAKE_SOURCE_DIR}/server/src/net_*.cpp)
 add_library(isoloir_mail STATIC ${ISOLOIR_MAIL_SOURCES})
 target_include_directories(isoloir_mail PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
-target_link_libraries(isoloir_mail PUBLIC isoloir_core PRIVATE CURL::libcurl)
+target_link_libraries(isoloir_mail PUBLIC isoloir_urn PRIVATE CURL::libcurl)
 target_compile_options(isoloir_mail PRIVATE ${ISOLOIR_WARNINGS})
 target_link_libraries(isoloir_http PUBLIC isoloir_mail)
 

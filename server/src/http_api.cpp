@@ -63,6 +63,13 @@ Result<std::unique_ptr<HttpApi>> HttpApi::create(const Services& services) {
   Result<std::map<std::string, WebFile>> web = load_web_root(services.config.web_root);
   if (!web) return web.error();
   api->web = std::move(*web);
+  if (!services.config.oidc_issuer.empty()) {
+    Result<std::unique_ptr<OidcClient>> oidc = OidcClient::make(OidcConfig{
+        services.config.oidc_issuer, services.config.oidc_client_id,
+        services.config.oidc_client_secret, services.public_url + "/api/v1/code/oidc/callback"});
+    if (!oidc) return oidc.error();
+    api->oidc = std::move(*oidc);
+  }
   return std::unique_ptr<HttpApi>(new HttpApi(std::move(api)));
 }
 
@@ -86,6 +93,7 @@ void HttpApi::install(httplib::Server& server) {
   install_voter(server, api, table->routes);
   install_web(server, api, table->routes);
   install_reissue(server, api, table->routes);
+  install_oidc(server, api, table->routes);
   for (const Route& r : table->routes) table->patterns.emplace_back(r.pattern);
 
   const httplib::Server::Handler other = [table](const httplib::Request& req,

@@ -170,6 +170,16 @@ Result<ServerConfig> parse_config_json(std::string_view text, ServerConfig base)
           return s.error();
         }
       }
+    } else if (key == "oidc") {
+      if (!value.is_object()) return fail("bad_config", "oidc: an object");
+      for (const auto& [k, v] : value.items()) {
+        std::string* field = k == "issuer"          ? &c.oidc_issuer
+                             : k == "client_id"     ? &c.oidc_client_id
+                             : k == "client_secret" ? &c.oidc_client_secret
+                                                    : nullptr;
+        if (field == nullptr) return fail("bad_config", "unknown key \"oidc." + k + "\"");
+        if (Status s = set_string(*field, v, "oidc." + k); !s) return s.error();
+      }
     } else if (key == "web_root") {
       if (Status s = set_string(c.web_root, value, key); !s) return s.error();
     } else if (key == "practical_info") {

@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <semaphore>
 #include <string>
@@ -27,6 +28,7 @@
 #include "isoloir/server/config.h"
 #include "isoloir/server/http_api.h"
 #include "isoloir/server/mailer.h"
+#include "isoloir/server/oidc_client.h"
 #include "isoloir/server/sms.h"
 #include "isoloir/urn/urn.h"
 
@@ -40,6 +42,14 @@ inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 struct WebFile {
   std::string content;
   std::string type;  // Content-Type
+};
+
+// An OpenID Connect flow between /oidc/start and its callback.
+struct OidcFlow {
+  std::string identifier;  // the voter logged in when it started
+  std::string nonce;
+  std::string verifier;  // the PKCE code verifier
+  int64_t expires_at = 0;
 };
 
 // Everything a handler may use. Built once, then shared by the worker
@@ -73,6 +83,11 @@ struct Api {
   // and links, so the portal's file does not grow with dead rows.
   std::atomic<uint64_t> logins{0};
   static constexpr uint64_t kPurgeEvery = 256;
+  // The FranceConnect route of the re-issue (null when not configured) and
+  // its flows in progress, by state.
+  std::unique_ptr<OidcClient> oidc;
+  std::mutex oidc_mu;
+  std::map<std::string, OidcFlow> oidc_flows;
   // The voter pages by URL path ("/portal/app.js"); empty without web_root.
   std::map<std::string, WebFile> web;
 
@@ -146,6 +161,7 @@ void install_portal(httplib::Server& server, Api& api, std::vector<Route>& route
 void install_voter(httplib::Server& server, Api& api, std::vector<Route>& routes);
 void install_web(httplib::Server& server, Api& api, std::vector<Route>& routes);
 void install_reissue(httplib::Server& server, Api& api, std::vector<Route>& routes);
+void install_oidc(httplib::Server& server, Api& api, std::vector<Route>& routes);
 
 // The files under `root`/portal and `root`/booth ("bad_config" when there is
 // no portal/index.html); none for an empty root.

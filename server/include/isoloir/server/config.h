@@ -54,6 +54,9 @@ struct ServerConfig {
   // Text messages: an HTTP gateway when sms_url is set, else .sms files in
   // the mail outbox directory.
   std::string sms_url, sms_token;
+  // The FranceConnect route of the re-issue: an OpenID Connect provider
+  // (issuer, client id and secret); empty issuer: the route is off.
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret;
   // Throttles (throttle.h): per account, then per client address.
   int64_t login_free_failures = 3;
   int64_t login_lock_after = 10;

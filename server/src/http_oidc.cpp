@@ -1,0 +1,137 @@
+// The FranceConnect route of the code re-issue (issue 5): instead of the
+// challenge answer and the NUMEN, the logged-in voter proves who they are at
+// an OpenID Connect provider; the re-issue link then goes to the e-mail the
+// provider returns. Two browser navigations, so both answer redirects to
+// the portal's /reassort page, whose query says what happened.
+#include <sodium.h>
+
+#include <array>
+#include <string>
+
+#include "http_internal.h"
+#include "isoloir/bytes.h"
+#include "isoloir/hash.h"
+#include "isoloir/random.h"
+
+namespace isoloir::server {
+namespace {
+
+constexpr int64_t kFlowSeconds = 600;
+constexpr size_t kMaxFlows = 100'000;
+
+std::string random_token() {
+  std::array<uint8_t, 32> raw{};
+  random_bytes(raw);
+  return base64url_encode(raw);
+}
+
+void redirect(httplib::Response& res, const std::string& where) {
+  res.status = 302;
+  res.set_header("Location", where);
+}
+
+void redirect_error(httplib::Response& res, const std::string& reason) {
+  redirect(res, "/reassort?error=" + reason);
+}
+
+std::string masked_email(const std::string& email) {
+  const size_t at = email.find('@');
+  return at == std::string::npos ? "***" : email.substr(0, 1) + "***" + email.substr(at);
+}
+
+// The provider's family name must be one of the voter's names (folded like
+// the electoral lists): a FranceConnect identity of someone else does not
+// re-issue this voter's code.
+bool same_person(const Json& claims, const std::string& voter_name) {
+  const auto it = claims.find("family_name");
+  if (it == claims.end() || !it->is_string()) return false;
+  Result<std::string> family = portal::normalize_answer(it->get<std::string>());
+  Result<std::string> name = portal::normalize_answer(voter_name);
+  if (!family || !name) return false;
+  const std::string padded = " " + *name + " ";
+  for (const char sep : {' ', '-'}) {
+    std::string n = padded;
+    for (char& c : n) c = c == '-' ? sep : c;
+    if (n.find(" " + *family + " ") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// GET /api/v1/code/oidc/start: the logged-in voter goes to the provider.
+void start(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!check_params(req, res, {})) return;
+  if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
+  auto session = require_session(api, req, res, false);
+  if (!session) return;
+  const int64_t now = now_seconds();
+  OidcFlow flow{session->identifier, random_token(), random_token(), now + kFlowSeconds};
+  const std::string state = random_token();
+  const Digest32 challenge = sha256(as_bytes(flow.verifier));
+  Result<std::string> url =
+      api.oidc->authorization_url(state, flow.nonce, base64url_encode(challenge));
+  if (!url) return redirect_error(res, url.error().reason);
+  {
+    std::lock_guard lock(api.oidc_mu);
+    for (auto it = api.oidc_flows.begin(); it != api.oidc_flows.end();) {
+      it = it->second.expires_at <= now ? api.oidc_flows.erase(it) : std::next(it);
+    }
+    if (api.oidc_flows.size() >= kMaxFlows) return redirect_error(res, "oidc_busy");
+    api.oidc_flows.emplace(state, std::move(flow));
+  }
+  redirect(res, *url);
+}
+
+// GET /api/v1/code/oidc/callback?code=&state=: back from the provider.
+void callback(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
+  const std::string state = req.get_param_value("state");
+  OidcFlow flow;
+  {
+    std::lock_guard lock(api.oidc_mu);
+    const auto it = api.oidc_flows.find(state);
+    if (state.empty() || it == api.oidc_flows.end()) return redirect_error(res, "oidc_bad_state");
+    flow = std::move(it->second);
+    api.oidc_flows.erase(it);  // one use, whatever happens next
+  }
+  const int64_t now = now_seconds();
+  if (now >= flow.expires_at) return redirect_error(res, "oidc_expired");
+  if (req.has_param("error") || !req.has_param("code")) return redirect_error(res, "oidc_denied");
+  Result<Json> claims =
+      api.oidc->redeem(req.get_param_value("code"), flow.verifier, flow.nonce, now);
+  if (!claims) return redirect_error(res, claims.error().reason);
+  const auto email = claims->find("email");
+  const auto verified = claims->find("email_verified");
+  if (email == claims->end() || !email->is_string() ||
+      (verified != claims->end() && verified->is_boolean() && !verified->get<bool>())) {
+    return redirect_error(res, "oidc_no_email");
+  }
+  Result<urn::VoterInfo> voter = api.urn.voter(flow.identifier);
+  if (!voter) return redirect_error(res, voter.error().reason);
+  if (!same_person(*claims, voter->name)) return redirect_error(res, "identity_mismatch");
+  std::string to = email->get<std::string>();
+  for (char& c : to) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  Result<std::string> token = api.accounts.issue_token(
+      flow.identifier, portal::TokenPurpose::kCodeReissue, now, api.config.reissue_link_seconds);
+  if (!token) return redirect_error(res, token.error().reason);
+  const std::string link = api.public_url + "/reassort#" + *token;
+  sodium_memzero(token->data(), token->size());
+  Status sent = api.mailer.send(
+      Mail{to, "Réassort de votre code de vote",
+           "Bonjour,\n\nVous vous êtes identifié(e) par FranceConnect pour obtenir un nouveau code "
+           "de vote. Ouvrez ce lien (il ne sert qu'une fois, valable " +
+               std::to_string(api.config.reissue_link_seconds / 60) + " min) :\n\n" + link +
+               "\n\nSi vous n'avez rien demandé, ignorez ce message et prévenez l'assistance.\n"});
+  if (!sent) return redirect_error(res, "mail_unavailable");
+  redirect(res, "/reassort?sent=email&to=" + httplib::detail::encode_query_param(masked_email(to)));
+}
+
+}  // namespace
+
+void install_oidc(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+  server.Get("/api/v1/code/oidc/start", guarded(api, start));
+  server.Get("/api/v1/code/oidc/callback", guarded(api, callback));
+  routes.push_back(Route{"/api/v1/code/oidc/start", "GET"});
+  routes.push_back(Route{"/api/v1/code/oidc/callback", "GET"});
+}
+
+}  // namespace isoloir::server
