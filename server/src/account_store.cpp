@@ -11,6 +11,7 @@
 #include "isoloir/hash.h"
 #include "isoloir/random.h"
 #include "sqlite.h"
+#include "text.h"
 
 namespace isoloir::portal {
 namespace {
@@ -56,14 +57,6 @@ CREATE INDEX IF NOT EXISTS sessions_by_voter ON sessions(identifier);
 constexpr int64_t kTouchEverySeconds = 30;
 
 constexpr size_t kTokenBytes = 32;
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string new_secret() {
   std::array<uint8_t, kTokenBytes> raw{};
@@ -119,44 +112,39 @@ struct AccountStore::State {
 };
 
 Status AccountStore::State::prepare() {
-  struct Item {
-    Statement* stmt;
-    std::string_view sql;
-  };
-  const Item items[] = {
-      {&q.begin, "BEGIN IMMEDIATE"},
-      {&q.commit, "COMMIT"},
-      {&q.rollback, "ROLLBACK"},
-      {&q.supersede_tokens,
-       "UPDATE tokens SET superseded = 1 WHERE identifier = ? AND purpose = ? AND used_at IS NULL"},
-      {&q.insert_token,
-       "INSERT INTO tokens(hash, identifier, purpose, expires_at) VALUES(?, ?, ?, ?)"},
-      {&q.token_by_hash,
-       "SELECT identifier, purpose, expires_at, used_at, superseded FROM tokens WHERE hash = ?"},
-      {&q.use_token, "UPDATE tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL"},
-      {&q.insert_account,
-       "INSERT INTO accounts(identifier, password_hash, question, answer_hash, activated_at) "
-       "VALUES(?, ?, ?, ?, ?)"},
-      {&q.account_by_identifier,
-       "SELECT password_hash, question, answer_hash, activated_at FROM accounts "
-       "WHERE identifier = ?"},
-      {&q.set_password, "UPDATE accounts SET password_hash = ? WHERE identifier = ?"},
-      {&q.insert_session,
-       "INSERT INTO sessions(hash, identifier, csrf, last_seen, expires_at) VALUES(?, ?, ?, ?, ?)"},
-      {&q.session_by_hash,
-       "SELECT identifier, csrf, last_seen, expires_at FROM sessions WHERE hash = ?"},
-      {&q.touch_session, "UPDATE sessions SET last_seen = ? WHERE hash = ?"},
-      {&q.delete_session, "DELETE FROM sessions WHERE hash = ?"},
-      {&q.delete_sessions_of, "DELETE FROM sessions WHERE identifier = ?"},
-      {&q.purge_sessions, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen + ? <= ?"},
-      {&q.purge_tokens, "DELETE FROM tokens WHERE expires_at <= ?"},
-  };
-  for (const Item& item : items) {
-    auto stmt = db.prepare(item.sql);
-    if (!stmt) return stmt.error();
-    *item.stmt = std::move(*stmt);
-  }
-  return Status::Ok();
+  return prepare_all(
+      db,
+      {
+          {&q.begin, "BEGIN IMMEDIATE"},
+          {&q.commit, "COMMIT"},
+          {&q.rollback, "ROLLBACK"},
+          {&q.supersede_tokens,
+           "UPDATE tokens SET superseded = 1 WHERE identifier = ? AND purpose = ? AND used_at IS "
+           "NULL"},
+          {&q.insert_token,
+           "INSERT INTO tokens(hash, identifier, purpose, expires_at) VALUES(?, ?, ?, ?)"},
+          {&q.token_by_hash,
+           "SELECT identifier, purpose, expires_at, used_at, superseded FROM tokens WHERE hash = "
+           "?"},
+          {&q.use_token, "UPDATE tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL"},
+          {&q.insert_account,
+           "INSERT INTO accounts(identifier, password_hash, question, answer_hash, activated_at) "
+           "VALUES(?, ?, ?, ?, ?)"},
+          {&q.account_by_identifier,
+           "SELECT password_hash, question, answer_hash, activated_at FROM accounts "
+           "WHERE identifier = ?"},
+          {&q.set_password, "UPDATE accounts SET password_hash = ? WHERE identifier = ?"},
+          {&q.insert_session,
+           "INSERT INTO sessions(hash, identifier, csrf, last_seen, expires_at) VALUES(?, ?, ?, ?, "
+           "?)"},
+          {&q.session_by_hash,
+           "SELECT identifier, csrf, last_seen, expires_at FROM sessions WHERE hash = ?"},
+          {&q.touch_session, "UPDATE sessions SET last_seen = ? WHERE hash = ?"},
+          {&q.delete_session, "DELETE FROM sessions WHERE hash = ?"},
+          {&q.delete_sessions_of, "DELETE FROM sessions WHERE identifier = ?"},
+          {&q.purge_sessions, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen + ? <= ?"},
+          {&q.purge_tokens, "DELETE FROM tokens WHERE expires_at <= ?"},
+      });
 }
 
 template <class T, class F>
@@ -220,7 +208,7 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::string& path
 
 Result<std::string> AccountStore::issue_token(std::string_view identifier, TokenPurpose purpose,
                                               int64_t now, int64_t ttl_seconds) {
-  const std::string who = lower_ascii(identifier);
+  const std::string who = text::lower_ascii(identifier);
   const int code = purpose_code(purpose);
   std::string token = new_secret();
   std::lock_guard lock(s_->mu);
@@ -315,7 +303,7 @@ Result<std::string> AccountStore::reset_password(std::string_view token,
 }
 
 Result<Account> AccountStore::account(std::string_view identifier) {
-  const std::string who = lower_ascii(identifier);
+  const std::string who = text::lower_ascii(identifier);
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.account_by_identifier);
   st->bind(1, who);
@@ -330,7 +318,7 @@ Status AccountStore::rehash_password(std::string_view identifier, std::string_vi
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.set_password);
   st->bind(1, password_hash);
-  st->bind(2, lower_ascii(identifier));
+  st->bind(2, text::lower_ascii(identifier));
   return st->run();
 }
 
@@ -339,7 +327,7 @@ Result<NewSession> AccountStore::open_session(std::string_view identifier, int64
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.insert_session);
   st->bind_blob(1, digest_of(out.id));
-  st->bind(2, lower_ascii(identifier));
+  st->bind(2, text::lower_ascii(identifier));
   st->bind(3, out.csrf);
   st->bind(4, now);
   st->bind(5, out.expires_at);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "http_internal.h"
+#include "text.h"
 
 namespace isoloir::server {
 namespace {
@@ -15,13 +16,6 @@ constexpr size_t kMaxQuestion = 200;
 constexpr size_t kMaxAnswer = 200;
 constexpr size_t kMaxToken = 64;     // 43 base64url characters
 constexpr size_t kMaxPowField = 96;  // a 76-character challenge, a 16-digit nonce
-
-std::string lower_ascii(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 // Wipes a string that held a secret (a password, an answer) before it goes.
 void wipe(std::string& s) {
@@ -79,7 +73,7 @@ void request_link(Api& api, const httplib::Request& req, httplib::Response& res,
                          {"pow_nonce", kMaxPowField, true}});
   if (!body) return;
   if (!pow_ok(api, *body, res, portal::PowPurpose::kLink)) return;
-  const std::string identifier = lower_ascii(field(*body, "identifier"));
+  const std::string identifier = text::lower_ascii(field(*body, "identifier"));
   const std::string address = api.client_address(req);
   if (!allowed(res, api.login_addresses, address, api.link_requests, identifier,
                "this identifier")) {
@@ -267,7 +261,7 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!body) return;
   if (!pow_ok(api, *body, res, portal::PowPurpose::kLogin)) return;
   std::string password = field(*body, "password");
-  const std::string identifier = lower_ascii(field(*body, "identifier"));
+  const std::string identifier = text::lower_ascii(field(*body, "identifier"));
   const std::string address = api.client_address(req);
   if (!allowed(res, api.login_addresses, address, api.login_accounts, identifier, "this account")) {
     return wipe(password);

@@ -12,6 +12,7 @@
 #include "http_internal.h"
 #include "isoloir/bytes.h"
 #include "isoloir/credential.h"
+#include "text.h"
 
 namespace isoloir::server {
 namespace {
@@ -20,13 +21,6 @@ constexpr size_t kMaxAnswer = 200;
 constexpr size_t kMaxEmail = 254;
 constexpr size_t kMaxPowField = 96;
 constexpr size_t kMaxIdField = 64;  // a NUMEN is 13 characters, NIR digits 10: form checked below
-
-std::string lower_ascii(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 bool all_of(std::string_view s, bool (*ok)(char)) {
   for (char c : s) {
@@ -134,7 +128,7 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
   if (!body) return;
   if (!pow_ok(api, *body, res, portal::PowPurpose::kReissue)) return;
   const std::string channel = field(*body, "channel");
-  const std::string email = lower_ascii(field(*body, "email"));
+  const std::string email = text::lower_ascii(field(*body, "email"));
   if (channel != "sms" && channel != "email") {
     return send_error(res, 400, "malformed", "channel: sms or email");
   }

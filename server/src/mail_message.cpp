@@ -1,5 +1,7 @@
 #include "mail_message.h"
 
+#include "text.h"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -22,40 +24,6 @@ constexpr std::string_view kHexDigits = "0123456789ABCDEF";
 
 bool is_continuation(unsigned char c) {
   return (c & 0xC0) == 0x80;
-}
-
-// The lead byte of a UTF-8 sequence: how many continuation bytes follow,
-// its payload bits, and the smallest code point that length may encode.
-struct Utf8Lead {
-  size_t extra;
-  uint32_t bits;
-  uint32_t min;
-};
-
-std::optional<Utf8Lead> utf8_lead(unsigned char c) {
-  if (c < 0x80) return Utf8Lead{0, c, 0};
-  if ((c & 0xE0) == 0xC0) return Utf8Lead{1, c & 0x1Fu, 0x80};
-  if ((c & 0xF0) == 0xE0) return Utf8Lead{2, c & 0x0Fu, 0x800};
-  if ((c & 0xF8) == 0xF0) return Utf8Lead{3, c & 0x07u, 0x10000};
-  return std::nullopt;
-}
-
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = utf8_lead(static_cast<unsigned char>(s[i]));
-    if (!lead || s.size() - i <= lead->extra) return false;
-    uint32_t cp = lead->bits;
-    for (size_t k = 1; k <= lead->extra; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (!is_continuation(c)) return false;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if (cp < lead->min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += lead->extra + 1;
-  }
-  return true;
 }
 
 // Characters that would let an address break out of a header or an SMTP
@@ -89,7 +57,7 @@ Status check_subject(std::string_view subject) {
   if (subject.size() > kMaxSubjectBytes) {
     return fail("bad_mail", "subject: longer than " + std::to_string(kMaxSubjectBytes) + " bytes");
   }
-  if (!valid_utf8(subject)) return fail("bad_mail", "subject: not UTF-8");
+  if (!text::valid_utf8(subject)) return fail("bad_mail", "subject: not UTF-8");
   return {};
 }
 
@@ -99,7 +67,7 @@ Status check_body(std::string_view body) {
     return fail("bad_mail", "body: larger than " + std::to_string(kMaxBodyBytes) + " bytes");
   }
   if (body.find('\0') != std::string_view::npos) return fail("bad_mail", "body: NUL byte");
-  if (!valid_utf8(body)) return fail("bad_mail", "body: not UTF-8");
+  if (!text::valid_utf8(body)) return fail("bad_mail", "body: not UTF-8");
   return {};
 }
 

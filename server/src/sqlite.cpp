@@ -148,4 +148,13 @@ Result<std::string> Database::query_text(std::string_view sql) {
   return stmt->column_text(0);
 }
 
+Status prepare_all(Database& db, std::initializer_list<StatementSql> items) {
+  for (const StatementSql& item : items) {
+    auto stmt = db.prepare(item.sql);
+    if (!stmt) return stmt.error();
+    *item.stmt = std::move(*stmt);
+  }
+  return Status::Ok();
+}
+
 }  // namespace isoloir::urn

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -108,6 +109,15 @@ class Database {
   static Result<Database> open_with(const std::string& path, int flags);
   sqlite3* db_ = nullptr;
 };
+
+// A statement to prepare and where to keep it.
+struct StatementSql {
+  Statement* stmt;
+  std::string_view sql;
+};
+
+// Prepares each statement into its place; the first failure is returned.
+Status prepare_all(Database& db, std::initializer_list<StatementSql> items);
 
 }  // namespace isoloir::urn
 

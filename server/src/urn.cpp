@@ -26,6 +26,7 @@
 #include "isoloir/signed_document.h"
 #include "isoloir/tree_head.h"
 #include "sqlite.h"
+#include "text.h"
 
 namespace isoloir::urn {
 namespace {
@@ -142,14 +143,6 @@ Timestamp whole_seconds(const Timestamp& t) {
   return Timestamp{t.seconds, 0};
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool has_control(std::string_view s) {
   for (unsigned char c : s) {
     if (c < 0x20 || c == 0x7f) return true;
@@ -178,38 +171,6 @@ std::vector<std::string> word_keys(const std::string& folded) {
 // the largest code point, sorts (bytewise) after anything that can follow.
 std::string prefix_end(const std::string& prefix) {
   return prefix + "\xf4\x8f\xbf\xbf";
-}
-
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1, cp = c & 0x1Fu, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, cp = c & 0x0Fu, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, cp = c & 0x07u, min = 0x10000;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 bool is_text_field(std::string_view s) {
@@ -304,90 +265,93 @@ struct Urn::State {
 
 // Every statement the urn runs after open, prepared once.
 Status Urn::State::prepare_statements() {
-  struct Item {
-    Statement* stmt;
-    std::string_view sql;
-  };
-  const Item items[] = {
-      {&q.begin, "BEGIN IMMEDIATE"},
-      {&q.commit, "COMMIT"},
-      {&q.rollback, "ROLLBACK"},
-      {&q.put_manifest, "INSERT INTO main.election(id, manifest, election_hash) VALUES(1, ?, ?)"},
-      {&q.put_registry_election, "INSERT INTO emargement.election(id, election_hash) VALUES(1, ?)"},
-      {&q.voter_by_identifier, "SELECT id, pseudonym FROM emargement.voters WHERE identifier = ?"},
-      {&q.voter_by_pseudonym, "SELECT id FROM emargement.voters WHERE pseudonym = ?"},
-      {&q.insert_voter,
-       "INSERT INTO emargement.voters(identifier, name, name_key, pseudonym, numen, challenge, "
-       "phone) VALUES(?, ?, ?, ?, ?, ?, ?)"},
-      {&q.insert_voter_scrutin,
-       "INSERT INTO emargement.voter_scrutins(voter_id, scrutin) VALUES(?, ?)"},
-      {&q.credential_by_key,
-       "SELECT voter_id, issued_at, revoked_at FROM emargement.credentials WHERE credential = ?"},
-      {&q.current_credential,
-       "SELECT issued_at FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NULL"},
-      {&q.insert_credential,
-       "INSERT INTO emargement.credentials(credential, voter_id, issued_at, revoked_at) "
-       "VALUES(?, ?, ?, NULL)"},
-      {&q.revoke_credential,
-       "UPDATE emargement.credentials SET revoked_at = ? WHERE voter_id = ? AND revoked_at IS "
-       "NULL"},
-      {&q.has_voted, "SELECT 1 FROM emargement.emargements WHERE voter_id = ? AND scrutin = ?"},
-      {&q.eligible, "SELECT 1 FROM emargement.voter_scrutins WHERE voter_id = ? AND scrutin = ?"},
-      {&q.insert_emargement,
-       "INSERT INTO emargement.emargements(voter_id, scrutin, voted_at, document) "
-       "VALUES(?, ?, ?, ?)"},
-      {&q.get_emargement,
-       "SELECT document FROM emargement.emargements WHERE voter_id = ? AND scrutin = ?"},
-      {&q.insert_ballot,
-       "INSERT INTO main.ballots(log_index, reference, scrutin, received_at, ballot) "
-       "VALUES(?, ?, ?, ?, ?)"},
-      {&q.insert_tree_head,
-       "INSERT INTO main.tree_heads(size, root, signed_at, document) VALUES(?, ?, ?, ?)"},
-      {&q.ballots_from,
-       "SELECT log_index, received_at, reference, scrutin, ballot FROM main.ballots "
-       "WHERE log_index >= ? ORDER BY log_index LIMIT ?"},
-      {&q.ballot_by_reference,
-       "SELECT log_index, received_at, reference, scrutin, ballot FROM main.ballots "
-       "WHERE reference = ?"},
-      {&q.tree_head_by_size, "SELECT size, root, document FROM main.tree_heads WHERE size = ?"},
-      {&q.latest_tree_head,
-       "SELECT size, root, document FROM main.tree_heads ORDER BY size DESC LIMIT 1"},
-      {&q.all_leaves, "SELECT log_index, reference FROM main.ballots ORDER BY log_index"},
-      {&q.voter_row, "SELECT id, name, pseudonym FROM emargement.voters WHERE identifier = ?"},
-      {&q.current_credential_key,
-       "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NULL"},
-      {&q.revoked_credential_keys,
-       "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NOT "
-       "NULL ORDER BY revoked_at"},
-      {&q.reissue_row,
-       "SELECT numen, challenge, phone FROM emargement.voters WHERE identifier = ?"},
-      {&q.voter_scrutins,
-       "SELECT s.scrutin, e.voted_at FROM emargement.voter_scrutins s "
-       "LEFT JOIN emargement.emargements e ON e.voter_id = s.voter_id AND e.scrutin = s.scrutin "
-       "WHERE s.voter_id = ?"},
-      {&q.insert_elector_key,
-       "INSERT OR IGNORE INTO emargement.elector_keys(scrutin, key, voter_id) VALUES(?, ?, ?)"},
-      {&q.electors_count,
-       "SELECT count(DISTINCT voter_id) FROM emargement.elector_keys "
-       "WHERE scrutin = ? AND key >= ? AND key < ?"},
-      {&q.electors_page,
-       "SELECT v.name FROM emargement.voters v WHERE v.id IN ("
-       "SELECT voter_id FROM emargement.elector_keys WHERE scrutin = ? AND key >= ? AND key < ?) "
-       "ORDER BY v.name_key, v.id LIMIT ? OFFSET ?"},
-      {&q.count_reclamations, "SELECT count(*) FROM emargement.reclamations WHERE voter_id = ?"},
-      {&q.insert_reclamation,
-       "INSERT INTO emargement.reclamations(voter_id, scrutin, filed_at, text) VALUES(?, ?, ?, ?)"},
-      {&q.all_credentials,
-       "SELECT v.pseudonym, c.credential, c.issued_at, c.revoked_at "
-       "FROM emargement.credentials c JOIN emargement.voters v ON v.id = c.voter_id "
-       "ORDER BY c.issued_at, c.rowid"},
-  };
-  for (const Item& item : items) {
-    auto stmt = db.prepare(item.sql);
-    if (!stmt) return stmt.error();
-    *item.stmt = std::move(*stmt);
-  }
-  return Status::Ok();
+  return prepare_all(
+      db,
+      {
+          {&q.begin, "BEGIN IMMEDIATE"},
+          {&q.commit, "COMMIT"},
+          {&q.rollback, "ROLLBACK"},
+          {&q.put_manifest,
+           "INSERT INTO main.election(id, manifest, election_hash) VALUES(1, ?, ?)"},
+          {&q.put_registry_election,
+           "INSERT INTO emargement.election(id, election_hash) VALUES(1, ?)"},
+          {&q.voter_by_identifier,
+           "SELECT id, pseudonym FROM emargement.voters WHERE identifier = ?"},
+          {&q.voter_by_pseudonym, "SELECT id FROM emargement.voters WHERE pseudonym = ?"},
+          {&q.insert_voter,
+           "INSERT INTO emargement.voters(identifier, name, name_key, pseudonym, numen, challenge, "
+           "phone) VALUES(?, ?, ?, ?, ?, ?, ?)"},
+          {&q.insert_voter_scrutin,
+           "INSERT INTO emargement.voter_scrutins(voter_id, scrutin) VALUES(?, ?)"},
+          {&q.credential_by_key,
+           "SELECT voter_id, issued_at, revoked_at FROM emargement.credentials WHERE credential = "
+           "?"},
+          {&q.current_credential,
+           "SELECT issued_at FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS "
+           "NULL"},
+          {&q.insert_credential,
+           "INSERT INTO emargement.credentials(credential, voter_id, issued_at, revoked_at) "
+           "VALUES(?, ?, ?, NULL)"},
+          {&q.revoke_credential,
+           "UPDATE emargement.credentials SET revoked_at = ? WHERE voter_id = ? AND revoked_at IS "
+           "NULL"},
+          {&q.has_voted, "SELECT 1 FROM emargement.emargements WHERE voter_id = ? AND scrutin = ?"},
+          {&q.eligible,
+           "SELECT 1 FROM emargement.voter_scrutins WHERE voter_id = ? AND scrutin = ?"},
+          {&q.insert_emargement,
+           "INSERT INTO emargement.emargements(voter_id, scrutin, voted_at, document) "
+           "VALUES(?, ?, ?, ?)"},
+          {&q.get_emargement,
+           "SELECT document FROM emargement.emargements WHERE voter_id = ? AND scrutin = ?"},
+          {&q.insert_ballot,
+           "INSERT INTO main.ballots(log_index, reference, scrutin, received_at, ballot) "
+           "VALUES(?, ?, ?, ?, ?)"},
+          {&q.insert_tree_head,
+           "INSERT INTO main.tree_heads(size, root, signed_at, document) VALUES(?, ?, ?, ?)"},
+          {&q.ballots_from,
+           "SELECT log_index, received_at, reference, scrutin, ballot FROM main.ballots "
+           "WHERE log_index >= ? ORDER BY log_index LIMIT ?"},
+          {&q.ballot_by_reference,
+           "SELECT log_index, received_at, reference, scrutin, ballot FROM main.ballots "
+           "WHERE reference = ?"},
+          {&q.tree_head_by_size, "SELECT size, root, document FROM main.tree_heads WHERE size = ?"},
+          {&q.latest_tree_head,
+           "SELECT size, root, document FROM main.tree_heads ORDER BY size DESC LIMIT 1"},
+          {&q.all_leaves, "SELECT log_index, reference FROM main.ballots ORDER BY log_index"},
+          {&q.voter_row, "SELECT id, name, pseudonym FROM emargement.voters WHERE identifier = ?"},
+          {&q.current_credential_key,
+           "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS "
+           "NULL"},
+          {&q.revoked_credential_keys,
+           "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS NOT "
+           "NULL ORDER BY revoked_at"},
+          {&q.reissue_row,
+           "SELECT numen, challenge, phone FROM emargement.voters WHERE identifier = ?"},
+          {&q.voter_scrutins,
+           "SELECT s.scrutin, e.voted_at FROM emargement.voter_scrutins s "
+           "LEFT JOIN emargement.emargements e ON e.voter_id = s.voter_id AND e.scrutin = "
+           "s.scrutin "
+           "WHERE s.voter_id = ?"},
+          {&q.insert_elector_key,
+           "INSERT OR IGNORE INTO emargement.elector_keys(scrutin, key, voter_id) VALUES(?, ?, ?)"},
+          {&q.electors_count,
+           "SELECT count(DISTINCT voter_id) FROM emargement.elector_keys "
+           "WHERE scrutin = ? AND key >= ? AND key < ?"},
+          {&q.electors_page,
+           "SELECT v.name FROM emargement.voters v WHERE v.id IN ("
+           "SELECT voter_id FROM emargement.elector_keys WHERE scrutin = ? AND key >= ? AND key < "
+           "?) "
+           "ORDER BY v.name_key, v.id LIMIT ? OFFSET ?"},
+          {&q.count_reclamations,
+           "SELECT count(*) FROM emargement.reclamations WHERE voter_id = ?"},
+          {&q.insert_reclamation,
+           "INSERT INTO emargement.reclamations(voter_id, scrutin, filed_at, text) VALUES(?, ?, ?, "
+           "?)"},
+          {&q.all_credentials,
+           "SELECT v.pseudonym, c.credential, c.issued_at, c.revoked_at "
+           "FROM emargement.credentials c JOIN emargement.voters v ON v.id = c.voter_id "
+           "ORDER BY c.issued_at, c.rowid"},
+      });
 }
 
 Status Urn::State::commit() {
@@ -469,7 +433,7 @@ Status Urn::State::check_integrity() {
 
 Result<std::pair<int64_t, std::string>> Urn::State::find_voter(std::string_view identifier) {
   StatementScope st(q.voter_by_identifier);
-  st->bind(1, lower_ascii(identifier));
+  st->bind(1, text::lower_ascii(identifier));
   auto row = st->step();
   if (!row) return row.error();
   if (!*row) return fail("unknown_voter", "no voter with this identifier");
@@ -576,7 +540,7 @@ Status Urn::import_election(std::string_view manifest_text) {
 Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t index,
                               const std::string& at) {
   const std::string where = row.where(index);
-  const std::string identifier = lower_ascii(row.identifier);
+  const std::string identifier = text::lower_ascii(row.identifier);
   struct Field {
     std::string_view name;
     const std::string& value;
@@ -978,12 +942,12 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
   int64_t voter_id = 0;
   {
     StatementScope st(s.q.voter_row);
-    st->bind(1, lower_ascii(identifier));
+    st->bind(1, text::lower_ascii(identifier));
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) return fail("unknown_voter", "no voter with this identifier");
     voter_id = st->column_int(0);
-    info.identifier = lower_ascii(identifier);
+    info.identifier = text::lower_ascii(identifier);
     info.name = st->column_text(1);
     info.pseudonym = st->column_text(2);
   }
@@ -1033,7 +997,7 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
 Result<ReissueData> Urn::reissue_data(std::string_view identifier) const {
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.reissue_row);
-  st->bind(1, lower_ascii(identifier));
+  st->bind(1, text::lower_ascii(identifier));
   auto row = st->step();
   if (!row) return row.error();
   if (!*row) return fail("unknown_voter", "no voter with this identifier");
@@ -1074,7 +1038,7 @@ Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view que
 
 Result<int64_t> Urn::file_reclamation(std::string_view voter, std::string_view scrutin,
                                       std::string_view text, const Timestamp& now) {
-  if (text.empty() || text.size() > kMaxReclamationBytes || !is_utf8(text) ||
+  if (text.empty() || text.size() > kMaxReclamationBytes || !text::valid_utf8(text) ||
       !is_text_field(text)) {
     return fail("malformed",
                 "the text must be 1 to " + std::to_string(kMaxReclamationBytes) + " bytes of text");

@@ -3,47 +3,13 @@
 #include <array>
 #include <cstdint>
 
+#include "text.h"
+
 namespace isoloir::urn {
 namespace {
 
 Error bad(size_t line, const std::string& what) {
   return fail("bad_voter_file", "line " + std::to_string(line) + ": " + what);
-}
-
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    static constexpr std::array<uint32_t, 4> kMin = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 struct Record {
@@ -131,13 +97,13 @@ std::string VoterRow::where(size_t index) const {
 
 Result<std::vector<VoterRow>> parse_voter_csv(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // Excel's BOM
-  if (!valid_utf8(text)) {
+  if (!text::valid_utf8(text)) {
     // Name the line of the first bad byte sequence.
     size_t line = 1;
     size_t good = 0;
     for (size_t end = 0; end <= text.size(); ++end) {
       if (end == text.size() || text[end] == '\n') {
-        if (!valid_utf8(text.substr(good, end - good))) return bad(line, "not UTF-8");
+        if (!text::valid_utf8(text.substr(good, end - good))) return bad(line, "not UTF-8");
         ++line;
         good = end + 1;
       }

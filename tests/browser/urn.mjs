@@ -20,11 +20,12 @@
 //   await urn.stop();
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
-import { repoDir } from '../js/support.mjs';
+import { freePort, repoDir } from '../js/support.mjs';
+
+export { freePort };
 
 export const buildDir = path.resolve(process.env.ISOLOIR_BUILD || path.join(repoDir, 'build'));
 export const serverBin = path.join(buildDir, 'isoloir-server');
@@ -33,17 +34,6 @@ export const sampleManifest = path.join(repoDir, 'examples', 'sample-election', 
 
 const NAMES = ['Jeanne Dupont', 'Élodie Martin', 'Marc Durand', 'Zoé Dupont-Leroy', 'Hervé Lefèvre',
   'Chloé Bernard', 'Luc Moreau', 'Inès Girard'];
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function admin(data, ...args) {
   const r = spawnSync(adminBin, ['--data-dir', data, ...args], { encoding: 'utf8', timeout: 60000 });

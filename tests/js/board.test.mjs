@@ -8,11 +8,10 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
-import { repoDir, sha256b64url } from './support.mjs';
+import { freePort, repoDir, sha256b64url } from './support.mjs';
 
 const buildDir = path.dirname(path.resolve(process.env.ISOLOIR_CLI || path.join(repoDir, 'build', 'isoloir')));
 const server = path.join(buildDir, 'isoloir-server');
@@ -20,18 +19,6 @@ const fixture = path.join(buildDir, 'isoloir_board_fixture');
 const built = fs.existsSync(server) && fs.existsSync(fixture);
 const required = process.env.ISOLOIR_REQUIRE_CLI === '1';
 const kBallots = 5;
-
-// A port nobody listens on now (bound to 0, read back, closed).
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 if (!built) {
   describe('board over HTTP with the booth', () => {

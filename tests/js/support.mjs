@@ -2,6 +2,7 @@
 // where the vectors and the builds are, and the ballot reference hash.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,4 +35,16 @@ export function listVectorFiles(dir = vectorsDir, prefix = '') {
 export function vectorsManifest() {
   const m = readVector('manifest.json');
   return m.manifest_canonical ?? JSON.stringify(m.manifest);
+}
+
+// A TCP port nobody listens on now on 127.0.0.1 (bound to 0, read back, closed).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
