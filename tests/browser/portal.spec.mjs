@@ -301,8 +301,8 @@ export const tests = [
     assert.ok(logins[0].body.pow_challenge);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
     const menu = await page.locator('nav .tiles .tile-title').allTextContents();
-    assert.deepEqual(menu, ['Je vote', 'Mes informations personnelles', 'Listes électorales', 'Formuler une réclamation',
-      'Informations pratiques', 'Vérifier un bulletin', 'Se déconnecter']);
+    assert.deepEqual(menu, ['Je vote', 'Obtenir un réassort de votre code de vote', 'Mes informations personnelles',
+      'Listes électorales', 'Formuler une réclamation', 'Informations pratiques', 'Vérifier un bulletin', 'Se déconnecter']);
     await page.getByText(`Bienvenue, ${voter.name}.`).waitFor();
     await page.locator('.who').filter({ hasText: voter.identifier }).waitFor();
     await audit('home');

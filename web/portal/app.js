@@ -19,6 +19,7 @@ import listes from './pages/listes.js';
 import reclamation from './pages/reclamation.js';
 import pratique from './pages/pratique.js';
 import verifier from './pages/verifier.js';
+import reassort from './pages/reassort.js';
 import { loginForm } from './forms.js';
 
 const ROUTES = {
@@ -31,6 +32,7 @@ const ROUTES = {
   '/reclamation': reclamation,
   '/pratique': pratique,
   '/verifier': verifier,
+  '/reassort': reassort,
 };
 
 const notFound = {
@@ -281,7 +283,9 @@ async function render({ focus }) {
     view.append(h('div', { class: `status status-${notice.kind} shown`, role: 'status' },
       h('p', {}, t(notice.key, notice.params || {}))));
   }
-  if (page.needsLogin) {
+  // needsLogin: true, or a function of the page's state (/reassort needs a
+  // login to ask for a link, not to open one).
+  if (typeof page.needsLogin === 'function' ? page.needsLogin(ctx) : page.needsLogin) {
     const session = await ctx.checkSession();
     if (seq !== drawn) return;
     if (!session) {

@@ -93,3 +93,87 @@ export function cleanToken(fragment) {
   const token = String(fragment || '').replace(/^#/, '');
   return /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
 }
+
+// --- the vote code's re-issue (réassort) ---------------------------------------
+//
+// The identity data as the server checks them (server/src/http_reissue.cpp):
+// a NUMEN is 13 digits or upper-case letters; the social-security number is
+// given by its first 10 digits. The page tidies what is typed (spaces,
+// dots and dashes dropped, letters upper-cased) and says what is wrong before
+// anything is sent. Each check returns {value} or {error, count}: `error` a
+// key of the portal's dictionary ('reissue.numen*', 'reissue.nir*').
+
+export const NUMEN_LENGTH = 13;
+export const NIR_DIGITS = 10;
+
+/** A NUMEN as typed, tidied: separators dropped, upper case. */
+export function tidyNumen(input) {
+  return String(input).replace(/[\s.\-_]/g, '').toUpperCase();
+}
+
+/** {value} for a well-formed NUMEN (13 digits or letters, any case typed), else {error, count}. */
+export function checkNumen(input) {
+  const v = tidyNumen(input);
+  if (!v) return { error: 'common.fieldRequired', count: 0 };
+  if (!/^[0-9A-Z]*$/.test(v)) return { error: 'reissue.numenChars', count: v.length };
+  if (v.length !== NUMEN_LENGTH) return { error: 'reissue.numenLength', count: v.length };
+  return { value: v };
+}
+
+/** {value} for the first 10 digits of a social-security number, else {error, count}. */
+export function checkNir(input) {
+  const v = String(input).replace(/[\s.\-_]/g, '');
+  if (!v) return { error: 'common.fieldRequired', count: 0 };
+  if (!/^[0-9]*$/.test(v)) return { error: 'reissue.nirChars', count: v.length };
+  if (v.length !== NIR_DIGITS) return { error: 'reissue.nirLength', count: v.length };
+  return { value: v };
+}
+
+/**
+ * {value} (lower-cased) for a personal e-mail address that differs from the
+ * login identifier, else {error}: the link must not go to the mailbox whose
+ * password reset could be in someone else's hands.
+ */
+export function checkPersonalEmail(input, identifier) {
+  const v = String(input).trim();
+  if (!v) return { error: 'common.fieldRequired' };
+  if (!/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(v)) return { error: 'reissue.emailInvalid' };
+  if (v.toLowerCase() === String(identifier || '').trim().toLowerCase()) return { error: 'reissue.emailSame' };
+  return { value: v.toLowerCase() };
+}
+
+/** The four groups of five of a vote code in display form ("D7ZZV-RHNQ7-..."). */
+export function codeGroups(display) {
+  return String(display).split('-').filter(Boolean);
+}
+
+/**
+ * Whole seconds left to show the re-issued code, from the module's
+ * `remaining` (fractional seconds): rounded up, so that 0 means gone.
+ */
+export function wholeSeconds(remaining) {
+  const s = Number(remaining);
+  return Number.isFinite(s) && s > 0 ? Math.ceil(s) : 0;
+}
+
+/** The re-issued code's countdown: "1:59", "0:05", "0:00" (minutes:seconds). */
+export function formatClock(seconds) {
+  const s = wholeSeconds(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The same countdown in words for screen readers and the timer's label:
+ * "1 minute 59 secondes", "5 secondes" / "1 minute 59 seconds".
+ */
+export function formatSecondsWords(seconds, lang = 'fr') {
+  const s = wholeSeconds(seconds);
+  const en = lang === 'en';
+  const minutes = Math.floor(s / 60);
+  const rest = s % 60;
+  const unit = (n, fr, frs, enOne, enMany) => `${n} ${en ? (n === 1 ? enOne : enMany) : (n > 1 ? frs : fr)}`;
+  const parts = [];
+  if (minutes) parts.push(unit(minutes, 'minute', 'minutes', 'minute', 'minutes'));
+  if (rest || !minutes) parts.push(unit(rest, 'seconde', 'secondes', 'second', 'seconds'));
+  return parts.join(' ');
+}

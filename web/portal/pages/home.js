@@ -4,6 +4,7 @@ import { loginForm } from '../forms.js';
 
 const MENU = [
   ['/vote', 'home.vote', 'home.voteHint'],
+  ['/reassort', 'home.reissue', 'home.reissueHint'],
   ['/informations', 'home.infos', 'home.infosHint'],
   ['/listes', 'home.lists', 'home.listsHint'],
   ['/reclamation', 'home.reclamation', 'home.reclamationHint'],

@@ -1,6 +1,7 @@
 // "/vote", Je vote: the <isoloir-booth> element (web/booth/widget.js) runs
 // the vote itself (code, scrutins, choice, confirmation, receipt). The page
-// only embeds it, same origin, in the voter's language.
+// only embeds it, same origin, in the voter's language, with the way to a
+// new code below it (/reassort).
 import { h } from '../dom.js';
 
 let widget = null; // the import, once: the element is defined for the whole page's life
@@ -17,7 +18,11 @@ export default {
       if (event.detail && event.detail.reason === 'not_logged_in') ctx.setLoggedOut();
     });
     const failure = h('div', { class: 'alert', role: 'alert' });
-    view.append(intro, failure, booth);
+    // Below the booth: a lost code can be re-issued ("réassort").
+    const lostText = h('span', {}, t('vote.lostCode'));
+    const lostLink = h('a', { href: '/reassort' }, t('vote.reissue'));
+    const lost = h('p', { class: 'reissue-link' }, lostText, ' ', lostLink);
+    view.append(intro, failure, booth, lost);
     if (!widget) {
       widget = import('/booth/widget.js');
       widget.catch(() => { widget = null; });
@@ -32,6 +37,8 @@ export default {
       relang() {
         heading.textContent = ctx.t('vote.title');
         intro.textContent = ctx.t('vote.intro');
+        lostText.textContent = ctx.t('vote.lostCode');
+        lostLink.textContent = ctx.t('vote.reissue');
         if (failure.textContent) failure.textContent = ctx.t('vote.loadFailed');
         booth.setAttribute('lang', ctx.lang);
       },
