@@ -1,0 +1,172 @@
+// The re-issue page's own checks (web/portal/rules.js): the NUMEN, the first
+// 10 digits of the social-security number and the personal e-mail, as the
+// server's rules (server/src/http_reissue.cpp) take them; the code's groups
+// and the countdown of its 120 seconds on screen; and the proof of work's
+// retry (web/portal/pow.js) with the server's difficulty at 0.
+import { describe, expect, test } from '@jest/globals';
+import { checkNir, checkNumen, checkPersonalEmail, codeGroups, formatClock, formatSecondsWords, tidyNumen,
+  wholeSeconds } from '../../web/portal/rules.js';
+import { withPow } from '../../web/portal/pow.js';
+import { STRINGS } from '../../web/portal/strings.js';
+
+describe('the NUMEN: 13 digits or capital letters', () => {
+  test('what is typed is tidied: upper case, separators dropped', () => {
+    expect(tidyNumen('08e06 123-00.abc')).toBe('08E0612300ABC');
+    expect(checkNumen('08e0612300abc')).toEqual({ value: '08E0612300ABC' });
+    expect(checkNumen(' 08E0612300ABC ')).toEqual({ value: '08E0612300ABC' });
+  });
+
+  test.each([
+    ['', 'common.fieldRequired', 0],
+    ['   ', 'common.fieldRequired', 0],
+    ['08E06', 'reissue.numenLength', 5],
+    ['08E0612300ABCD', 'reissue.numenLength', 14],
+    ['08E0612300AB!', 'reissue.numenChars', 13],
+    ['08E0612300ABÉ', 'reissue.numenChars', 13], // É upper-cased is not A-Z
+  ])('%j is refused (%s)', (input, error, count) => {
+    expect(checkNumen(input)).toEqual({ error, count });
+  });
+
+  test('the server\'s form exactly: /^[0-9A-Z]{13}$/ once tidied', () => {
+    for (const v of ['0000000000000', 'ZZZZZZZZZZZZZ', '08E0612300ABC']) expect(checkNumen(v).value).toBe(v);
+  });
+});
+
+describe('the social-security number: its first 10 digits', () => {
+  test('spaces, dots and dashes are dropped', () => {
+    expect(checkNir('2 85 06 75 112')).toEqual({ value: '2850675112' });
+    expect(checkNir('2.85.06.75.112')).toEqual({ value: '2850675112' });
+    expect(checkNir('2-85-06-75-112')).toEqual({ value: '2850675112' });
+  });
+
+  test.each([
+    ['', 'common.fieldRequired', 0],
+    ['2850675', 'reissue.nirLength', 7],
+    ['285067511212345', 'reissue.nirLength', 15], // the whole number: only the first 10 are asked
+    // Corsica's departments 2A and 2B are letters in a real number: the
+    // server takes digits only, so the page says so before sending.
+    ['185062A112', 'reissue.nirChars', 10],
+    ['285067511x', 'reissue.nirChars', 10],
+  ])('%j is refused (%s)', (input, error, count) => {
+    expect(checkNir(input)).toEqual({ error, count });
+  });
+});
+
+describe('the personal e-mail: plausible, and not the identifier', () => {
+  const me = 'jeanne.dupont@ac-test.fr';
+  test('a personal address is taken, lower-cased', () => {
+    expect(checkPersonalEmail(' Jeanne.Perso@Example.NET ', me)).toEqual({ value: 'jeanne.perso@example.net' });
+  });
+  test('the identifier itself is refused, whatever its case and spaces', () => {
+    expect(checkPersonalEmail('JEANNE.DUPONT@AC-TEST.FR', me)).toEqual({ error: 'reissue.emailSame' });
+    expect(checkPersonalEmail(` ${me} `, ` ${me.toUpperCase()}`)).toEqual({ error: 'reissue.emailSame' });
+  });
+  test.each(['pas-une-adresse', 'a@b', '@example.net', 'a b@example.net', 'a@example.net,b@example.net', 'a@@example.net'])(
+    '%j is not an address', (input) => {
+      expect(checkPersonalEmail(input, me)).toEqual({ error: 'reissue.emailInvalid' });
+    });
+  test('empty', () => {
+    expect(checkPersonalEmail('', me)).toEqual({ error: 'common.fieldRequired' });
+  });
+});
+
+describe('the new code on screen', () => {
+  test('four groups of five from the display form', () => {
+    expect(codeGroups('D7ZZV-RHNQ7-94R0R-YB8EW')).toEqual(['D7ZZV', 'RHNQ7', '94R0R', 'YB8EW']);
+  });
+
+  test('the module\'s fractional seconds are rounded up: 0 only when gone', () => {
+    expect(wholeSeconds(120)).toBe(120);
+    expect(wholeSeconds(119.9999)).toBe(120);
+    expect(wholeSeconds(0.001)).toBe(1);
+    expect(wholeSeconds(0)).toBe(0);
+    expect(wholeSeconds(-3)).toBe(0);
+    expect(wholeSeconds(NaN)).toBe(0);
+    expect(wholeSeconds(undefined)).toBe(0);
+  });
+
+  test.each([
+    [120, '2:00'], [119.2, '2:00'], [119, '1:59'], [61, '1:01'], [60, '1:00'], [59.5, '1:00'], [10, '0:10'],
+    [1, '0:01'], [0.2, '0:01'], [0, '0:00'], [-1, '0:00'],
+  ])('the countdown of %d s reads %s', (seconds, text) => {
+    expect(formatClock(seconds)).toBe(text);
+  });
+
+  test('in words, for screen readers, in both languages', () => {
+    expect(formatSecondsWords(120, 'fr')).toBe('2 minutes');
+    expect(formatSecondsWords(119, 'fr')).toBe('1 minute 59 secondes');
+    expect(formatSecondsWords(61, 'fr')).toBe('1 minute 1 seconde');
+    expect(formatSecondsWords(30, 'fr')).toBe('30 secondes');
+    expect(formatSecondsWords(1, 'fr')).toBe('1 seconde');
+    expect(formatSecondsWords(0, 'fr')).toBe('0 seconde');
+    expect(formatSecondsWords(119, 'en')).toBe('1 minute 59 seconds');
+    expect(formatSecondsWords(60, 'en')).toBe('1 minute');
+    expect(formatSecondsWords(1, 'en')).toBe('1 second');
+    expect(formatSecondsWords(0.5, 'en')).toBe('1 second');
+  });
+});
+
+describe('the words of the checks exist in both languages', () => {
+  test.each(['reissue.numenChars', 'reissue.numenLength', 'reissue.nirChars', 'reissue.nirLength',
+    'reissue.emailInvalid', 'reissue.emailSame', 'reissue.gone', 'reissue.sent', 'pow.solving'])('%s', (key) => {
+    expect(typeof STRINGS.fr[key]).toBe('string');
+    expect(typeof STRINGS.en[key]).toBe('string');
+  });
+  test('the message after the request, as the voter reads it', () => {
+    const text = STRINGS.fr['reissue.sent'].replace('{to}', '+33*******78').replace('{minutes}', '15');
+    expect(text).toBe('Un lien vous a été envoyé à +33*******78 ; il est valable 15 minutes.');
+  });
+});
+
+describe('withPow: a challenge every time, asked again once when refused as expired', () => {
+  // A fake api: difficulty 0 (the server's proof of work off), so the
+  // WebAssembly module is not needed to solve it.
+  function fakeCtx() {
+    let n = 0;
+    return {
+      t: (k) => k,
+      api: {
+        asked: [],
+        async solvedPow(purpose, solve) {
+          n += 1;
+          this.asked.push(purpose);
+          return { challenge: `c${n}`, nonce: 0, difficulty: 0, solve };
+        },
+      },
+    };
+  }
+
+  test('the request gets {challenge, nonce}', async () => {
+    const ctx = fakeCtx();
+    const seen = [];
+    const r = await withPow(ctx, 'login', null, async (pow) => { seen.push(pow); return 'ok'; });
+    expect(r).toBe('ok');
+    expect(seen).toEqual([{ challenge: 'c1', nonce: 0 }]);
+    expect(ctx.api.asked).toEqual(['login']);
+  });
+
+  test.each(['pow_expired', 'pow_replayed', 'bad_pow'])('%s: a fresh challenge, once', async (reason) => {
+    const ctx = fakeCtx();
+    const seen = [];
+    const r = await withPow(ctx, 'link', null, async (pow) => {
+      seen.push(pow.challenge);
+      if (seen.length === 1) throw Object.assign(new Error(reason), { error: reason });
+      return 'sent';
+    });
+    expect(r).toBe('sent');
+    expect(seen).toEqual(['c1', 'c2']);
+  });
+
+  test('a second refusal, or any other, is the caller\'s', async () => {
+    const ctx = fakeCtx();
+    await expect(withPow(ctx, 'reissue', null, async () => {
+      throw Object.assign(new Error('x'), { error: 'pow_expired' });
+    })).rejects.toMatchObject({ error: 'pow_expired' });
+    expect(ctx.api.asked).toEqual(['reissue', 'reissue']);
+    const ctx2 = fakeCtx();
+    await expect(withPow(ctx2, 'login', null, async () => {
+      throw Object.assign(new Error('x'), { error: 'bad_login' });
+    })).rejects.toMatchObject({ error: 'bad_login' });
+    expect(ctx2.api.asked).toEqual(['login']);
+  });
+});
