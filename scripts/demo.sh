@@ -9,9 +9,16 @@
 # prints the portal's URL, the demo voter's login and those links. The server
 # keeps running until Ctrl-C.
 #
+# Logins and link requests carry a proof of work (GET /api/v1/pow), solved
+# here by the booth in Node as the pages solve it in the browser; the server
+# asks none unless ISOLOIR_DEMO_POW sets its difficulty (pow_difficulty, e.g.
+# 16). The voters have a NUMEN, social-security digits and a phone, so that
+# the vote code's re-issue (/reassort) can be tried: its links land in the
+# outbox too (.eml, and .sms for text messages).
+#
 #   bash scripts/demo.sh            (installs and builds what is missing first)
 #   bash scripts/demo.sh --once     (stop the server after the walk-through)
-#   ISOLOIR_DEMO_PORT=8080 ISOLOIR_DEMO_DIR=/tmp/isoloir-demo bash scripts/demo.sh
+#   ISOLOIR_DEMO_PORT=8080 ISOLOIR_DEMO_DIR=/tmp/isoloir-demo ISOLOIR_DEMO_POW=16 bash scripts/demo.sh
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +31,10 @@ for arg in "$@"; do
   esac
 done
 port=${ISOLOIR_DEMO_PORT:-8080}
+pow_difficulty=${ISOLOIR_DEMO_POW:-0}
+case "$pow_difficulty" in
+  '' | *[!0-9]*) echo "demo: ISOLOIR_DEMO_POW must be a number of bits (0 = off)" >&2; exit 2 ;;
+esac
 dir=${ISOLOIR_DEMO_DIR:-$(mktemp -d /tmp/isoloir-demo.XXXXXX)}
 sample=examples/sample-election/manifest.json
 
@@ -74,15 +85,20 @@ scrutins=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[
 
 # The registrar's part: one vote code per voter (issue 5 prints them on
 # notices); the urn gets only the public credentials.
+# The identity data a code re-issue checks (NUMEN, the social-security
+# number's first 10 digits) and the phone its link may be texted to.
 names=("Jeanne Dupont" "Élodie Martin" "Marc Durand")
 emails=("jeanne.dupont@ac-demo.fr" "elodie.martin@ac-demo.fr" "marc.durand@ac-demo.fr")
+numens=("08E0612300ABC" "08E0612301ABC" "08E0612302ABC")
+nirs=("2850675100" "2850675101" "1850675102")
+phones=("06 12 34 56 00" "06 12 34 56 01" "06 12 34 56 02")
 codes=()
 {
   echo "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone"
   for i in 0 1 2; do
     code=$("$cli" code new)
     codes+=("$code")
-    echo "${emails[$i]},${names[$i]},$scrutins,$("$cli" code credential --election "$election_id" "$code"),demo-$i,,,"
+    echo "${emails[$i]},${names[$i]},$scrutins,$("$cli" code credential --election "$election_id" "$code"),demo-$i,${numens[$i]},${nirs[$i]},${phones[$i]}"
   done
 } >"$dir/voters.csv"
 "$admin" --data-dir "$data" voters import "$dir/voters.csv" >/dev/null
@@ -92,8 +108,9 @@ say "Starting isoloir-server on 127.0.0.1:$port"
 # The config holds what has no flag: the help desk that /pratique shows.
 json '
   require("fs").writeFileSync(process.argv[2], JSON.stringify({ data_dir: process.argv[1],
+    pow_difficulty: Number(process.argv[3]),
     practical_info: { help_desk: { hours: "du lundi au vendredi, de 8 h à 20 h (démo)",
-      phone: "0 800 000 000", email: "assistance@ac-demo.fr" } } }, null, 2));' "$data" "$dir/server.json"
+      phone: "0 800 000 000", email: "assistance@ac-demo.fr" } } }, null, 2));' "$data" "$dir/server.json" "$pow_difficulty"
 build/isoloir-server --config "$dir/server.json" --port "$port" --outbox "$outbox" --web-root web \
   >"$dir/server.log" 2>&1 &
 server=$!
@@ -111,6 +128,19 @@ api() { # METHOD PATH [BODY]: one request with the demo voter's cookie jar and C
   curl -s -b "$dir/cookies" -c "$dir/cookies" -X "$1" -H 'Content-Type: application/json' \
     -H "X-CSRF-Token: ${csrf:-}" ${3:+--data-binary "$3"} -w '\n' "$base$2"
 }
+pow() { # PURPOSE: '"pow_challenge":"...","pow_nonce":"..."', a challenge of the server solved
+  # by the booth (WebAssembly in Node), to put in a request's JSON body
+  curl -s "$base/api/v1/pow?purpose=$1" | node --input-type=module -e '
+    let text = "";
+    for await (const chunk of process.stdin) text += chunk;
+    const { challenge, difficulty } = JSON.parse(text);
+    let nonce = 0;
+    if (difficulty > 0) {
+      const { loadBooth } = await import(process.argv[1]);
+      nonce = await (await loadBooth()).solvePow(challenge, difficulty);
+    }
+    console.log(`"pow_challenge":${JSON.stringify(challenge)},"pow_nonce":"${nonce}"`);' "$repo/web/booth/index.js"
+}
 latest_link() { # EMAIL: the token of the last link mailed to EMAIL, from the outbox
   # quoted-printable: CRLF lines, long ones cut by a soft break "=" at the end
   grep -l "^To: $1" "$outbox"/*.eml | sort | tail -1 | xargs cat | tr -d '\r' |
@@ -119,14 +149,14 @@ latest_link() { # EMAIL: the token of the last link mailed to EMAIL, from the ou
 
 voter=${emails[0]} password='Demo-Password-2026!'
 say "Voter ${names[0]} asks for her activation link"
-api POST /api/v1/account/activation-link "{\"identifier\":\"$voter\"}"
+api POST /api/v1/account/activation-link "{\"identifier\":\"$voter\",$(pow link)}"
 token=$(latest_link "$voter")
 echo "the mail is in $outbox; its link: $base/activation#$token"
 
 say "She sets her password and challenge answer, then logs in"
 api POST /api/v1/account/activate \
   "{\"token\":\"$token\",\"password\":\"$password\",\"question\":\"Ville de naissance ?\",\"answer\":\"Saint-Étienne\"}"
-session=$(api POST /api/v1/session "{\"identifier\":\"$voter\",\"password\":\"$password\"}")
+session=$(api POST /api/v1/session "{\"identifier\":\"$voter\",\"password\":\"$password\",$(pow login)}")
 echo "$session"
 csrf=$(json 'console.log(JSON.parse(process.argv[1]).csrf_token)' "$session")
 api GET /api/v1/me/scrutins | head -c 400; echo "..."
@@ -155,7 +185,7 @@ curl -s "$base/api/v1/board/ballots/$local_ref" | head -c 200; echo "..."
 say "The other two voters ask for their activation links"
 links=()
 for i in 1 2; do
-  api POST /api/v1/account/activation-link "{\"identifier\":\"${emails[$i]}\"}" >/dev/null
+  api POST /api/v1/account/activation-link "{\"identifier\":\"${emails[$i]}\",$(pow link)}" >/dev/null
   links+=("$base/activation#$(latest_link "${emails[$i]}")")
 done
 echo "${#links[@]} links mailed to $outbox"
@@ -166,6 +196,9 @@ Portal      $base/   (the voter pages, in French; English with ?lang=en)
   log in as   ${emails[0]}   password $password
               (she voted in $scrutin; for the two other scrutins, her vote code ${codes[0]})
   her ballot  $base/verifier#$local_ref
+  a new code  $base/reassort (logged in): answer Saint-Étienne, NUMEN ${numens[0]}
+              or social-security digits ${nirs[0]}; the link goes to $outbox
+              (an .sms file for ${phones[0]}, or an .eml to a personal address)
   the others  open the activation link mailed to them, choose a password, log in, vote:
 EOF
 for i in 1 2; do
@@ -181,7 +214,9 @@ Board       $base/api/v1/board/manifest
 Outbox      $outbox   (every mail the server sends lands here)
 API         docs/api.md ("HTTP API"); the pages: docs/booth-ui.md.
 
-Without a browser, over the API (a new link replaces the one above):
+Without a browser, over the API (a new link replaces the one above; with
+ISOLOIR_DEMO_POW set, the link request and the login also need "pow_challenge"
+and "pow_nonce": GET /api/v1/pow in docs/api.md):
   curl -s -X POST -H 'Content-Type: application/json' \\
        -d '{"identifier":"${emails[1]}"}' $base/api/v1/account/activation-link
   # the link's token is in the newest file of $outbox, after "/activation#"
