@@ -16,7 +16,8 @@
 //  - re-issue by NIR and SMS (the .sms file's link), the code wiped at once
 //    by "J'ai noté mon code", a language switch that keeps the code shown;
 //  - another voter's link refused (still good for its owner), the code wiped
-//    when its page is left, a malformed link.
+//    when its page is left, a malformed link;
+//  - the outcome the FranceConnect route brings back in the query.
 //
 // axe-core on every new page state (no serious or critical violation), no
 // page error or CSP violation; screenshots in test-results/reissue-*.png.
@@ -518,6 +519,18 @@ export const tests = [
     assert.equal(await state(page), 'failed');
     assert.match(await alertText(page), /Ce lien n'est pas valide/);
     assert.equal(await page.getByRole('button', { name: 'Régénérer mon code de vote' }).count(), 0);
+  }],
+
+  ['back from the FranceConnect route: where the link went, or why not', async ({ browser }) => {
+    const { page } = await newPage(browser);
+    await visit(page, '/reassort?sent=email&to=j***%40example.net');
+    await page.locator('.reissue-sent').waitFor();
+    assert.equal(await page.locator('.reissue-sent p').first().textContent(), 'Un lien vous a été envoyé à j***@example.net.');
+    await login(page, urn.voters[2]);
+    await visit(page, '/reassort?error=identity_mismatch');
+    assert.match(await alertText(page), /L’identité FranceConnect ne correspond pas à la vôtre/);
+    assert.equal(await page.getByRole('button', { name: 'Recevoir mon lien' }).count(), 1, 'the form to try the other way');
+    await audit(page, 'oidc-error');
   }],
 
   ['no page error, no CSP violation, no unexpected console error', () => {

@@ -65,6 +65,13 @@ export const STRINGS = {
       'Ce lien est celui d’un autre électeur : déconnectez-vous de ce compte, puis rouvrez le lien.',
     'reason.bad_credential': 'Le nouveau code n’a pas pu être enregistré : réessayez.',
     'reason.no_code': 'Aucun code à afficher.',
+    'reason.identity_mismatch':
+      'L’identité FranceConnect ne correspond pas à la vôtre : aucun lien n’a été envoyé. Répondez plutôt aux questions ci-dessous.',
+    'reason.oidc_denied': 'L’identification FranceConnect a été annulée : aucun lien n’a été envoyé.',
+    'reason.oidc_expired': 'L’identification FranceConnect a pris trop de temps : recommencez.',
+    'reason.oidc_bad_state': 'Ce retour de FranceConnect n’est pas valable : recommencez depuis cette page.',
+    'reason.oidc_no_email': 'FranceConnect n’a pas donné d’adresse électronique vérifiée : répondez plutôt aux questions ci-dessous.',
+    'reason.oidc_busy': 'Le serveur est très sollicité : réessayez dans une minute.',
 
     'pow.solving': 'Vérification anti-robot…',
 
@@ -185,6 +192,7 @@ export const STRINGS = {
     'reissue.emailSame': 'Cette adresse est votre identifiant : indiquez une adresse personnelle, différente.',
     'reissue.submit': 'Recevoir mon lien',
     'reissue.sent': 'Un lien vous a été envoyé à {to} ; il est valable {minutes} minutes.',
+    'reissue.sentTo': 'Un lien vous a été envoyé à {to}.',
     'reissue.sentNext':
       'Ouvrez-le sur l’appareil de votre choix : il ne sert qu’une fois. Préparez de quoi noter votre nouveau code, qui ne sera affiché que 2 minutes.',
     'reissue.linkIntro':
@@ -346,6 +354,13 @@ export const STRINGS = {
     'reason.foreign_token': "This link is another voter's: log out of this account, then open the link again.",
     'reason.bad_credential': 'The new code could not be registered: try again.',
     'reason.no_code': 'No code to show.',
+    'reason.identity_mismatch':
+      'The FranceConnect identity is not yours: no link was sent. Answer the questions below instead.',
+    'reason.oidc_denied': 'The FranceConnect sign-in was cancelled: no link was sent.',
+    'reason.oidc_expired': 'The FranceConnect sign-in took too long: start again.',
+    'reason.oidc_bad_state': 'This return from FranceConnect is not valid: start again from this page.',
+    'reason.oidc_no_email': 'FranceConnect gave no verified e-mail address: answer the questions below instead.',
+    'reason.oidc_busy': 'The server is very busy: try again in a minute.',
 
     'pow.solving': 'Anti-robot check…',
 
@@ -465,6 +480,7 @@ export const STRINGS = {
     'reissue.emailSame': 'This address is your identifier: give a different, personal address.',
     'reissue.submit': 'Send me the link',
     'reissue.sent': 'A link has been sent to {to}; it is valid for {minutes} minutes.',
+    'reissue.sentTo': 'A link has been sent to {to}.',
     'reissue.sentNext':
       'Open it on the device of your choice: it works only once. Have something ready to write down your new code, which is shown for 2 minutes only.',
     'reissue.linkIntro':

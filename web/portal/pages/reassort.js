@@ -7,6 +7,9 @@
 // phone on file, or a personal e-mail other than the identifier); the
 // request carries a proof of work of purpose "reissue".
 //
+// Back from the FranceConnect route (?sent=email&to=..., ?error=...): its
+// outcome.
+//
 // With #TOKEN (the link, opened on any device, logged in or not): after the
 // voter presses "Régénérer mon code de vote", the booth's WebAssembly module
 // makes the new code (regenerateCode) and only its public credential goes to
@@ -53,6 +56,25 @@ function loadBoothOnce() {
   return boothPromise;
 }
 
+// The FranceConnect route (server/src/http_oidc.cpp) comes back here with
+// its outcome in the query: ?sent=email&to=j***@example.net, or ?error=REASON.
+// The query stays in the address (nothing secret: the address is masked),
+// so a reload says the same again.
+function takeOutcome() {
+  const q = new URLSearchParams(location.search);
+  if (q.has('sent')) return { sent: q.get('sent'), to: q.get('to') || '' };
+  if (q.has('error')) return { error: q.get('error') || '' };
+  return null;
+}
+
+function sentCard(ctx, text) {
+  const t = ctx.t;
+  const done = h('div', { class: 'status status-success shown reissue-sent', role: 'status', tabindex: '-1' },
+    h('p', {}, text),
+    h('p', {}, t('reissue.sentNext')));
+  return [done, h('p', { class: 'actions' }, h('a', { href: '/', class: 'button secondary' }, t('common.back')))];
+}
+
 // --- asking for a link (logged in) ---------------------------------------------
 
 /** A pair of radio buttons in a fieldset: {fieldset, value(), inputs, onChange(fn)}. */
@@ -76,6 +98,11 @@ function choice(ctx, { legend, name, options, checked }) {
 async function requestPage(ctx, view) {
   const t = ctx.t;
   const alert = alertBox();
+  const back = takeOutcome();
+  if (back && back.sent) {
+    view.append(...sentCard(ctx, t('reissue.sentTo', { to: back.to })));
+    return;
+  }
   const loading = h('p', { class: 'loading' }, t('common.loading'));
   view.append(loading);
   let me;
@@ -164,6 +191,9 @@ async function requestPage(ctx, view) {
     channel.fieldset,
     h('div', { class: 'actions' }, submit),
     progress.el);
+  if (back && back.error) {
+    alert.show(ctx.errorText({ error: back.error }));
+  }
   view.append(
     h('p', { class: 'lead' }, t('reissue.intro')),
     h('ol', { class: 'steps' }, h('li', {}, t('reissue.step1')), h('li', {}, t('reissue.step2')),
@@ -201,12 +231,10 @@ async function requestPage(ctx, view) {
         answer: answerText, [idName]: id.value, channel: via, email: to ? to.value : undefined,
       }, pow));
       answer.input.value = '';
-      const done = h('div', { class: 'status status-success shown reissue-sent', role: 'status', tabindex: '-1' },
-        h('p', {}, t('reissue.sent', { to: sent.to, minutes: Math.max(1, Math.round(sent.expires_in / 60)) })),
-        h('p', {}, t('reissue.sentNext')));
-      form.replaceWith(done,
-        h('p', { class: 'actions' }, h('a', { href: '/', class: 'button secondary' }, t('common.back'))));
-      done.focus();
+      const card = sentCard(ctx,
+        t('reissue.sent', { to: sent.to, minutes: Math.max(1, Math.round(sent.expires_in / 60)) }));
+      form.replaceWith(...card);
+      card[0].focus();
     } catch (e) {
       showError(ctx, alert, e);
       const back = { bad_numen: numen, bad_nir: nir, bad_email: email, same_email: email }[e && e.error];
@@ -454,8 +482,9 @@ function linkPage(ctx, view, link) {
 
 export default {
   title: (t) => t('reissue.title'),
-  // Asking for a link needs a login; opening one does not.
-  needsLogin: () => !takeLink(),
+  // Asking for a link needs a login; opening one, or reading where the
+  // FranceConnect route sent it, does not.
+  needsLogin: () => !takeLink() && !(takeOutcome() || {}).sent,
   async render(ctx, view) {
     const link = takeLink();
     if (link) return linkPage(ctx, view, link);
