@@ -404,9 +404,9 @@ export const tests = [
     await page.getByLabel('Code de vote').fill(shared.oldCode);
     await page.getByRole('button', { name: 'Valider mon code' }).click();
     const message = page.locator('isoloir-booth .ib-message');
-    // The widget compares the code's credential with /api/v1/me's: "invalidé"
-    // once it reads revoked_credentials, "ne correspond pas" until then.
-    await message.filter({ hasText: /Votre code de vote a été invalidé|ne correspond pas à votre compte/ }).waitFor();
+    // The widget finds the old code's credential in /api/v1/me's
+    // revoked_credentials: invalidated, not mistyped.
+    await message.filter({ hasText: /Votre code de vote a été invalidé/ }).waitFor();
     shared.oldCodeMessage = (await message.textContent()).trim();
     await shot(page, 'vote-old-code');
     // The server's own answer to a ballot signed with the old code.

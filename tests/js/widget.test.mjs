@@ -166,6 +166,12 @@ describe('checkCode (the real booth)', () => {
     expect(() => checkCode(booth, electionId, other, mine)).toThrow(IsoloirError);
     expect(reasonThrown(() => checkCode(booth, electionId, other, mine))).toBe('wrong_code');
     expect(reasonThrown(() => checkCode(booth, 'another-election', code, mine))).toBe('wrong_code');
+    // A code the voter had before a re-issue is said to be invalidated, not mistyped.
+    const old = booth.newCode();
+    expect(reasonThrown(() => checkCode(booth, electionId, old, mine,
+      [booth.credential(electionId, old)]))).toBe('revoked_credential');
+    expect(reasonThrown(() => checkCode(booth, electionId, other, mine,
+      [booth.credential(electionId, old)]))).toBe('wrong_code');
   });
 
   test('without the voter\'s credential only the form is checked', () => {

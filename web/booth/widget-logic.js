@@ -331,16 +331,20 @@ export class CodeHolder {
 /**
  * Checks a typed code before anything is sent: its form (normalizeCode
  * throws IsoloirError 'bad_vote_code' on a typo), then that its credential
- * is the voter's current one (`expected`, from GET /api/v1/me): another
- * voter's code, or an old one since replaced, throws 'wrong_code'. Returns
- * the normalised code.
+ * is the voter's current one (`expected`, from GET /api/v1/me): a code the
+ * voter had before a re-issue (`revoked`, me.revoked_credentials) throws
+ * 'revoked_credential' ("Votre code de vote a été invalidé"), any other code
+ * 'wrong_code'. Returns the normalised code.
  */
-export function checkCode(booth, electionId, input, expected) {
+export function checkCode(booth, electionId, input, expected, revoked = []) {
   const code = booth.normalizeCode(String(input));
-  if (expected && booth.credential(electionId, code) !== expected) {
-    throw new IsoloirError('wrong_code', 'the credential of this code is not the voter’s');
+  if (!expected) return code;
+  const credential = booth.credential(electionId, code);
+  if (credential === expected) return code;
+  if (Array.isArray(revoked) && revoked.includes(credential)) {
+    throw new IsoloirError('revoked_credential', 'this code was replaced by a re-issue');
   }
-  return code;
+  throw new IsoloirError('wrong_code', 'the credential of this code is not the voter’s');
 }
 
 // --- the choice ----------------------------------------------------------------

@@ -454,7 +454,8 @@ export class IsoloirBoothElement extends Base {
       event.preventDefault();
       let code;
       try {
-        code = checkCode(this.#booth, this.#manifest.id, input.value, this.#me && this.#me.credential);
+        code = checkCode(this.#booth, this.#manifest.id, input.value, this.#me && this.#me.credential,
+          this.#me && this.#me.revoked_credentials);
       } catch (e) {
         input.setAttribute('aria-invalid', 'true');
         this.#emitError(reasonOf(e));
