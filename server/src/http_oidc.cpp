@@ -125,6 +125,16 @@ void callback(Api& api, const httplib::Request& req, httplib::Response& res) {
   redirect(res, "/reassort?sent=email&to=" + httplib::detail::encode_query_param(masked_email(to)));
 }
 
+// GET /api/v1/code/reissue-options: which ways of re-issuing a code this
+// server offers, so the page shows only those.
+void options(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!check_params(req, res, {})) return;
+  Json out = Json::object();
+  out["franceconnect"] = api.oidc != nullptr;
+  out["start"] = "/api/v1/code/oidc/start";
+  send_json(res, out);
+}
+
 }  // namespace
 
 void install_oidc(httplib::Server& server, Api& api, std::vector<Route>& routes) {
@@ -132,6 +142,8 @@ void install_oidc(httplib::Server& server, Api& api, std::vector<Route>& routes)
   server.Get("/api/v1/code/oidc/callback", guarded(api, callback));
   routes.push_back(Route{"/api/v1/code/oidc/start", "GET"});
   routes.push_back(Route{"/api/v1/code/oidc/callback", "GET"});
+  server.Get("/api/v1/code/reissue-options", guarded(api, options));
+  routes.push_back(Route{"/api/v1/code/reissue-options", "GET"});
 }
 
 }  // namespace isoloir::server

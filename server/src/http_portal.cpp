@@ -142,19 +142,21 @@ bool is_plain_line(const std::string& s) {
 }
 
 // POST /api/v1/account/link-status {token, purpose}: lets the page say at
-// once that a link is dead, before the voter types a password.
+// once that a link is dead, before the voter types a password or asks for
+// a new code. Purposes: activation, password, reissue.
 void link_status(Api& api, const httplib::Request& req, httplib::Response& res) {
   auto body = json_body(req, res, {{"token", kMaxToken}, {"purpose", 16}});
   if (!body) return;
   const std::string purpose = field(*body, "purpose");
-  if (purpose != "activation" && purpose != "password") {
-    return send_error(res, 400, "malformed", "purpose: activation or password");
+  portal::TokenPurpose p = portal::TokenPurpose::kActivation;
+  if (purpose == "password") {
+    p = portal::TokenPurpose::kPasswordReset;
+  } else if (purpose == "reissue") {
+    p = portal::TokenPurpose::kCodeReissue;
+  } else if (purpose != "activation") {
+    return send_error(res, 400, "malformed", "purpose: activation, password or reissue");
   }
-  Result<std::string> who =
-      api.accounts.check_token(field(*body, "token"),
-                               purpose == "activation" ? portal::TokenPurpose::kActivation
-                                                       : portal::TokenPurpose::kPasswordReset,
-                               now_seconds());
+  Result<std::string> who = api.accounts.check_token(field(*body, "token"), p, now_seconds());
   if (!who) return send_refusal(res, who.error());
   Json ok = Json::object();
   ok["identifier"] = *who;

@@ -22,19 +22,6 @@ constexpr size_t kMaxEmail = 254;
 constexpr size_t kMaxPowField = 96;
 constexpr size_t kMaxIdField = 64;  // a NUMEN is 13 characters, NIR digits 10: form checked below
 
-bool all_of(std::string_view s, bool (*ok)(char)) {
-  for (char c : s) {
-    if (!ok(c)) return false;
-  }
-  return true;
-}
-bool digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool digit_or_upper(char c) {
-  return digit(c) || (c >= 'A' && c <= 'Z');
-}
-
 // Equal, in time that depends only on the lengths (the registry's data are
 // secrets to whoever is guessing them).
 bool same_secret(std::string_view given, std::string_view stored) {
@@ -77,11 +64,11 @@ bool identity_ok(Api& api, const portal::Session& session, const Json& body,
     send_error(res, 400, "malformed", "give either numen or nir");
     return false;
   }
-  if (!numen.empty() && (numen.size() != 13 || !all_of(numen, digit_or_upper))) {
+  if (!numen.empty() && !text::valid_numen(numen)) {
     send_error(res, 400, "bad_numen", "a NUMEN is 13 digits or upper-case letters");
     return false;
   }
-  if (!nir.empty() && (nir.size() != 10 || !all_of(nir, digit))) {
+  if (!nir.empty() && !text::valid_nir10(nir)) {
     send_error(res, 400, "bad_nir", "give the first 10 digits of the social-security number");
     return false;
   }

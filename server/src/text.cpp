@@ -48,4 +48,22 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+bool valid_numen(std::string_view s) {
+  if (s.size() != 13) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  return true;
+}
+
+bool valid_nir10(std::string_view s) {
+  if (s.size() != 10) return false;
+  const bool corsica = s.substr(5, 2) == "2A" || s.substr(5, 2) == "2B";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (corsica && (i == 5 || i == 6)) continue;
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace isoloir::text

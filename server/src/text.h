@@ -16,6 +16,14 @@ std::string lower_ascii(std::string_view s);
 // no truncated sequence.
 bool valid_utf8(std::string_view s);
 
+// A NUMEN's form: 13 digits or upper-case letters.
+bool valid_numen(std::string_view s);
+
+// The first 10 characters of a French social-security number (NIR): digits,
+// except the department (characters 6 and 7) which is "2A" or "2B" for
+// Corsica.
+bool valid_nir10(std::string_view s);
+
 }  // namespace isoloir::text
 
 #endif  // ISOLOIR_SERVER_TEXT_H_

@@ -180,22 +180,6 @@ bool is_text_field(std::string_view s) {
   return true;
 }
 
-bool is_numen(std::string_view s) {
-  if (s.size() != 13) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
-  }
-  return true;
-}
-
-bool is_nir10(std::string_view s) {
-  if (s.size() != 10) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 // A stored time, written by this code: a bad one means a damaged store.
 Result<Timestamp> stored_time(const std::string& text) {
   auto t = Timestamp::parse(text, "stored time");
@@ -561,10 +545,10 @@ Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t ind
   if (identifier.find('@') == std::string::npos || identifier.find(' ') != std::string::npos) {
     return fail("malformed", where + ": identifier is not an e-mail address");
   }
-  if (!row.numen.empty() && !is_numen(row.numen)) {
+  if (!row.numen.empty() && !text::valid_numen(row.numen)) {
     return fail("malformed", where + ": numen must be 13 digits or upper-case letters");
   }
-  if (!row.challenge.empty() && !is_nir10(row.challenge)) {
+  if (!row.challenge.empty() && !text::valid_nir10(row.challenge)) {
     return fail("malformed",
                 where + ": challenge must be the 10 first digits of the social-security number");
   }

@@ -741,7 +741,9 @@ TEST(PortalReissue, ANewCodeByTextMessageInvalidatesTheOldOne) {
 }
 
 TEST(PortalReissue, ByPersonalEmailOnlyAndNeverWithAnotherVotersLink) {
-  Election e(staff(3), -3600, 86'400);
+  auto voters = staff(3);
+  voters[0].nir = "185072A123";  // born in Corse-du-Sud: "2A" in the department
+  Election e(std::move(voters), -3600, 86'400);
   Browser a = e.activated(0);
   Browser c = e.activated(1);
   Json ask = Json::object();
@@ -760,6 +762,16 @@ TEST(PortalReissue, ByPersonalEmailOnlyAndNeverWithAnotherVotersLink) {
   EXPECT_EQ(body_of(sent)["to"], "j***@example.net");
   const std::string token = latest_token(e.outbox(), "jeanne.perso@example.net", "reassort");
   ASSERT_EQ(token.size(), 43u);
+  // The link's page can ask whether the link still works before anything.
+  Json status = Json::object();
+  status["token"] = token;
+  status["purpose"] = "reissue";
+  EXPECT_EQ(
+      body_of(Browser(e.port()).post("/api/v1/account/link-status", status, false))["identifier"],
+      e.voter(0).identifier);
+  // No identity provider configured here: the page offers only this route.
+  EXPECT_EQ(body_of(a.get("/api/v1/code/reissue-options"))["franceconnect"], false);
+  EXPECT_EQ(a.get("/api/v1/code/oidc/start")->status, 404);
   Json reissue = Json::object();
   reissue["token"] = token;
   reissue["credential"] =

@@ -110,12 +110,16 @@ export async function teardown() {
 }
 
 export const tests = [
-  ['the voter signs in at the provider and the re-issue link goes to the e-mail it returns', async ({ browser, resultsDir }) => {
+  ['from the réassort page, the voter signs in at the provider; the mailed link makes the new code in the page', async ({ browser, resultsDir }) => {
     const context = await browser.newContext();
     await context.addCookies([await sessionCookie(urn.voters[0])]);
     const page = await context.newPage();
-    await page.goto(`${urn.url}/api/v1/code/oidc/start`);
-    assert.ok(page.url().startsWith(issuer), `at the provider: ${page.url()}`);
+    await page.goto(`${urn.url}/reassort`);
+    const fc = page.getByRole('link', { name: 'S’identifier avec FranceConnect' });
+    await fc.waitFor();
+    await page.screenshot({ path: path.join(resultsDir, 'oidc-0-reassort.png'), fullPage: true });
+    await fc.click();
+    await page.waitForURL((u) => u.toString().startsWith(issuer));
     await page.screenshot({ path: path.join(resultsDir, 'oidc-1-provider-login.png') });
     await signInAtProvider(page, 'jeanne');
     await page.waitForURL(/\/reassort\?/, { timeout: 15000 });
@@ -123,24 +127,28 @@ export const tests = [
     assert.equal(back.origin, urn.url);
     assert.equal(back.searchParams.get('sent'), 'email', page.url());
     assert.equal(back.searchParams.get('to'), 'j***@example.net');
+    await page.locator('.reissue-sent').waitFor();
     await page.screenshot({ path: path.join(resultsDir, 'oidc-2-back.png') });
     const mails = mailsTo('jeanne.fc@example.net');
     assert.equal(mails.length, 1);
     const body = mails[0].replace(/=\r\n/g, '');
-    const token = (body.match(/\/reassort#([A-Za-z0-9_-]{43})/) || [])[1];
-    assert.ok(token, 'a re-issue link in the mail');
+    const link = (body.match(/https?:\/\/[^\s]+\/reassort#[A-Za-z0-9_-]{43}/) || [])[0];
+    assert.ok(link, 'a re-issue link in the mail');
 
-    // The link works: a new credential replaces the old one.
-    const code = booth.newCode();
-    const credential = booth.credential(urn.manifest.id, code);
+    // The link on the voter's phone: the module makes the code, only its
+    // credential goes to the server, which now holds it as the voter's.
     await new Promise((r) => setTimeout(r, 1100)); // past the import's second
-    const r = await fetch(`${urn.url}/api/v1/code/reissue`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, credential }),
-    });
-    assert.equal(r.status, 200, await r.text());
+    const phone = await (await browser.newContext()).newPage();
+    await phone.goto(link);
+    await phone.getByRole('button', { name: 'Régénérer mon code de vote' }).click();
+    await phone.locator('main .view[data-reissue=shown]').waitFor();
+    await phone.screenshot({ path: path.join(resultsDir, 'oidc-3-new-code.png') });
+    const code = (await phone.locator('main .view').innerText()).match(/[0-9A-Z]{5}(?:[- ]?[0-9A-Z]{5}){3}/);
+    assert.ok(code, 'the new code is shown');
     const me = await (await context.request.get(`${urn.url}/api/v1/me`)).json();
-    assert.equal(me.credential, credential);
+    assert.equal(me.credential, booth.credential(urn.manifest.id, code[0]));
     assert.equal(me.revoked_credentials.length, 1);
+    await phone.context().close();
     await context.close();
   }],
 

@@ -252,7 +252,7 @@ export const tests = [
     await page.locator('.field-error').filter({ hasText: 'Saisissez les 10 premiers chiffres : vous en avez saisi 13.' }).waitFor();
     await nir.fill('28506751AB');
     await send();
-    await page.locator('.field-error').filter({ hasText: 'Saisissez uniquement des chiffres.' }).waitFor();
+    await page.locator('.field-error').filter({ hasText: 'Saisissez des chiffres (2A ou 2B pour un département de Corse).' }).waitFor();
     await nir.fill('2 85 06 75 100');
 
     await page.getByLabel('Par courriel, à une adresse personnelle').check();

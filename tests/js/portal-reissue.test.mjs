@@ -37,15 +37,18 @@ describe('the social-security number: its first 10 digits', () => {
     expect(checkNir('2 85 06 75 112')).toEqual({ value: '2850675112' });
     expect(checkNir('2.85.06.75.112')).toEqual({ value: '2850675112' });
     expect(checkNir('2-85-06-75-112')).toEqual({ value: '2850675112' });
+    // Corsica: the department is 2A or 2B, as on the card.
+    expect(checkNir('1 85 07 2a 123')).toEqual({ value: '185072A123' });
+    expect(checkNir('185072B123')).toEqual({ value: '185072B123' });
   });
 
   test.each([
     ['', 'common.fieldRequired', 0],
     ['2850675', 'reissue.nirLength', 7],
     ['285067511212345', 'reissue.nirLength', 15], // the whole number: only the first 10 are asked
-    // Corsica's departments 2A and 2B are letters in a real number: the
-    // server takes digits only, so the page says so before sending.
-    ['185062A112', 'reissue.nirChars', 10],
+    // Letters only where Corsica's 2A / 2B stand, nowhere else.
+    ['1850A2A112', 'reissue.nirChars', 10],
+    ['18506AB112', 'reissue.nirChars', 10],
     ['285067511x', 'reissue.nirChars', 10],
   ])('%j is refused (%s)', (input, error, count) => {
     expect(checkNir(input)).toEqual({ error, count });

@@ -220,6 +220,11 @@ export class IsoloirApi {
     return this.json('POST', '/api/v1/code/reissue', { body: { token, credential } });
   }
 
+  /** Which ways of re-issuing a code the server offers: `{franceconnect, start}`. */
+  reissueOptions() {
+    return this.json('GET', '/api/v1/code/reissue-options');
+  }
+
   // --- public ----------------------------------------------------------------
 
   info() {

@@ -120,11 +120,15 @@ export function checkNumen(input) {
   return { value: v };
 }
 
-/** {value} for the first 10 digits of a social-security number, else {error, count}. */
+/**
+ * {value} for the first 10 characters of a social-security number, else
+ * {error, count}: digits, except the department (6th and 7th) which is 2A
+ * or 2B for Corsica, as the server checks (server/src/text.cpp).
+ */
 export function checkNir(input) {
-  const v = String(input).replace(/[\s.\-_]/g, '');
+  const v = String(input).replace(/[\s.\-_]/g, '').toUpperCase();
   if (!v) return { error: 'common.fieldRequired', count: 0 };
-  if (!/^[0-9]*$/.test(v)) return { error: 'reissue.nirChars', count: v.length };
+  if (!/^[0-9]{5}(?:[0-9]{2}|2A|2B)?[0-9]*$/.test(v)) return { error: 'reissue.nirChars', count: v.length };
   if (v.length !== NIR_DIGITS) return { error: 'reissue.nirLength', count: v.length };
   return { value: v };
 }

@@ -160,6 +160,10 @@ export const STRINGS = {
     'vote.reissue': 'Obtenir un réassort de votre code de vote',
 
     'reissue.title': 'Réassort du code de vote',
+    'reissue.fcTitle': 'Ou bien : identifiez-vous avec FranceConnect',
+    'reissue.fcText':
+      'Au lieu de la question et du NUMEN, prouvez votre identité avec FranceConnect ; le lien sera envoyé à l’adresse électronique que FranceConnect communique.',
+    'reissue.fcButton': 'S’identifier avec FranceConnect',
     'reissue.intro':
       'Vous avez perdu votre code de vote, ou ne l’avez pas reçu ? Vous pouvez en obtenir un nouveau. Dès qu’il sera créé, votre ancien code ne fonctionnera plus ; les votes déjà enregistrés restent valables.',
     'reissue.step1': 'Confirmez votre identité ci-dessous.',
@@ -180,7 +184,7 @@ export const STRINGS = {
     'reissue.nirHint': 'Par exemple 2 85 06 75 112 pour un numéro qui commence ainsi ; les espaces ne comptent pas.',
     'reissue.numenChars': 'Le NUMEN ne contient que des chiffres et des lettres.',
     'reissue.numenLength': 'Le NUMEN compte 13 caractères : vous en avez saisi {count}.',
-    'reissue.nirChars': 'Saisissez uniquement des chiffres.',
+    'reissue.nirChars': 'Saisissez des chiffres (2A ou 2B pour un département de Corse).',
     'reissue.nirLength': 'Saisissez les 10 premiers chiffres : vous en avez saisi {count}.',
     'reissue.channelLegend': 'Où recevoir le lien à usage unique ?',
     'reissue.bySms': 'Par SMS, au numéro de portable enregistré',
@@ -448,6 +452,10 @@ export const STRINGS = {
     'vote.reissue': 'Get a new vote code',
 
     'reissue.title': 'A new vote code',
+    'reissue.fcTitle': 'Or: identify yourself with FranceConnect',
+    'reissue.fcText':
+      'Instead of the question and the NUMEN, prove who you are with FranceConnect; the link will go to the e-mail address FranceConnect gives.',
+    'reissue.fcButton': 'Identify with FranceConnect',
     'reissue.intro':
       'Lost your vote code, or never received it? You can get a new one. As soon as it is made, your old code stops working; the votes already recorded stay valid.',
     'reissue.step1': 'Confirm who you are below.',
@@ -468,7 +476,7 @@ export const STRINGS = {
     'reissue.nirHint': 'For example 2 85 06 75 112 for a number that starts so; spaces do not count.',
     'reissue.numenChars': 'A NUMEN has only digits and letters.',
     'reissue.numenLength': 'A NUMEN has 13 characters: you typed {count}.',
-    'reissue.nirChars': 'Type digits only.',
+    'reissue.nirChars': 'Type digits (2A or 2B for a Corsican department).',
     'reissue.nirLength': 'Type the first 10 digits: you typed {count}.',
     'reissue.channelLegend': 'Where should the single-use link go?',
     'reissue.bySms': 'By text message, to the mobile number on file',

@@ -199,6 +199,7 @@ async function requestPage(ctx, view) {
     h('ol', { class: 'steps' }, h('li', {}, t('reissue.step1')), h('li', {}, t('reissue.step2')),
       h('li', {}, t('reissue.step3'))),
     form);
+  offerFranceConnect(ctx, view);
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -250,6 +251,24 @@ async function requestPage(ctx, view) {
       submit.disabled = false;
     }
   });
+}
+
+// The other way to prove who one is, when the server has an identity
+// provider: a plain link (a browser navigation), since the provider's pages
+// and the way back are navigations too (server/src/http_oidc.cpp).
+async function offerFranceConnect(ctx, view) {
+  const t = ctx.t;
+  let options;
+  try {
+    options = await ctx.api.reissueOptions();
+  } catch {
+    return; // no offer is no loss: the form above works on its own
+  }
+  if (!options.franceconnect || !view.isConnected) return;
+  view.append(h('section', { class: 'card franceconnect', 'aria-labelledby': 'fc-title' },
+    h('h2', { id: 'fc-title' }, t('reissue.fcTitle')),
+    h('p', {}, t('reissue.fcText')),
+    h('a', { class: 'button', href: options.start }, t('reissue.fcButton'))));
 }
 
 // --- the link's page: make the new code and show it for 120 seconds -------------
