@@ -68,6 +68,7 @@ const IntKey kIntKeys[] = {
     {"address_free_failures", &ServerConfig::address_free_failures, 0, 100'000},
     {"address_lock_after", &ServerConfig::address_lock_after, 1, 1'000'000},
     {"pow_difficulty", &ServerConfig::pow_difficulty, 0, kMaxPowDifficulty},
+    {"threads", &ServerConfig::threads, 1, 4096},
 };
 
 Status set_string(std::string& field, const Json& value, const std::string& key) {

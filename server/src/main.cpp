@@ -5,7 +5,10 @@
 // SIGINT and SIGTERM stop it gracefully: requests in flight finish, then the
 // urn is closed.
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask, kill
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -50,6 +53,33 @@ isoloir::Result<std::unique_ptr<isoloir::server::Mailer>> make_mailer(
   return isoloir::server::make_smtp_mailer(smtp);
 }
 
+// The listening socket, seen by the socket-options hook before bind.
+int g_listen_fd = -1;
+
+// What Debian's cpp-httplib 0.11 (compiled) sets too low for a voting day:
+// a listen backlog of 5, keep-alive connections closed after 5 requests, no
+// TCP_NODELAY, and 8 worker threads (one per open connection). Under 32
+// concurrent clients the accept queue overflowed and casts went unanswered
+// (docs/benchmarks.md). The backlog is compiled into the library, so the
+// listening socket is found through the options hook and listen(2) is
+// called again once bound (Linux then takes the new backlog); accepted
+// sockets inherit TCP_NODELAY from it.
+void tune_for_load(httplib::Server& server, const isoloir::server::ServerConfig& config) {
+  server.set_socket_options([](int fd) {
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    g_listen_fd = fd;
+  });
+  server.set_keep_alive_max_count(1000);
+  const auto threads = static_cast<size_t>(config.threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+}
+
+void widen_backlog() {
+  if (g_listen_fd >= 0) (void)::listen(g_listen_fd, SOMAXCONN);
+}
+
 int run(const std::vector<std::string>& args) {
   using isoloir::server::ServerConfig;
   isoloir::Result<ServerConfig> config = isoloir::server::parse_server_args(args);
@@ -91,6 +121,7 @@ int run(const std::vector<std::string>& args) {
   if (!sms) return cannot_start(sms.error().message());
 
   httplib::Server server;
+  tune_for_load(server, *config);
   const int port = config->port == 0 ? server.bind_to_any_port(config->listen)
                                      : (server.bind_to_port(config->listen, config->port)
                                             ? static_cast<int>(config->port)
@@ -99,6 +130,7 @@ int run(const std::vector<std::string>& args) {
     return cannot_start("cannot listen on " + config->listen + " port " +
                         std::to_string(config->port));
   }
+  widen_backlog();
   const std::string base = "http://" + url_host(config->listen) + ":" + std::to_string(port);
   const std::string public_url = config->public_url.empty() ? base : config->public_url;
   auto api = isoloir::server::HttpApi::create(

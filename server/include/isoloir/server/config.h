@@ -33,6 +33,9 @@ struct ServerConfig {
   std::string listen = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 8080;              // 0: any free port (printed on start)
   size_t max_body_bytes = 65536;     // larger request bodies get 413
+  // Worker threads: each serves one open connection at a time, so this is
+  // how many clients (or proxy connections) are served at once.
+  int64_t threads = 64;
   // Behind a reverse proxy: take the client address from X-Forwarded-For
   // (its last entry, the one our proxy added), and mark cookies Secure
   // because TLS terminates in front of us.
