@@ -110,3 +110,21 @@ target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail PkgConfig::HTTPLIB
                                                  GTest::gtest_main)
 target_compile_options(isoloir_mail_tests PRIVATE ${ISOLOIR_WARNINGS})
 gtest_discover_tests(isoloir_mail_tests TEST_PREFIX "mail." DISCOVERY_TIMEOUT 60)
+
+# ---------------------------------------------------------------------------
+# The HTTP load generator for casting (bench/urn_load.cpp): a plain program,
+# not a Google Benchmark and not a test (never registered with ctest). It
+# drives the real isoloir-server through the black-box tests' harness
+# (http_harness.h, portal_harness.h), whose EXPECT macros need GoogleTest.
+# Figures in docs/benchmarks.md.
+add_executable(isoloir_urn_load ${CMAKE_SOURCE_DIR}/bench/urn_load.cpp
+                                ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+target_include_directories(isoloir_urn_load PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
+                                                    ${CMAKE_SOURCE_DIR}/tests/native)
+target_link_libraries(isoloir_urn_load PRIVATE isoloir_urn PkgConfig::HTTPLIB GTest::gtest)
+target_compile_options(isoloir_urn_load PRIVATE ${ISOLOIR_WARNINGS})
+target_compile_definitions(isoloir_urn_load PRIVATE
+  ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
+  ISOLOIR_SERVER="$<TARGET_FILE:isoloir-server>"
+  ISOLOIR_ADMIN="$<TARGET_FILE:isoloir-admin>")
+add_dependencies(isoloir_urn_load isoloir-server isoloir-admin)
