@@ -288,15 +288,6 @@ void print_rate(const char* what, size_t done, double seconds, const std::vector
   std::printf("  latency max        %.1f ms\n", p.max);
 }
 
-// The harness's staff() without the code re-issue data (NUMEN, NIR, phone),
-// which this bench does not use: staff() pads its number to two digits only
-// below 10, so from voter 100 on the NUMEN has 12 characters and the import
-// refuses it.
-std::vector<PortalVoter> voters(size_t n) {
-  std::vector<PortalVoter> out = staff(n);
-  for (PortalVoter& v : out) v.numen = v.nir = v.phone = "";
-  return out;
-}
 
 bool harness_failed() {
   return ::testing::UnitTest::GetInstance()->Failed();
@@ -306,7 +297,7 @@ bool harness_failed() {
 // the board verifies with N ballots.
 bool measure_casting(const Options& o) {
   const auto s0 = Clock::now();
-  Election e(voters(o.voters), -3600, 86'400, kThrottles);
+  Election e(staff(o.voters), -3600, 86'400, kThrottles);
   const double import_s = ms_since(s0) / 1000;
   if (harness_failed()) return false;
   restart_with_cost(e, o.password_cost);
@@ -408,7 +399,7 @@ bool measure_casting(const Options& o) {
 // Logins at the interactive Argon2id cost: K voters activated at that cost
 // (so that no login rehashes), then logged in from C threads.
 bool measure_logins(const Options& o) {
-  Election e(voters(o.logins), -3600, 86'400, kThrottles);
+  Election e(staff(o.logins), -3600, 86'400, kThrottles);
   if (harness_failed()) return false;
   restart_with_cost(e, "interactive");
   if (harness_failed()) return false;

@@ -302,7 +302,7 @@ inline std::vector<PortalVoter> staff(size_t n) {
                                        "Luc Moreau",       "Inès Girard"};
   std::vector<PortalVoter> out;
   for (size_t i = 0; i < n; ++i) {
-    const std::string n2 = (i < 10 ? "0" : "") + std::to_string(i % 100);
+    const std::string n2 = (i % 100 < 10 ? "0" : "") + std::to_string(i % 100);
     out.push_back(PortalVoter{"agent" + std::to_string(i) + "@ac-test.fr",
                               kNames[i % (sizeof kNames / sizeof kNames[0])],
                               {},
