@@ -10,10 +10,11 @@
 # keeps running until Ctrl-C.
 #
 # Logins and link requests carry a proof of work (GET /api/v1/pow), solved
-# here by the booth in Node as the pages solve it in the browser; the server
-# asks none unless ISOLOIR_DEMO_POW sets its difficulty (pow_difficulty, e.g.
-# 16). The voters have a NUMEN, social-security digits and a phone, so that
-# the vote code's re-issue (/reassort) can be tried: its links land in the
+# here by the booth in Node as the pages solve it in the browser, at
+# difficulty 16 (a few milliseconds); ISOLOIR_DEMO_POW sets another
+# (pow_difficulty; 0 turns it off, 19 is the production default). The
+# voters have a NUMEN, social-security digits and a phone, so that the vote
+# code's re-issue (/reassort) can be tried: its links land in the
 # outbox too (.eml, and .sms for text messages).
 #
 #   bash scripts/demo.sh            (installs and builds what is missing first)
@@ -31,7 +32,7 @@ for arg in "$@"; do
   esac
 done
 port=${ISOLOIR_DEMO_PORT:-8080}
-pow_difficulty=${ISOLOIR_DEMO_POW:-0}
+pow_difficulty=${ISOLOIR_DEMO_POW:-16}
 case "$pow_difficulty" in
   '' | *[!0-9]*) echo "demo: ISOLOIR_DEMO_POW must be a number of bits (0 = off)" >&2; exit 2 ;;
 esac
@@ -214,9 +215,9 @@ Board       $base/api/v1/board/manifest
 Outbox      $outbox   (every mail the server sends lands here)
 API         docs/api.md ("HTTP API"); the pages: docs/booth-ui.md.
 
-Without a browser, over the API (a new link replaces the one above; with
-ISOLOIR_DEMO_POW set, the link request and the login also need "pow_challenge"
-and "pow_nonce": GET /api/v1/pow in docs/api.md):
+Without a browser, over the API (a new link replaces the one above; unless
+ISOLOIR_DEMO_POW=0, the link request and the login also need "pow_challenge"
+and "pow_nonce" from GET /api/v1/pow, solved: docs/api.md):
   curl -s -X POST -H 'Content-Type: application/json' \\
        -d '{"identifier":"${emails[1]}"}' $base/api/v1/account/activation-link
   # the link's token is in the newest file of $outbox, after "/activation#"

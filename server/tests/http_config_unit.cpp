@@ -21,7 +21,7 @@ TEST(ServerConfig, EveryKeyIsRead) {
     "session_idle_seconds": 60, "session_max_seconds": 120,
     "activation_link_seconds": 10, "reset_link_seconds": 20,
     "login_free_failures": 1, "login_lock_after": 2, "login_lock_seconds": 3,
-    "address_free_failures": 4, "address_lock_after": 5})");
+    "address_free_failures": 4, "address_lock_after": 5, "pow_difficulty": 12, "threads": 16})");
   ASSERT_TRUE(c.ok()) << c.error().message();
   EXPECT_EQ(c->data_dir, "/d");
   EXPECT_EQ(c->listen, "0.0.0.0");
@@ -45,6 +45,10 @@ TEST(ServerConfig, EveryKeyIsRead) {
   EXPECT_EQ(c->login_lock_seconds, 3);
   EXPECT_EQ(c->address_free_failures, 4);
   EXPECT_EQ(c->address_lock_after, 5);
+  EXPECT_EQ(c->pow_difficulty, 12);
+  EXPECT_EQ(c->threads, 16);
+  // Defaults: the proof of work is on unless turned off.
+  EXPECT_EQ(parse_config_json(R"({"data_dir": "/d"})")->pow_difficulty, 19);
 }
 
 TEST(ServerConfig, MistakesAreRefusedNamingTheKey) {

@@ -213,6 +213,9 @@ class Election {
     EXPECT_EQ(registered.code, 0) << registered.err;
     config_ = "{\"data_dir\": \"" + data_ + "\", \"password_cost\": \"minimum\", \"mail\": " +
               (mail_config.empty() ? "{\"outbox\": \"" + outbox_ + "\"}" : mail_config) +
+              // Scripted clients solve no proof of work unless a test asks for one.
+              (extra_config.find("pow_difficulty") == std::string::npos ? ", \"pow_difficulty\": 0"
+                                                                        : "") +
               extra_config + "}";
     write_file(dir_.path + "/config.json", config_);
     start();

@@ -66,10 +66,10 @@ struct ServerConfig {
   int64_t login_lock_seconds = 900;
   int64_t address_free_failures = 30;
   int64_t address_lock_after = 300;
-  // Proof of work on login and link requests (leading zero bits; 0: off).
-  // About 2^difficulty SHA-256 in the voter's browser: 18 is a fraction of
-  // a second on a phone (docs/benchmarks.md).
-  int64_t pow_difficulty = 0;
+  // Proof of work on login, link and re-issue requests (leading zero bits;
+  // 0: off). About 2^difficulty SHA-256 in the voter's browser: 19 is about
+  // a second on a phone (docs/protocol-notes.md).
+  int64_t pow_difficulty = 19;
   // The voter pages: a directory with portal/ and booth/ (the repo's web/);
   // empty serves no pages, only the API.
   std::string web_root;
