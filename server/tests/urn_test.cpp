@@ -330,6 +330,36 @@ TEST(Urn, ReissueRevokesTheOldCredential) {
       urn->cast(voters[0].identifier, election().ballot(voters[0], kScrutin, 0, code), at(2)).ok());
 }
 
+// Issue 5: a ballot cast with a code before its re-issue stays valid; the
+// new code votes in the other scrutins; the old one no longer votes; the
+// record, with both credentials' events, verifies and counts both ballots.
+TEST(Urn, BallotsCastBeforeAReissueStayValid) {
+  TempDir dir;
+  const auto voters = election().voters(1);
+  auto urn = election().open_with(dir.path(), voters);
+  ASSERT_TRUE(
+      urn->cast(voters[0].identifier, election().ballot(voters[0], kScrutin, 1), at(10)).ok());
+  const std::string code = generate_vote_code();
+  ASSERT_TRUE(urn->reissue_credential(voters[0].identifier,
+                                      credential_key(election().manifest().id, code)->public_key(),
+                                      at(20))
+                  .ok());
+  EXPECT_EQ(urn->cast(voters[0].identifier, election().ballot(voters[0], "capn-2d", 0), at(30))
+                .error()
+                .reason,
+            "revoked_credential");
+  ASSERT_TRUE(
+      urn->cast(voters[0].identifier, election().ballot(voters[0], "capn-2d", 2, code), at(40))
+          .ok());
+  auto files = urn->export_record();
+  ASSERT_TRUE(files.ok()) << files.error().message();
+  election().finish_record(*files);
+  auto report = verify_record(*files);
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_EQ(report->ballots, 2u);
+  EXPECT_EQ(urn->size(), 2u);
+}
+
 TEST(Urn, InclusionAndConsistencyProofsVerify) {
   TempDir dir;
   constexpr size_t kBallots = 7;
