@@ -288,7 +288,6 @@ void print_rate(const char* what, size_t done, double seconds, const std::vector
   std::printf("  latency max        %.1f ms\n", p.max);
 }
 
-
 bool harness_failed() {
   return ::testing::UnitTest::GetInstance()->Failed();
 }
