@@ -282,6 +282,11 @@ std::optional<portal::Session> require_session(Api& api, const httplib::Request&
   return std::move(session).value();
 }
 
+std::string masked_email(const std::string& email) {
+  const size_t at = email.find('@');
+  return at == std::string::npos ? "***" : email.substr(0, 1) + "***" + email.substr(at);
+}
+
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -150,6 +150,10 @@ std::optional<std::string> session_cookie(const httplib::Request& req);
 
 int64_t now_seconds();
 
+// An address shown back to the voter, recognisable but not readable over a
+// shoulder: "j***@example.net".
+std::string masked_email(const std::string& email);
+
 // --- route groups ----------------------------------------------------------
 
 using Handler = std::function<void(Api&, const httplib::Request&, httplib::Response&)>;

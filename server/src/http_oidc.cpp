@@ -34,11 +34,6 @@ void redirect_error(httplib::Response& res, const std::string& reason) {
   redirect(res, "/reassort?error=" + reason);
 }
 
-std::string masked_email(const std::string& email) {
-  const size_t at = email.find('@');
-  return at == std::string::npos ? "***" : email.substr(0, 1) + "***" + email.substr(at);
-}
-
 // The provider's family name must be one of the voter's names (folded like
 // the electoral lists): a FranceConnect identity of someone else does not
 // re-issue this voter's code.

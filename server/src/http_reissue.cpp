@@ -38,12 +38,10 @@ bool plausible_email(const std::string& e) {
 }
 
 // Shows enough for the voter to recognise where the link went, not enough
-// for someone looking over their shoulder: "+33•••••••78", "j•••@gmail.com".
+// for someone looking over their shoulder: "+33*******78", "j***@gmail.com".
 std::string masked(const std::string& where, bool phone) {
-  if (phone)
-    return where.substr(0, 3) + std::string(where.size() - 5, '*') + where.substr(where.size() - 2);
-  const size_t at = where.find('@');
-  return where.substr(0, 1) + "***" + where.substr(at);
+  if (!phone) return masked_email(where);
+  return where.substr(0, 3) + std::string(where.size() - 5, '*') + where.substr(where.size() - 2);
 }
 
 std::string link_text(const Api& api, const std::string& token) {

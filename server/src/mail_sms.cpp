@@ -18,9 +18,6 @@ namespace {
 constexpr size_t kMaxText = 640;
 constexpr long kMaxTimeoutSeconds = 600;
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -120,13 +117,6 @@ class OutboxSender final : public SmsSender {
   const std::unique_ptr<OutboxDir> dir_;
 };
 
-bool is_loopback_url(const std::string& url) {
-  for (const char* p : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"}) {
-    if (url.rfind(p, 0) == 0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<std::string> normalize_phone(std::string_view phone) {
@@ -154,7 +144,7 @@ Result<std::string> normalize_phone(std::string_view phone) {
 
 Result<std::unique_ptr<SmsSender>> make_sms_gateway(const SmsGatewayConfig& config) {
   const bool https = config.url.rfind("https://", 0) == 0;
-  if (!https && !is_loopback_url(config.url)) {
+  if (!https && !is_loopback_http(config.url)) {
     return fail("bad_config", "sms url: https://, or http:// to the loopback only");
   }
   if (config.timeout_seconds < 1 || config.timeout_seconds > kMaxTimeoutSeconds) {

@@ -24,9 +24,6 @@ namespace {
 
 constexpr long kMaxTimeoutSeconds = 600;
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -218,6 +215,13 @@ Status init_curl_once() {
   if (code != CURLE_OK)
     return fail("mail_failed", std::string("curl: ") + curl_easy_strerror(code));
   return {};
+}
+
+bool is_loopback_http(const std::string& url) {
+  for (const char* p : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"}) {
+    if (url.rfind(p, 0) == 0) return true;
+  }
+  return false;
 }
 
 Result<std::unique_ptr<Mailer>> make_smtp_mailer(const SmtpConfig& config) {

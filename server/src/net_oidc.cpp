@@ -15,10 +15,6 @@ namespace {
 
 constexpr size_t kMaxAnswerBytes = size_t{256} * 1024;
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-
 Error unavailable(const std::string& what) {
   return fail("oidc_unavailable", what);
 }
@@ -29,13 +25,6 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
   if (out->size() + len > kMaxAnswerBytes) return 0;  // aborts the transfer
   out->append(data, len);
   return len;
-}
-
-bool loopback_http(const std::string& url) {
-  for (const char* p : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"}) {
-    if (url.rfind(p, 0) == 0) return true;
-  }
-  return false;
 }
 
 std::string escape(CURL* c, const std::string& s) {
@@ -95,7 +84,7 @@ class Client final : public OidcClient {
 
   // GET (or POST a form) and the body of a 2xx answer.
   Result<std::string> fetch(const std::string& url, const std::string* form) {
-    if (url.rfind("https://", 0) != 0 && !loopback_http(url)) {
+    if (url.rfind("https://", 0) != 0 && !is_loopback_http(url)) {
       return unavailable("the provider's endpoint is not https: " + url);
     }
     const std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
@@ -161,7 +150,7 @@ class Client final : public OidcClient {
 }  // namespace
 
 Result<std::unique_ptr<OidcClient>> OidcClient::make(OidcConfig config) {
-  if (config.issuer.rfind("https://", 0) != 0 && !loopback_http(config.issuer)) {
+  if (config.issuer.rfind("https://", 0) != 0 && !is_loopback_http(config.issuer)) {
     return fail("bad_config", "oidc.issuer: https://, or http:// to the loopback only");
   }
   if (config.client_id.empty() || config.client_secret.empty()) {
