@@ -29,7 +29,7 @@ pkgs_emscripten=(emscripten)
 # libcairo2-dev, fonts-dejavu-core, poppler-utils: `isoloir codes issue`'s PDF notices, its test's pdftotext.
 pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
-  libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev valgrind curl
+  libcpp-httplib-dev libboost-dev libsqlite3-dev libcurl4-openssl-dev valgrind curl
   libcairo2-dev fonts-dejavu-core poppler-utils)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
 pkgs_chromium=(chromium)

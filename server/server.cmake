@@ -45,12 +45,20 @@ if(benchmark_FOUND)
     ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 endif()
 
-# The HTTP layer: Debian's libcpp-httplib-dev is a compiled library (its
-# pkg-config Cflags carry the feature defines the library was built with).
+# The HTTP layer: the transport on Boost.Beast (Debian's libboost-dev,
+# header only; http_server.cpp says why), the routing and handlers on
+# cpp-httplib's request and response types. Debian's libcpp-httplib-dev is a
+# compiled library (its pkg-config Cflags carry the feature defines the
+# library was built with); the tests' HTTP client is httplib's too.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(Boost 1.74 REQUIRED)
+find_package(Threads REQUIRED)
 file(GLOB ISOLOIR_HTTP_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/http_*.cpp)
 add_library(isoloir_http STATIC ${ISOLOIR_HTTP_SOURCES})
-target_link_libraries(isoloir_http PUBLIC isoloir_urn PkgConfig::HTTPLIB)
+target_link_libraries(isoloir_http PUBLIC isoloir_urn PkgConfig::HTTPLIB PRIVATE Boost::headers
+                                          Threads::Threads)
+# Asio without its deprecated interfaces; Beast's string_view is std's.
+target_compile_definitions(isoloir_http PRIVATE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
 target_compile_options(isoloir_http PRIVATE ${ISOLOIR_WARNINGS})
 
 add_executable(isoloir-server ${CMAKE_SOURCE_DIR}/server/src/main.cpp)
@@ -65,8 +73,11 @@ target_compile_options(isoloir-admin PRIVATE ${ISOLOIR_WARNINGS})
 add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_portal_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_config_unit.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_hostile.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
-target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+# server/src for http_internal.h (the client-address rule's unit test).
+target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
+                                                      ${CMAKE_SOURCE_DIR}/server/src)
 target_link_libraries(isoloir_http_tests PRIVATE isoloir_http PkgConfig::HTTPLIB GTest::gtest
                                                  GTest::gtest_main)
 target_compile_options(isoloir_http_tests PRIVATE ${ISOLOIR_WARNINGS})

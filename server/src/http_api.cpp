@@ -73,18 +73,23 @@ Result<std::unique_ptr<HttpApi>> HttpApi::create(const Services& services) {
   return std::unique_ptr<HttpApi>(new HttpApi(std::move(api)));
 }
 
-void HttpApi::install(httplib::Server& server) {
+void HttpApi::install(Router& server) {
   Api& api = *api_;
   // On every response, errors included. The API serves only JSON that no
   // browser should render, run or frame, and nothing may be cached: the
   // board changes with every cast and the portal's answers are personal.
-  server.set_default_headers({
+  httplib::Headers headers = {
       {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"Cache-Control", "no-store"},
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"},
-  });
+  };
+  // Served over https (TLS ends at our proxy): browsers must never try plain
+  // http for this origin again. No includeSubDomains: the election does not
+  // own its parent domain's other hosts.
+  if (api.config.tls) headers.emplace("Strict-Transport-Security", "max-age=63072000");
+  server.set_default_headers(std::move(headers));
   server.set_payload_max_length(api.config.max_body_bytes);
 
   auto table = std::make_shared<RouteTable>();
@@ -96,26 +101,26 @@ void HttpApi::install(httplib::Server& server) {
   install_oidc(server, api, table->routes);
   for (const Route& r : table->routes) table->patterns.emplace_back(r.pattern);
 
-  const httplib::Server::Handler other = [table](const httplib::Request& req,
-                                                 httplib::Response& res) {
+  const Router::Handler other = [table](const httplib::Request& req, httplib::Response& res) {
     method_not_allowed(*table, req, res);
   };
   server.Get(".*", other).Post(".*", other).Put(".*", other).Patch(".*", other);
   server.Delete(".*", other).Options(".*", other);
 
-  // httplib's own refusals (404 unrouted, 400 unparsable, 413 body too
-  // large, 414 URI too long) come here with an empty body: give them the
-  // API's JSON error shape. Bodies set by our handlers are kept.
-  const httplib::Server::HandlerWithResponse on_error = [table](const httplib::Request& req,
-                                                                httplib::Response& res) {
-    if (!res.body.empty() || res.status == 204) return httplib::Server::HandlerResponse::Unhandled;
-    // httplib refuses a POST with neither Content-Length nor chunking (400)
-    // before routing; on a GET-only route the answer that helps is 405.
+  // The transport's own refusals (404 unrouted, 400 unparsable, 408 too
+  // slow, 413 body too large, 414 URI too long, 431 headers too large, 503
+  // busy) come here with an empty body: give them the API's JSON error
+  // shape. Bodies set by our handlers are kept.
+  const Router::ErrorHandler on_error = [table](const httplib::Request& req,
+                                                httplib::Response& res) {
+    if (!res.body.empty() || res.status == 204) return Router::HandlerResponse::Unhandled;
+    // An unknown method is 400 before routing; on a known route the answer
+    // that helps is 405.
     if (res.status == 400 && req.method != "GET" && req.method != "HEAD") {
       if (const Route* r = table->find(req.path);
           r != nullptr && std::string(r->methods).find(req.method) == std::string::npos) {
         method_not_allowed(*table, req, res);
-        return httplib::Server::HandlerResponse::Handled;
+        return Router::HandlerResponse::Handled;
       }
     }
     switch (res.status) {
@@ -125,8 +130,17 @@ void HttpApi::install(httplib::Server& server) {
       case 405:
         send_error(res, 405, "method_not_allowed", "this method is not allowed here");
         break;
+      case 408:
+        send_error(res, 408, "request_timeout", "the request did not arrive in time");
+        break;
       case 413:
         send_error(res, 413, "body_too_large", "the request body is too large");
+        break;
+      case 431:
+        send_error(res, 431, "headers_too_large", "too many or too large request headers");
+        break;
+      case 503:
+        send_error(res, 503, "busy", "the server is busy; try again in a moment");
         break;
       case 414:
         send_error(res, 414, "uri_too_long", "the request line is too long");
@@ -137,7 +151,7 @@ void HttpApi::install(httplib::Server& server) {
       default:
         send_error(res, res.status, "bad_request", "the request could not be read");
     }
-    return httplib::Server::HandlerResponse::Handled;
+    return Router::HandlerResponse::Handled;
   };
   server.set_error_handler(on_error);
   server.set_exception_handler(

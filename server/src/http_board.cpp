@@ -128,7 +128,7 @@ void get_consistency(Api& api, const httplib::Request& req, httplib::Response& r
 }  // namespace
 
 // The public board: no login, GET only.
-void install_board(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+void install_board(Router& server, Api& api, std::vector<Route>& routes) {
   const std::pair<Route, void (*)(Api&, const httplib::Request&, httplib::Response&)> table[] = {
       {{R"(/api/v1/board/manifest)", "GET"}, get_manifest},
       {{R"(/api/v1/board/election)", "GET"}, get_election},

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <set>
@@ -72,15 +73,33 @@ Api::Api(const Services& services, portal::HashCost c)
       hash_slots(hash_concurrency()),
       pow(portal::PowPolicy{static_cast<int>(config.pow_difficulty), 300, 1'000'000}) {}
 
-std::string Api::client_address(const httplib::Request& req) const {
-  if (config.trust_proxy && req.has_header("X-Forwarded-For")) {
-    const std::string forwarded = req.get_header_value("X-Forwarded-For");
-    const size_t comma = forwarded.rfind(',');
-    std::string last = comma == std::string::npos ? forwarded : forwarded.substr(comma + 1);
-    last.erase(0, last.find_first_not_of(' '));
-    if (!last.empty() && last.size() <= 64) return last;
+std::string client_address(const httplib::Request& req, bool trust_proxy) {
+  if (trust_proxy) {
+    // Every X-Forwarded-For line, not only the first: a client may send
+    // its own lines before the one our proxy appends, and only the last
+    // entry of the last line is the proxy's word.
+    const size_t lines = req.get_header_value_count("X-Forwarded-For");
+    if (lines > 0) {
+      const std::string forwarded = req.get_header_value("X-Forwarded-For", lines - 1);
+      const size_t comma = forwarded.rfind(',');
+      std::string last = comma == std::string::npos ? forwarded : forwarded.substr(comma + 1);
+      last.erase(0, last.find_first_not_of(" \t"));
+      last.erase(last.find_last_not_of(" \t") + 1);
+      if (!last.empty() && last.size() <= 64) return last;
+    }
   }
   return req.remote_addr;
+}
+
+bool json_content_type(const httplib::Request& req) {
+  std::string type = req.get_header_value("Content-Type");
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
+  return type == kJson || type == std::string(kJson) + ";charset=utf-8";
+}
+
+std::string Api::client_address(const httplib::Request& req) const {
+  return server::client_address(req, config.trust_proxy);
 }
 
 Result<std::string> Api::hash(std::string_view secret) {
@@ -172,9 +191,13 @@ std::optional<uint64_t> index_param(const httplib::Request& req, httplib::Respon
 
 std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res,
                               std::initializer_list<BodyField> keys) {
-  const std::string type = req.get_header_value("Content-Type");
-  if (type.rfind(kJson, 0) != 0) {
+  if (!json_content_type(req)) {
     send_error(res, 415, "unsupported_media_type", "send the body as application/json");
+    return std::nullopt;
+  }
+  // RFC 8259 section 8.1: senders must not add a byte order mark.
+  if (req.body.rfind("\xEF\xBB\xBF", 0) == 0) {
+    send_error(res, 400, "invalid_json", "the body starts with a byte order mark");
     return std::nullopt;
   }
   Result<Json> parsed = parse_json(req.body);
@@ -293,7 +316,7 @@ int64_t now_seconds() {
       .count();
 }
 
-httplib::Server::Handler guarded(Api& api, Handler f) {
+Router::Handler guarded(Api& api, Handler f) {
   return [&api, f = std::move(f)](const httplib::Request& req, httplib::Response& res) {
     try {
       f(api, req, res);

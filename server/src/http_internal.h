@@ -99,6 +99,10 @@ struct Api {
   bool verify(std::string_view stored, std::string_view secret);
 };
 
+// The client's address: the socket's, or with `trust_proxy` the last entry
+// of the last X-Forwarded-For line (the one our own proxy appended).
+std::string client_address(const httplib::Request& req, bool trust_proxy);
+
 // A route and the methods it answers, for 405 and the Allow header.
 struct Route {
   const char* pattern;
@@ -136,6 +140,9 @@ struct BodyField {
 std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res,
                               std::initializer_list<BodyField> keys);
 std::string field(const Json& body, const char* name);
+// Content-Type is application/json, with at most charset=utf-8 (no
+// application/jsonp, application/json-seq...).
+bool json_content_type(const httplib::Request& req);
 
 // The request's proof of work (members "pow_challenge" and "pow_nonce" of
 // `body`) for `purpose`; false after answering 400/403/429.
@@ -158,14 +165,14 @@ std::string masked_email(const std::string& email);
 
 using Handler = std::function<void(Api&, const httplib::Request&, httplib::Response&)>;
 // Wraps a handler so that nothing thrown below crosses into httplib.
-httplib::Server::Handler guarded(Api& api, Handler f);
+Router::Handler guarded(Api& api, Handler f);
 
-void install_board(httplib::Server& server, Api& api, std::vector<Route>& routes);
-void install_portal(httplib::Server& server, Api& api, std::vector<Route>& routes);
-void install_voter(httplib::Server& server, Api& api, std::vector<Route>& routes);
-void install_web(httplib::Server& server, Api& api, std::vector<Route>& routes);
-void install_reissue(httplib::Server& server, Api& api, std::vector<Route>& routes);
-void install_oidc(httplib::Server& server, Api& api, std::vector<Route>& routes);
+void install_board(Router& server, Api& api, std::vector<Route>& routes);
+void install_portal(Router& server, Api& api, std::vector<Route>& routes);
+void install_voter(Router& server, Api& api, std::vector<Route>& routes);
+void install_web(Router& server, Api& api, std::vector<Route>& routes);
+void install_reissue(Router& server, Api& api, std::vector<Route>& routes);
+void install_oidc(Router& server, Api& api, std::vector<Route>& routes);
 
 // The files under `root`/portal and `root`/booth ("bad_config" when there is
 // no portal/index.html); none for an empty root.

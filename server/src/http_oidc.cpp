@@ -132,7 +132,7 @@ void options(Api& api, const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void install_oidc(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+void install_oidc(Router& server, Api& api, std::vector<Route>& routes) {
   server.Get("/api/v1/code/oidc/start", guarded(api, start));
   server.Get("/api/v1/code/oidc/callback", guarded(api, callback));
   routes.push_back(Route{"/api/v1/code/oidc/start", "GET"});

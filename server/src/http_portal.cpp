@@ -345,7 +345,7 @@ void logout(Api& api, const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void install_portal(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+void install_portal(Router& server, Api& api, std::vector<Route>& routes) {
   auto post = [&](const char* pattern, Handler h) {
     server.Post(pattern, guarded(api, std::move(h)));
   };

@@ -210,7 +210,7 @@ void reissue(Api& api, const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void install_reissue(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+void install_reissue(Router& server, Api& api, std::vector<Route>& routes) {
   server.Post("/api/v1/code/reissue-link", guarded(api, request_reissue_link));
   server.Post("/api/v1/code/reissue", guarded(api, reissue));
   routes.push_back(Route{"/api/v1/code/reissue-link", "POST"});

@@ -103,7 +103,7 @@ void cast(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!check_params(req, res, {})) return;
   auto session = require_session(api, req, res, true);
   if (!session) return;
-  if (req.get_header_value("Content-Type").rfind(kJson, 0) != 0) {
+  if (!json_content_type(req)) {
     return send_error(res, 415, "unsupported_media_type", "send the ballot as application/json");
   }
   // Ballots signed with a code that is not the voter's: counted per account
@@ -231,7 +231,7 @@ void file_reclamation(Api& api, const httplib::Request& req, httplib::Response& 
 
 }  // namespace
 
-void install_voter(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+void install_voter(Router& server, Api& api, std::vector<Route>& routes) {
   server.Get("/api/v1/me", guarded(api, get_me));
   server.Get("/api/v1/me/scrutins", guarded(api, get_my_scrutins));
   server.Get(R"(/api/v1/me/scrutins/([^/]+)/emargement)", guarded(api, get_emargement));

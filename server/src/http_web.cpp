@@ -121,7 +121,7 @@ Result<std::map<std::string, WebFile>> load_web_root(const std::string& root) {
   return files;
 }
 
-void install_web(httplib::Server& server, Api& api, std::vector<Route>& routes) {
+void install_web(Router& server, Api& api, std::vector<Route>& routes) {
   server.Get("/api/v1/info", guarded(api, get_info));
   routes.push_back(Route{"/api/v1/info", "GET"});
   for (const char* page : kPages) {

@@ -4,13 +4,10 @@
 // use, a directory another server holds, or an address it cannot bind.
 // SIGINT and SIGTERM stop it gracefully: requests in flight finish, then the
 // urn is closed.
-#include <httplib.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigwait, pthread_sigmask, kill
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -21,6 +18,7 @@
 #include "isoloir/portal/account_store.h"
 #include "isoloir/server/config.h"
 #include "isoloir/server/http_api.h"
+#include "isoloir/server/http_server.h"
 #include "isoloir/server/mailer.h"
 #include "isoloir/urn/data_dir.h"
 
@@ -53,31 +51,16 @@ isoloir::Result<std::unique_ptr<isoloir::server::Mailer>> make_mailer(
   return isoloir::server::make_smtp_mailer(smtp);
 }
 
-// The listening socket, seen by the socket-options hook before bind.
-int g_listen_fd = -1;
-
-// What Debian's cpp-httplib 0.11 (compiled) sets too low for a voting day:
-// a listen backlog of 5, keep-alive connections closed after 5 requests, no
-// TCP_NODELAY, and 8 worker threads (one per open connection). Under 32
-// concurrent clients the accept queue overflowed and casts went unanswered
-// (docs/benchmarks.md). The backlog is compiled into the library, so the
-// listening socket is found through the options hook and listen(2) is
-// called again once bound (Linux then takes the new backlog); accepted
-// sockets inherit TCP_NODELAY from it.
-void tune_for_load(httplib::Server& server, const isoloir::server::ServerConfig& config) {
-  server.set_socket_options([](int fd) {
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    g_listen_fd = fd;
-  });
-  server.set_keep_alive_max_count(1000);
-  const auto threads = static_cast<size_t>(config.threads);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-}
-
-void widen_backlog() {
-  if (g_listen_fd >= 0) (void)::listen(g_listen_fd, SOMAXCONN);
+// The transport's limits, from the config (docs/api.md).
+isoloir::server::HttpLimits limits_of(const isoloir::server::ServerConfig& c) {
+  isoloir::server::HttpLimits l;
+  l.max_header_bytes = static_cast<size_t>(c.max_header_bytes);
+  l.max_headers = static_cast<size_t>(c.max_headers);
+  l.request_deadline = std::chrono::seconds(c.request_timeout_seconds);
+  l.idle_timeout = std::chrono::seconds(c.idle_timeout_seconds);
+  l.max_connections = static_cast<size_t>(c.max_connections);
+  l.worker_threads = static_cast<size_t>(c.threads);
+  return l;
 }
 
 int run(const std::vector<std::string>& args) {
@@ -102,7 +85,7 @@ int run(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A client that hangs up mid-answer must cost a failed write, not the
-  // process: httplib sends without MSG_NOSIGNAL (CPPHTTPLIB_SEND_FLAGS 0).
+  // process (mail and SMS go through libcurl sockets too).
   std::signal(SIGPIPE, SIG_IGN);
 
   auto urn = isoloir::urn::open_data_dir(config->data_dir);
@@ -120,23 +103,17 @@ int run(const std::vector<std::string>& args) {
                  : isoloir::server::make_sms_gateway({config->sms_url, config->sms_token, 20});
   if (!sms) return cannot_start(sms.error().message());
 
-  httplib::Server server;
-  tune_for_load(server, *config);
-  const int port = config->port == 0 ? server.bind_to_any_port(config->listen)
-                                     : (server.bind_to_port(config->listen, config->port)
-                                            ? static_cast<int>(config->port)
-                                            : -1);
-  if (port <= 0) {
-    return cannot_start("cannot listen on " + config->listen + " port " +
-                        std::to_string(config->port));
-  }
-  widen_backlog();
+  isoloir::server::Router router;
+  auto server =
+      isoloir::server::HttpServer::bind(router, limits_of(*config), config->listen, config->port);
+  if (!server) return cannot_start("cannot listen on " + server.error().detail);
+  const int port = (*server)->port();
   const std::string base = "http://" + url_host(config->listen) + ":" + std::to_string(port);
   const std::string public_url = config->public_url.empty() ? base : config->public_url;
   auto api = isoloir::server::HttpApi::create(
       isoloir::server::Services{**urn, **accounts, **mailer, **sms, *config, public_url});
   if (!api) return cannot_start(api.error().message());
-  (*api)->install(server);
+  (*api)->install(router);
 
   std::printf("isoloir-server: data directory %s\n", config->data_dir.c_str());
   std::printf("isoloir-server: listening on %s\n", base.c_str());
@@ -150,17 +127,17 @@ int run(const std::vector<std::string>& args) {
   }
   std::fflush(stdout);
 
-  std::thread stopper([&server, &stop_signals] {
+  isoloir::server::HttpServer& http = **server;
+  std::thread stopper([&http, &stop_signals] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    if (sig == SIGINT || sig == SIGTERM) server.stop();
+    if (sig == SIGINT || sig == SIGTERM) http.stop();
   });
-  const bool clean = server.listen_after_bind();
-  if (server.is_running()) server.stop();
-  // If listen ended for another reason than a signal, the stopper still
-  // waits in sigwait: wake it with a stop request to the process (every
-  // thread blocks SIGTERM, so only sigwait takes it; if the stopper has
-  // returned already, it stays pending until exit, harmlessly).
+  const bool clean = http.run();
+  // If run ended for another reason than a signal, the stopper still waits
+  // in sigwait: wake it with a stop request to the process (every thread
+  // blocks SIGTERM, so only sigwait takes it; if the stopper has returned
+  // already, it stays pending until exit, harmlessly).
   kill(getpid(), SIGTERM);
   stopper.join();
   std::printf("isoloir-server: stopped\n");

@@ -121,6 +121,7 @@ class Process {
     return true;
   }
   void signal(int sig) const { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
   std::string out() const { return slurp(out_path_); }
   std::string err() const { return slurp(err_path_); }
 

@@ -233,6 +233,7 @@ class Election {
   }
 
   int port() const { return server_->port(); }
+  pid_t pid() const { return server_->process().pid(); }
   const std::string& outbox() const { return outbox_; }
   const std::string& data() const { return data_; }
   const std::string& scratch() const { return dir_.path; }

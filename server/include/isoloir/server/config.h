@@ -33,9 +33,17 @@ struct ServerConfig {
   std::string listen = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 8080;              // 0: any free port (printed on start)
   size_t max_body_bytes = 65536;     // larger request bodies get 413
-  // Worker threads: each serves one open connection at a time, so this is
-  // how many clients (or proxy connections) are served at once.
-  int64_t threads = 64;
+  // Worker threads running handlers. Connections are read by one event
+  // thread, so this bounds work in progress, not clients connected.
+  int64_t threads = 32;
+  // The HTTP transport's limits (http_server.h, docs/api.md): header bytes
+  // and fields, one request's deadline from its first byte, a kept-alive
+  // connection's idle time, open connections.
+  int64_t max_header_bytes = 16384;
+  int64_t max_headers = 64;
+  int64_t request_timeout_seconds = 15;
+  int64_t idle_timeout_seconds = 30;
+  int64_t max_connections = 8192;
   // Behind a reverse proxy: take the client address from X-Forwarded-For
   // (its last entry, the one our proxy added), and mark cookies Secure
   // because TLS terminates in front of us.

@@ -1,4 +1,4 @@
-// The server's HTTP surface on cpp-httplib (docs/api.md, "HTTP API"): the
+// The server's HTTP surface (docs/api.md, "HTTP API"), routed by Router: the
 // public board under /api/v1/board, the voter portal (accounts, links,
 // sessions) and the logged-in voter's routes (casting, émargements,
 // electoral lists, réclamations). What every response shares: security
@@ -9,8 +9,6 @@
 #ifndef ISOLOIR_SERVER_HTTP_API_H_
 #define ISOLOIR_SERVER_HTTP_API_H_
 
-#include <httplib.h>
-
 #include <cstddef>
 #include <memory>
 
@@ -18,6 +16,7 @@
 #include "isoloir/result.h"
 #include "isoloir/server/config.h"
 #include "isoloir/server/mailer.h"
+#include "isoloir/server/router.h"
 #include "isoloir/server/sms.h"
 #include "isoloir/urn/urn.h"
 
@@ -49,7 +48,7 @@ class HttpApi {
   ~HttpApi();
 
   // Registers the routes and handlers on `server`; this object must outlive it.
-  void install(httplib::Server& server);
+  void install(Router& server);
 
  private:
   explicit HttpApi(std::unique_ptr<Api> api);
