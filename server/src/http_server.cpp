@@ -171,7 +171,39 @@ bool split_target(httplib::Request& req) {
   return true;
 }
 
+// The status a failed read asks for (0: the client is gone, answer nothing).
+int refusal_status(const RequestParser& parser, error_code ec, bool timed_out) {
+  if (timed_out) return 408;
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == net::error::eof || ec == net::error::connection_reset ||
+      ec == net::error::operation_aborted || ec == net::error::broken_pipe) {
+    return 0;
+  }
+  if (parser.refusal != 0) return parser.refusal;
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit) return 413;
+  if (ec == http::error::buffer_overflow) return parser.is_header_done() ? 400 : 431;
+  return 400;
+}
+
 }  // namespace
+
+int read_request(std::string_view bytes, const HttpLimits& limits, size_t max_body,
+                 httplib::Request& out) {
+  RequestParser parser(limits, max_body);
+  parser.eager(true);
+  error_code ec;
+  size_t used = 0;
+  while (!parser.is_done()) {
+    const size_t n = parser.put(net::buffer(bytes.data() + used, bytes.size() - used), ec);
+    used += n;
+    if (ec == http::error::need_more) return 400;  // the bytes end mid-request
+    if (ec) return refusal_status(parser, ec, false);
+    if (n == 0) return 400;
+  }
+  out = std::move(parser.request);
+  return split_target(out) ? 0 : 400;
+}
 
 class Connection;
 
@@ -291,25 +323,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // client is still there, then close.
   void refuse_read(error_code ec) {
     deadline_.cancel();
-    if (timed_out_) return refuse(408);
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
-        ec == net::error::eof || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted || ec == net::error::broken_pipe) {
-      return close();
-    }
-    int status = 400;
-    if (parser_->refusal != 0) {
-      status = parser_->refusal;
-    } else if (ec == http::error::header_limit) {
-      status = 431;
-    } else if (ec == http::error::body_limit) {
-      status = 413;
-    } else if (ec == http::error::buffer_overflow) {
-      status = parser_->is_header_done() ? 400 : 431;
-    }
+    const int status = refusal_status(*parser_, ec, timed_out_);
+    if (status == 0) return close();
     refuse(status);
   }
-
   void refuse(int status) {
     httplib::Request& req = parser_ ? parser_->request : scratch_;
     req.remote_addr = remote_addr_;

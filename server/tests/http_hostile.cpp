@@ -22,6 +22,7 @@
 
 #include "http_harness.h"
 #include "http_internal.h"
+#include "isoloir/server/http_server.h"
 #include "portal_harness.h"
 
 namespace isoloir::server::test {
@@ -304,6 +305,33 @@ TEST(ClientAddress, TheLastEntryOfTheLastForwardedLineIsTheProxys) {
   req.headers.emplace("X-Forwarded-For", "1.2.3.4");
   req.headers.emplace("X-Forwarded-For", "1.2.3.4, 192.0.2.9 ");
   EXPECT_EQ(client_address(req, true), "192.0.2.9");
+}
+
+TEST(ReadRequest, TheConnectionsParserInOneCall) {
+  HttpLimits limits;
+  httplib::Request req;
+  ASSERT_EQ(read_request("GET /api/v1/scrutins/capn%2D2d/electors?name=Du+pont&from=3 HTTP/1.1\r\n"
+                         "Host: x\r\nX-Forwarded-For: a\r\nX-Forwarded-For: b\r\n\r\n",
+                         limits, 100, req),
+            0);
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.path, "/api/v1/scrutins/capn-2d/electors");
+  EXPECT_EQ(req.get_param_value("name"), "Du pont");
+  EXPECT_EQ(req.get_header_value_count("X-Forwarded-For"), 2u);
+  const std::string post = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  httplib::Request body;
+  EXPECT_EQ(read_request(post + "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", limits, 5, body), 0);
+  EXPECT_EQ(body.body, "abcde");
+  EXPECT_EQ(read_request(post + "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n", limits, 5, body), 413);
+  EXPECT_EQ(read_request("POST / HTTP/1.1\r\nContent-Length: 6\r\n\r\nabcdef", limits, 5, body),
+            413);
+  EXPECT_EQ(read_request(post + "3\r\nab", limits, 5, body), 400);  // cut short
+  std::string many = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 65; ++i) many += "h" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(read_request(many + "\r\n", limits, 5, body), 431);
+  EXPECT_EQ(read_request("GET /" + std::string(limits.max_target_bytes, 'a') + " HTTP/1.1\r\n\r\n",
+                         limits, 5, body),
+            414);
 }
 
 }  // namespace

@@ -16,6 +16,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include <httplib.h>
 
 #include "isoloir/result.h"
 #include "isoloir/server/router.h"
@@ -45,6 +48,13 @@ struct HttpLimits {
   // Threads running handlers (verification, Argon2id, SQLite).
   size_t worker_threads = 8;
 };
+
+// Reads one request from `bytes` exactly as a connection does (the same
+// parser and limits, path and query split the same way): 0 with `out`
+// filled, or the status the connection would refuse with (400 for bytes
+// that end before the request does). For the fuzzer and the unit tests.
+int read_request(std::string_view bytes, const HttpLimits& limits, size_t max_body,
+                 httplib::Request& out);
 
 class HttpServer {
  public:
