@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace isoloir {
@@ -38,6 +39,7 @@ class StrictSax {
   bool binary(binary_t& /*v*/) { return refuse("binary value"); }
 
   bool start_object(std::size_t /*n*/) {
+    if (stack_.size() >= kMaxJsonDepth) return too_deep();
     if (!put(Json::object())) return false;
     keys_.emplace_back();
     return true;
@@ -55,7 +57,10 @@ class StrictSax {
     stack_.pop_back();
     return true;
   }
-  bool start_array(std::size_t /*n*/) { return put(Json::array()); }
+  bool start_array(std::size_t /*n*/) {
+    if (stack_.size() >= kMaxJsonDepth) return too_deep();
+    return put(Json::array());
+  }
   bool end_array() {
     stack_.pop_back();
     return true;
@@ -72,6 +77,9 @@ class StrictSax {
   bool refuse(std::string why) {
     if (error.empty()) error = std::move(why);
     return false;
+  }
+  bool too_deep() {
+    return refuse("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
 
   // Places a value in its container; containers stay on the stack until closed.
@@ -188,6 +196,13 @@ void dump_value(const Json& v, std::string& out) {
 }  // namespace
 
 Result<Json> parse_json(std::string_view text) {
+  if (text.size() > kMaxJsonBytes) {
+    return fail("non_canonical_json",
+                "larger than " + std::to_string(kMaxJsonBytes >> 20) + " MiB");
+  }
+  if (text.find('\0') != std::string_view::npos) {
+    return fail("non_canonical_json", "a NUL byte (a string escapes it as \\u0000)");
+  }
   StrictSax sax;
   const bool ok =
       Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json,

@@ -22,10 +22,20 @@ namespace isoloir {
 
 using Json = nlohmann::json;
 
+// Bounds on what any outside document may cost, checked while parsing and
+// before anything walks the tree (canonical_dump and the format checks
+// recurse once per level). The protocol's deepest document, a ballot,
+// nests 5 levels; its largest, a record file, is far under 256 MiB.
+inline constexpr size_t kMaxJsonDepth = 64;
+inline constexpr size_t kMaxJsonBytes = size_t{256} << 20;
+
 // Parses any JSON text that has a canonical form: refuses invalid JSON,
 // invalid UTF-8, lone surrogates, duplicate keys, non-ASCII keys, fractions,
-// exponents and integers out of range, all with reason "non_canonical_json".
-// Whitespace and key order are free here.
+// exponents and integers out of range, a raw NUL byte anywhere (nlohmann's
+// lexer would take it for the end of the input and ignore what follows),
+// nesting deeper than kMaxJsonDepth and texts over kMaxJsonBytes, all with
+// reason "non_canonical_json" and a detail saying which. Whitespace and key
+// order are free here.
 Result<Json> parse_json(std::string_view text);
 
 // Parses bytes that must already be canonical: parse_json, re-serialise and

@@ -288,6 +288,15 @@ TEST_F(Cli, InvalidBallotsAreRefusedWithTheirReason) {
   }
 }
 
+// Issue 9: 26,000 nested arrays (52 KB) overflowed the stack (exit 139).
+TEST_F(Cli, ADeeplyNestedBallotIsRefusedNotACrash) {
+  const std::string nested = std::string(26'000, '[') + std::string(26'000, ']');
+  Outcome r = run({"ballot", "verify", "--manifest", manifest_, file("nested.json", nested)});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.out, "refused: non_canonical_json\n");
+  EXPECT_NE(r.err.find("nested deeper than 64 levels"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, MissingBallotFileIsNamed) {
   Outcome r = run({"ballot", "verify", "--manifest", manifest_, "/nonexistent/ballot.json"});
   EXPECT_EQ(r.code, 2);
