@@ -325,7 +325,8 @@ export const tests = [
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
     const facts = await page.locator('dl.facts').textContent();
     assert.ok(facts.includes(voter.name) && facts.includes(voter.identifier), facts);
-    assert.match(facts, /Compte activé le\w+ \d+ \w+ 20\d\d à \d\d:\d\d/);
+    // \p{L}, not \w: \w matches no accented letter (décembre, février, août).
+    assert.match(facts, /Compte activé le\s*\p{L}+ \d{1,2} \p{L}+ 20\d\d à \d\d:\d\d/u);
     const rows = await page.locator('tbody tr').allTextContents();
     assert.equal(rows.length, urn.manifest.scrutins.length);
     const capn = page.locator('tbody tr').filter({ hasText: 'CAPN des enseignants du second degré' });
@@ -388,7 +389,7 @@ export const tests = [
     await page.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
     const done = page.locator('.reclamation-done');
     await done.waitFor();
-    assert.match(await done.textContent(), /Votre réclamation a été enregistrée sous le numéro \S+, le \w+ \d+ \w+ 20\d\d à \d\d:\d\d\./);
+    assert.match(await done.textContent(), /Votre réclamation a été enregistrée sous le numéro \S+, le \p{L}+ \d{1,2} \p{L}+ 20\d\d à \d\d:\d\d\./u);
     const listed = spawnSync(adminBin, ['--data-dir', urn.data, 'reclamations'], { encoding: 'utf8' });
     assert.equal(listed.status, 0, listed.stderr);
     const filed = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
