@@ -14,6 +14,10 @@ list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|(mail|n
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
 target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
+# OpenSSL's libcrypto (Debian's libssl-dev) for the ID tokens' RS256 and
+# ES256 signatures only (portal/id_token.h), which libsodium lacks.
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
+target_link_libraries(isoloir_urn PRIVATE OpenSSL::Crypto)
 target_compile_options(isoloir_urn PRIVATE ${ISOLOIR_WARNINGS})
 
 find_package(GTest REQUIRED)
@@ -25,8 +29,8 @@ add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_urn_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                      ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn SQLite::SQLite3 GTest::gtest
-                                                GTest::gtest_main)
+target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn SQLite::SQLite3 OpenSSL::Crypto
+                                                GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
