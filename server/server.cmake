@@ -108,10 +108,11 @@ target_link_libraries(isoloir_http PUBLIC isoloir_mail)
 # Against a real SMTP listener on 127.0.0.1 inside the test, and a temporary
 # outbox; includes server/src for the internal mail_message.h.
 add_executable(isoloir_mail_tests ${CMAKE_SOURCE_DIR}/server/tests/mail_test.cpp
-                                  ${CMAKE_SOURCE_DIR}/server/tests/mail_sms_unit.cpp)
+                                  ${CMAKE_SOURCE_DIR}/server/tests/mail_sms_unit.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/oidc_client_unit.cpp)
 target_include_directories(isoloir_mail_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail PkgConfig::HTTPLIB GTest::gtest
-                                                 GTest::gtest_main)
+target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail PkgConfig::HTTPLIB OpenSSL::Crypto
+                                                 GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_mail_tests PRIVATE ${ISOLOIR_WARNINGS})
 gtest_discover_tests(isoloir_mail_tests TEST_PREFIX "mail." DISCOVERY_TIMEOUT 60)
 
