@@ -69,10 +69,11 @@ target_compile_options(isoloir-admin PRIVATE ${ISOLOIR_WARNINGS})
 add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_portal_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_config_unit.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_oidc_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_http_tests PRIVATE isoloir_http PkgConfig::HTTPLIB GTest::gtest
-                                                 GTest::gtest_main)
+target_link_libraries(isoloir_http_tests PRIVATE isoloir_http PkgConfig::HTTPLIB OpenSSL::Crypto
+                                                 GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_http_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_http_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
