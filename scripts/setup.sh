@@ -27,9 +27,10 @@ pkgs_emscripten=(emscripten)
 # fresh Debian 12 (minimal or container image) has no git. curl: the demo
 # talks to the server with it.
 # libcairo2-dev, fonts-dejavu-core, poppler-utils: `isoloir codes issue`'s PDF notices, its test's pdftotext.
+# libssl-dev: OpenSSL 3's libcrypto for the ID tokens' RS256 and ES256 (FranceConnect).
 pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
-  libcpp-httplib-dev libboost-dev libsqlite3-dev libcurl4-openssl-dev valgrind curl
+  libcpp-httplib-dev libboost-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev valgrind curl
   libcairo2-dev fonts-dejavu-core poppler-utils)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
 pkgs_chromium=(chromium)

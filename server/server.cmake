@@ -14,6 +14,10 @@ list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|(mail|n
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
 target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
+# OpenSSL's libcrypto (Debian's libssl-dev) for the ID tokens' RS256 and
+# ES256 signatures only (portal/id_token.h), which libsodium lacks.
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
+target_link_libraries(isoloir_urn PRIVATE OpenSSL::Crypto)
 target_compile_options(isoloir_urn PRIVATE ${ISOLOIR_WARNINGS})
 
 find_package(GTest REQUIRED)
@@ -25,8 +29,8 @@ add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_urn_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                      ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn SQLite::SQLite3 GTest::gtest
-                                                GTest::gtest_main)
+target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn SQLite::SQLite3 OpenSSL::Crypto
+                                                GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
@@ -74,12 +78,13 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_portal_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_config_unit.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_hostile.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_oidc_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
                                                       ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_http_tests PRIVATE isoloir_http PkgConfig::HTTPLIB GTest::gtest
-                                                 GTest::gtest_main)
+target_link_libraries(isoloir_http_tests PRIVATE isoloir_http PkgConfig::HTTPLIB OpenSSL::Crypto
+                                                 GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_http_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_http_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
@@ -115,10 +120,11 @@ target_link_libraries(isoloir_http PUBLIC isoloir_mail)
 # Against a real SMTP listener on 127.0.0.1 inside the test, and a temporary
 # outbox; includes server/src for the internal mail_message.h.
 add_executable(isoloir_mail_tests ${CMAKE_SOURCE_DIR}/server/tests/mail_test.cpp
-                                  ${CMAKE_SOURCE_DIR}/server/tests/mail_sms_unit.cpp)
+                                  ${CMAKE_SOURCE_DIR}/server/tests/mail_sms_unit.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/oidc_client_unit.cpp)
 target_include_directories(isoloir_mail_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail PkgConfig::HTTPLIB GTest::gtest
-                                                 GTest::gtest_main)
+target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail PkgConfig::HTTPLIB OpenSSL::Crypto
+                                                 GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_mail_tests PRIVATE ${ISOLOIR_WARNINGS})
 gtest_discover_tests(isoloir_mail_tests TEST_PREFIX "mail." DISCOVERY_TIMEOUT 60)
 

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <cstdio>
 #include <string>
 
 #include "http_internal.h"
@@ -52,12 +53,24 @@ bool same_person(const Json& claims, const std::string& voter_name) {
   return false;
 }
 
+// The voter's page shows the reason; the operator needs the detail (which
+// key was missing, which claim was wrong) to tell a misconfigured provider
+// from an attack: one line on the server's standard error, printable ASCII
+// only, since parts of it come from the provider.
+void log_refusal(const Error& e) {
+  std::string line = e.message().substr(0, 1000);
+  for (char& c : line) c = c >= 0x20 && c < 0x7f ? c : '?';
+  std::fprintf(stderr, "isoloir-server: identity provider refused: %s\n", line.c_str());
+}
+
 // GET /api/v1/code/oidc/start: the logged-in voter goes to the provider.
+// The session first: 401 without one, whether a provider is configured or
+// not (docs/api.md).
 void start(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!check_params(req, res, {})) return;
-  if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
   auto session = require_session(api, req, res, false);
   if (!session) return;
+  if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
   const int64_t now = now_seconds();
   OidcFlow flow{session->identifier, random_token(), random_token(), now + kFlowSeconds};
   const std::string state = random_token();
@@ -93,7 +106,10 @@ void callback(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (req.has_param("error") || !req.has_param("code")) return redirect_error(res, "oidc_denied");
   Result<Json> claims =
       api.oidc->redeem(req.get_param_value("code"), flow.verifier, flow.nonce, now);
-  if (!claims) return redirect_error(res, claims.error().reason);
+  if (!claims) {
+    log_refusal(claims.error());
+    return redirect_error(res, claims.error().reason);
+  }
   const auto email = claims->find("email");
   const auto verified = claims->find("email_verified");
   if (email == claims->end() || !email->is_string() ||

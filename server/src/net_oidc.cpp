@@ -71,10 +71,19 @@ class Client final : public OidcClient {
         !(*tokens)["id_token"].is_string()) {
       return unavailable("the token endpoint gave no ID token");
     }
-    Result<std::string> jwks = fetch(ep->jwks, nullptr);
-    if (!jwks) return jwks.error();
-    return portal::verify_id_token((*tokens)["id_token"].get<std::string>(), *jwks,
-                                   {config_.issuer, config_.client_id, nonce, now, 120});
+    const std::string id_token = (*tokens)["id_token"].get<std::string>();
+    portal::IdTokenExpectations expect;
+    expect.issuer = config_.issuer;
+    expect.client_id = config_.client_id;
+    expect.nonce = nonce;
+    expect.now = now;
+    // The header first: which key the token needs decides whether the
+    // cached set will do.
+    Result<portal::JoseHeader> header = portal::read_jose_header(id_token, expect.algorithms);
+    if (!header) return header.error();
+    Result<std::shared_ptr<const portal::KeySet>> keys = key_set(ep->jwks, *header, now);
+    if (!keys) return keys.error();
+    return portal::verify_id_token(id_token, **keys, expect);
   }
 
  private:
@@ -141,10 +150,43 @@ class Client final : public OidcClient {
     return ep;
   }
 
+  // The provider's keys for a token with `header`: the cached set while it
+  // is younger than jwks_max_age_seconds (and the clock has not gone back),
+  // else fetched again. When the set lacks the token's key, fetched again
+  // early, at most once every jwks_refetch_seconds; otherwise the cached
+  // set, and verify_id_token says which key is missing.
+  Result<std::shared_ptr<const portal::KeySet>> key_set(const std::string& url,
+                                                        const portal::JoseHeader& header,
+                                                        int64_t now) {
+    std::lock_guard lock(keys_mu_);
+    const bool fresh =
+        keys_ && now >= keys_fetched_at_ && now - keys_fetched_at_ < config_.jwks_max_age_seconds;
+    if (fresh) {
+      if (portal::select_key(*keys_, header)) return keys_;
+      const bool may_refetch =
+          !refetched_ || now < refetched_at_ || now - refetched_at_ >= config_.jwks_refetch_seconds;
+      if (!may_refetch) return keys_;
+      refetched_ = true;
+      refetched_at_ = now;
+    }
+    Result<std::string> text = fetch(url, nullptr);
+    if (!text) return text.error();
+    Result<portal::KeySet> set = portal::parse_jwks(*text);
+    if (!set) return unavailable(set.error().detail);
+    keys_ = std::make_shared<const portal::KeySet>(std::move(*set));
+    keys_fetched_at_ = now;
+    return keys_;
+  }
+
   const OidcConfig config_;
   std::mutex mu_;
   bool known_ = false;
   Endpoints endpoints_;
+  std::mutex keys_mu_;
+  std::shared_ptr<const portal::KeySet> keys_;  // null until first fetched
+  int64_t keys_fetched_at_ = 0;
+  bool refetched_ = false;  // an early fetch for a missing key happened, at refetched_at_
+  int64_t refetched_at_ = 0;
 };
 
 }  // namespace
@@ -155,6 +197,9 @@ Result<std::unique_ptr<OidcClient>> OidcClient::make(OidcConfig config) {
   }
   if (config.client_id.empty() || config.client_secret.empty()) {
     return fail("bad_config", "oidc: client_id and client_secret are required");
+  }
+  if (config.jwks_max_age_seconds <= 0 || config.jwks_refetch_seconds <= 0) {
+    return fail("bad_config", "oidc: the key set's lifetimes must be positive");
   }
   if (Status s = init_curl_once(); !s) return fail("bad_config", s.error().detail);
   try {

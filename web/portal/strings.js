@@ -72,6 +72,10 @@ export const STRINGS = {
     'reason.oidc_bad_state': 'Ce retour de FranceConnect n’est pas valable : recommencez depuis cette page.',
     'reason.oidc_no_email': 'FranceConnect n’a pas donné d’adresse électronique vérifiée : répondez plutôt aux questions ci-dessous.',
     'reason.oidc_busy': 'Le serveur est très sollicité : réessayez dans une minute.',
+    'reason.bad_id_token':
+      'L’identité renvoyée par FranceConnect n’a pas pu être vérifiée (signature ou contenu refusé) : aucun lien n’a été envoyé. Réessayez plus tard ou répondez plutôt aux questions ci-dessous.',
+    'reason.oidc_unavailable':
+      'FranceConnect ne répond pas pour le moment : aucun lien n’a été envoyé. Réessayez plus tard ou répondez plutôt aux questions ci-dessous.',
 
     'pow.solving': 'Vérification anti-robot…',
 
@@ -365,6 +369,10 @@ export const STRINGS = {
     'reason.oidc_bad_state': 'This return from FranceConnect is not valid: start again from this page.',
     'reason.oidc_no_email': 'FranceConnect gave no verified e-mail address: answer the questions below instead.',
     'reason.oidc_busy': 'The server is very busy: try again in a minute.',
+    'reason.bad_id_token':
+      'The identity FranceConnect returned could not be verified (signature or content refused): no link was sent. Try again later or answer the questions below instead.',
+    'reason.oidc_unavailable':
+      'FranceConnect is not answering at the moment: no link was sent. Try again later or answer the questions below instead.',
 
     'pow.solving': 'Anti-robot check…',
 

@@ -3,6 +3,13 @@
 // provider's endpoints from its discovery document, the code exchanged at
 // its token endpoint and the ID token verified (portal/id_token.h) against
 // its published keys. One libcurl handle per request; thread-safe.
+//
+// The keys (the discovery document's jwks_uri) are fetched when first
+// needed and kept jwks_max_age_seconds, then fetched again. A token whose
+// key the set lacks (the provider rotated its keys) makes the client fetch
+// the set once more before refusing it, but at most once every
+// jwks_refetch_seconds, however many such tokens come: no one can make it
+// hammer the provider.
 #ifndef ISOLOIR_SERVER_OIDC_CLIENT_H_
 #define ISOLOIR_SERVER_OIDC_CLIENT_H_
 
@@ -22,6 +29,8 @@ struct OidcConfig {
   std::string redirect_uri;   // PUBLIC_URL/api/v1/code/oidc/callback
   std::string scope = "openid email profile";
   long timeout_seconds = 10;
+  int64_t jwks_max_age_seconds = 900;
+  int64_t jwks_refetch_seconds = 60;
 };
 
 class OidcClient {
@@ -40,7 +49,9 @@ class OidcClient {
 
   // Exchanges `code` (with the PKCE verifier) for tokens and returns the ID
   // token's verified claims. "oidc_unavailable" (the provider cannot be
-  // reached or refuses), "bad_id_token" (verify_id_token's checks).
+  // reached or refuses, or its key set is not one), "bad_id_token"
+  // (verify_id_token's checks). `now` (unix seconds) is the clock of both
+  // the token's checks and the key set's cache.
   virtual Result<Json> redeem(const std::string& code, const std::string& code_verifier,
                               const std::string& nonce, int64_t now) = 0;
 };
