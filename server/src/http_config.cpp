@@ -69,7 +69,7 @@ const IntKey kIntKeys[] = {
     {"address_lock_after", &ServerConfig::address_lock_after, 1, 1'000'000},
     {"pow_difficulty", &ServerConfig::pow_difficulty, 0, kMaxPowDifficulty},
     {"threads", &ServerConfig::threads, 1, 4096},
-    {"max_header_bytes", &ServerConfig::max_header_bytes, 1024, 1024 * 1024},
+    {"max_header_bytes", &ServerConfig::max_header_bytes, 1024, 1'048'576},
     {"max_headers", &ServerConfig::max_headers, 8, 1000},
     {"request_timeout_seconds", &ServerConfig::request_timeout_seconds, 1, 3600},
     {"idle_timeout_seconds", &ServerConfig::idle_timeout_seconds, 1, 3600},
