@@ -11,6 +11,25 @@
 namespace isoloir::server {
 namespace {
 
+TEST(ServerConfig, TheTransportsLimitsAreReadAndBounded) {
+  auto c = parse_config_json(R"({"data_dir": "/d", "max_header_bytes": 4096, "max_headers": 20,
+    "request_timeout_seconds": 5, "idle_timeout_seconds": 7, "max_connections": 100})");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->max_header_bytes, 4096);
+  EXPECT_EQ(c->max_headers, 20);
+  EXPECT_EQ(c->request_timeout_seconds, 5);
+  EXPECT_EQ(c->idle_timeout_seconds, 7);
+  EXPECT_EQ(c->max_connections, 100);
+  for (const char* bad :
+       {R"({"data_dir": "/d", "max_header_bytes": 100})", R"({"data_dir": "/d", "max_headers": 0})",
+        R"({"data_dir": "/d", "request_timeout_seconds": 0})",
+        R"({"data_dir": "/d", "max_connections": -1})"}) {
+    auto r = parse_config_json(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().reason, "bad_config");
+  }
+}
+
 TEST(ServerConfig, EveryKeyIsRead) {
   auto c = parse_config_json(R"({
     "data_dir": "/d", "listen": "0.0.0.0", "port": 9, "max_body_bytes": 1000,
