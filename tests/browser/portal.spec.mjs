@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
+import { formatDateTime } from '../../web/booth/i18n.js';
 import { adminBin, startUrn } from './urn.mjs';
 
 const require = createRequire(import.meta.url);
@@ -325,7 +326,12 @@ export const tests = [
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
     const facts = await page.locator('dl.facts').textContent();
     assert.ok(facts.includes(voter.name) && facts.includes(voter.identifier), facts);
-    assert.match(facts, /Compte activé le\w+ \d+ \w+ 20\d\d à \d\d:\d\d/);
+    // The date is the server's (real clock): the page must show exactly the
+    // Paris-time wording of what the API answered, whatever today's month
+    // ("février", "août", "décembre": letters \w does not match).
+    const activatedAt = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).activated_at);
+    assert.ok(facts.includes(`Compte activé le${formatDateTime(activatedAt, 'fr')}`), `${activatedAt}: ${facts}`);
+    assert.match(facts, /Compte activé le\p{L}+ \d+(er)? \p{L}+ 20\d\d à \d\d:\d\d/u);
     const rows = await page.locator('tbody tr').allTextContents();
     assert.equal(rows.length, urn.manifest.scrutins.length);
     const capn = page.locator('tbody tr').filter({ hasText: 'CAPN des enseignants du second degré' });
@@ -385,10 +391,15 @@ export const tests = [
     assert.equal(await page.locator('.counter').textContent(),
       `${Buffer.byteLength(text)} / 4000 caractères (une lettre accentuée compte pour 2)`);
     await audit('reclamation');
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/reclamations'
+      && r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+    const filedAnswer = await (await answered).json();
     const done = page.locator('.reclamation-done');
     await done.waitFor();
-    assert.match(await done.textContent(), /Votre réclamation a été enregistrée sous le numéro \S+, le \w+ \d+ \w+ 20\d\d à \d\d:\d\d\./);
+    // Exactly the Paris-time wording of the server's filed_at, whatever the month.
+    assert.equal(await done.textContent(), `Votre réclamation a été enregistrée sous le numéro ${filedAnswer.id}, le ${formatDateTime(filedAnswer.filed_at, 'fr')}.`);
+    assert.match(await done.textContent(), /Votre réclamation a été enregistrée sous le numéro \S+, le \p{L}+ \d+(er)? \p{L}+ 20\d\d à \d\d:\d\d\./u);
     const listed = spawnSync(adminBin, ['--data-dir', urn.data, 'reclamations'], { encoding: 'utf8' });
     assert.equal(listed.status, 0, listed.stderr);
     const filed = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
