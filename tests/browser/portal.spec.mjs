@@ -161,7 +161,10 @@ export async function setup(ctx) {
   // 30 voters: "d" finds 12 of them, more than one page of the lists.
   urn = await startUrn({ voters: 30 });
   voter = urn.voters[0];
-  context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 }, acceptDownloads: true });
+  // The browser lives at UTC+14 (often another day than Paris): every date the
+  // pages show must still be Paris time, compared with Node's formatting.
+  context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 }, acceptDownloads: true,
+    timezoneId: 'Pacific/Kiritimati' });
   page = await context.newPage();
   watch(page, 'main');
 }
