@@ -280,7 +280,16 @@ void draw_page(cairo_t* cr, const Notice& n, const NoticeText& t, size_t index, 
     w.font(kSans, false, 9.5, 0.3);
     vy = w.paragraph(kVoterX, vy, voter_width, n.identifier, 13);
   } else {
-    w.font(kSans, false, 9.5);
+    // 38 characters fit at 9.5 pt; wide capitals ("WWW...") get a smaller
+    // size rather than a line past the window.
+    double size = 9.5;
+    for (; size > 5; size -= 0.5) {
+      w.font(kSans, false, size);
+      const bool fits = std::all_of(n.address.begin(), n.address.end(), [&](const std::string& l) {
+        return w.width(l) <= voter_width;
+      });
+      if (fits) break;
+    }
     for (const std::string& line : n.address) {
       w.text(kVoterX, vy, line);
       vy += 13.5;

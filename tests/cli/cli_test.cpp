@@ -745,7 +745,9 @@ TEST_F(CodesIssue, AddressesInTheEnvelopeWindowAndTheDatesInParisTime) {
                         "\"Bât. B, 2e étage\",12 avenue de la République,69003,LYON\n"
                         "marc.durand@ac-demo.fr,Marc Durand,capn-2d,,,,,,,,,,\n"
                         "anais.lefevre@ac-demo.fr,Anaïs Lefèvre,capn-2d,,,,,,3 rue de "
-                        "l’Été,,,97400,SAINT-DENIS\n");
+                        "l’Été,,,97400,SAINT-DENIS\n"
+                        "w@ac-demo.fr,W,capn-2d,,,,,," +
+                        std::string(38, 'W') + ",,,97400,WWWWWWWWWWWWWWWWWWWWWWWWWWW\n");
   Outcome r = issue(voters);
   ASSERT_EQ(r.code, 0) << r.err;
   // The urn's file never carries the address.
@@ -756,7 +758,7 @@ TEST_F(CodesIssue, AddressesInTheEnvelopeWindowAndTheDatesInParisTime) {
   Outcome text = exec("pdftotext", {"-layout", notices_, "-"});
   ASSERT_EQ(text.code, 0) << text.err;
   const std::vector<std::string> pages = split(text.out, "\f");
-  ASSERT_EQ(pages.size(), 3u);
+  ASSERT_EQ(pages.size(), 4u);
   for (const char* line :
        {"Lycée Jean Moulin", "Bât. B, 2e étage", "12 avenue de la République", "69003 LYON"}) {
     EXPECT_NE(pages[0].find(line), std::string::npos) << line << "\n" << pages[0];
@@ -783,10 +785,21 @@ TEST_F(CodesIssue, AddressesInTheEnvelopeWindowAndTheDatesInParisTime) {
   Outcome boxes = exec("pdftotext", {"-bbox", notices_, "-"});
   ASSERT_EQ(boxes.code, 0) << boxes.err;
   const std::vector<std::string> box_pages = split(boxes.out, "<page ");
-  ASSERT_EQ(box_pages.size(), 4u);
+  ASSERT_EQ(box_pages.size(), 5u);
   const std::regex word_re(
       "<word xMin=\"([0-9.]+)\" yMin=\"([0-9.]+)\" xMax=\"([0-9.]+)\" yMax=\"([0-9.]+)\">"
       "([^<]*)</word>");
+  // The widest line La Poste allows (38 capitals W) stays in the window too.
+  bool wide_seen = false;
+  for (auto it = std::sregex_iterator(box_pages[4].begin(), box_pages[4].end(), word_re);
+       it != std::sregex_iterator(); ++it) {
+    const std::smatch& w = *it;
+    if (w[5].str() != std::string(38, 'W')) continue;
+    wide_seen = true;
+    EXPECT_GE(std::stod(w[1]), 90 * kMm);
+    EXPECT_LE(std::stod(w[3]), 190 * kMm) << std::stod(w[3]) / kMm << " mm";
+  }
+  EXPECT_TRUE(wide_seen);
   std::set<std::string> block;
   for (const char* line : {"Jeanne Dupont", "Lycée Jean Moulin", "Bât. B, 2e étage",
                            "12 avenue de la République", "69003 LYON"}) {
