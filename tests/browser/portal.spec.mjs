@@ -98,7 +98,9 @@ async function settle(p = page) {
     const view = document.querySelector('main .view');
     return view && !view.querySelector('.loading');
   });
-  await p.waitForTimeout(150); // the pages' awaits (session, manifest) end
+  // The pages' awaits (session, manifest) end: no request for 500 ms, not a
+  // guess at how fast this machine is.
+  await p.waitForLoadState('networkidle');
 }
 
 async function visit(pathname, p = page) {
