@@ -421,6 +421,8 @@ export const tests = [
     assert.equal(await page.getByRole('link', { name: 'assistance@ac-test.fr' }).getAttribute('href'), 'mailto:assistance@ac-test.fr');
     assert.equal(await page.getByRole('link', { name: '0 800 000 000' }).getAttribute('href'), 'tel:0800000000');
     assert.match(await page.locator('.window').textContent(), /Le vote électronique est ouvert du .+ au .+ \(heure de Paris\)/);
+    const window = await page.locator('.window').textContent();
+    assert.ok(window.includes(`du ${formatDateTime(urn.manifest.opens_at, 'fr')} au ${formatDateTime(urn.manifest.closes_at, 'fr')}`), window);
     await audit('pratique');
   }],
 
