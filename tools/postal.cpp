@@ -50,6 +50,9 @@ Result<std::vector<Record>> split_records(std::string_view text, size_t start) {
           if (c == '\n') ++line;
           field += c;
         }
+        if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+          return bad(line, "text after a closing quote");
+        }
       } else {
         while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
           field += text[i++];
@@ -62,7 +65,10 @@ Result<std::vector<Record>> split_records(std::string_view text, size_t start) {
         continue;
       }
       rec.end = i;
-      if (i < text.size() && text[i] == '\r') ++i;
+      if (i < text.size() && text[i] == '\r') {
+        if (i + 1 >= text.size() || text[i + 1] != '\n') return bad(line, "a lone carriage return");
+        ++i;
+      }
       if (i < text.size() && text[i] == '\n') {
         ++i;
         ++line;
@@ -180,8 +186,8 @@ Result<VoterFileParts> split_address_columns(std::string_view text) {
   VoterFileParts parts;
   const size_t start = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   auto records = split_records(text, start);
-  // A syntax fault: the urn's parser names it in its own words.
-  if (!records || records->empty()) {
+  if (!records) return records.error();
+  if (records->empty()) {  // the urn's parser says so in its own words
     parts.urn_text = std::string(text);
     return parts;
   }

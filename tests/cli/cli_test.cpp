@@ -598,6 +598,11 @@ TEST_F(CodesIssue, RefusalsWriteNothing) {
        "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone,street\n"
        "a@b.fr,A,capn-2d,,,,,,12 rue X\n",
        usual, "line 1: the header must be"},
+      {"text after a quote in an address file",
+       kAddressHeader + "\"a\"x@b.fr,A,capn-2d,,,,,,1 rue X,,,75001,PARIS\n", usual,
+       "line 2: text after a closing quote"},
+      {"unclosed quote in an address file", kAddressHeader + "\"a@b.fr,A\n", usual,
+       "line 2: a quoted field is not closed"},
       {"address row short of fields", kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue X\n", usual,
        "line 2: 9 fields, 13 expected"},
       {"unreadable voter file",
