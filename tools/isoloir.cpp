@@ -39,6 +39,8 @@
 #include "isoloir/urn/voter_file.h"
 #include "isoloir/vote_code.h"
 #include "notices.h"
+#include "paris_time.h"
+#include "postal.h"
 
 namespace isoloir::cli {
 namespace {
@@ -485,8 +487,13 @@ Output codes_issue(const Args& a) {
   if (!manifest) return failed(manifest.error().detail);
   auto text = in.read(voters_path, "voter file");
   if (!text) return failed(text.error().detail);
-  auto rows = urn::parse_voter_csv(*text);
+  auto parts = split_address_columns(*text);
+  if (!parts) return failed("voter file '" + voters_path + "': " + parts.error().message());
+  auto rows = urn::parse_voter_csv(parts->urn_text);
   if (!rows) return failed("voter file '" + voters_path + "': " + rows.error().message());
+  if (parts->addresses.size() != rows->size()) {
+    return failed("voter file '" + voters_path + "': the address columns do not match the rows");
+  }
   if (Status s = check_voters(*manifest, *rows, voters_path); !s) {
     return failed(s.error().message());
   }
@@ -497,7 +504,8 @@ Output codes_issue(const Args& a) {
   for (const urn::VoterRow& r : *rows) pseudonyms.insert(r.pseudonym);
   std::vector<Notice> notices;
   notices.reserve(rows->size());
-  for (urn::VoterRow& r : *rows) {
+  for (size_t row = 0; row < rows->size(); ++row) {
+    urn::VoterRow& r = (*rows)[row];
     SecretBytes<kCodeSymbols> code;
     {
       std::string fresh = generate_vote_code();
@@ -513,6 +521,7 @@ Output codes_issue(const Args& a) {
     Notice& n = notices.emplace_back();
     n.name = r.name;
     n.identifier = r.identifier;
+    n.address = std::move(parts->addresses[row]);
     for (const std::string& s : r.scrutins) n.scrutins.push_back(manifest->find_scrutin(s)->title);
     // display_vote_code's form, written straight into the wiped buffer.
     size_t k = 0;
@@ -529,7 +538,9 @@ Output codes_issue(const Args& a) {
   auto csv_tmp = TempFile::next_to(out_path);
   if (!csv_tmp) return failed(csv_tmp.error().detail);
   notices_tmp->close_fd();
-  NoticeText notice_text{manifest->title, manifest->id, portal_url};
+  NoticeText notice_text{
+      manifest->title, manifest->id, portal_url,
+      french_voting_period(manifest->opens_at.seconds, manifest->closes_at.seconds)};
   if (Status s = write_notices(notices_tmp->path(), notices, notice_text); !s) {
     return failed(s.error().detail);
   }
@@ -612,8 +623,11 @@ const std::vector<Command>& commands() {
        "--out CREDENTIALS.csv [--portal-url URL]",
        "make the initial vote codes: notices to print, credentials for the urn",
        "Makes a fresh vote code for each voter of VOTERS.csv (the urn's voter file,\n"
-       "docs/urn-storage.md, with the credential column empty) and writes two new files:\n"
-       "NOTICES.pdf, one A4 page per voter to print, with the voter's name, how to vote\n"
+       "docs/urn-storage.md, with the credential column empty; optionally followed by the\n"
+       "columns address_line1,address_line2,address_line3,postal_code,city, docs/notices.md)\n"
+       "and writes two new files:\n"
+       "NOTICES.pdf, one A4 page per voter to print, with the voter's name and postal\n"
+       "address where a window envelope shows it, the voting dates in Paris time, how to vote\n"
        "(on the portal at URL, when given) and the code; CREDENTIALS.csv, the same rows\n"
        "with each public credential filled in and a fresh pseudonym where none is given,\n"
        "for 'isoloir-admin voters import'. The codes are written nowhere else. Both files\n"

@@ -19,8 +19,18 @@ constexpr double kPageWidth = 595.2756;
 constexpr double kPageHeight = 841.8898;
 constexpr double kMargin = 56.6929;
 constexpr double kContentWidth = kPageWidth - 2 * kMargin;
-// The voter block sits where a C5/C6 window envelope shows it (110 mm from the left).
-constexpr double kVoterX = 311.81;
+constexpr double kMm = 2.834645669;  // points per millimetre
+// The voter block sits where a window envelope shows it (docs/notices.md): an
+// A4 page folded in three in a DL envelope (110 x 220 mm) whose window is
+// 100 x 45 mm, 20 mm from the right edge, as La Poste recommends; on the page
+// that is x 90..190 mm, y 45..90 mm. The block starts at 100 mm from the left
+// and 50 mm from the top, 6 lines at most.
+constexpr double kVoterX = 100 * kMm;
+constexpr double kVoterTop = 50 * kMm;
+constexpr double kVoterRight = 188 * kMm;
+constexpr double kVoterBottom = 88 * kMm;
+// The header (title, rule) ends above the window.
+constexpr double kHeaderBottom = 42 * kMm;
 // The grey code box, bottom left.
 constexpr double kBoxWidth = 340;
 constexpr double kBoxHeight = 92;
@@ -162,6 +172,18 @@ double instructions(Writer& w, double y, const Notice& n, const NoticeText& t) {
   constexpr double kLeading = 14.5;
 
   w.font(kSans, true, 13);
+  w.text(kMargin, y, "Quand voter");
+  y += w.scaled(20);
+  w.font(kSans, false, kBody);
+  // "9 h 00" never split across lines.
+  std::string period = t.period;
+  for (size_t at = period.find(" h "); at != std::string::npos; at = period.find(" h ", at)) {
+    period.replace(at, 3, NBSP "h" NBSP);
+  }
+  y = w.paragraph(kMargin, y, kContentWidth, "Le vote est ouvert " + period + ".", kLeading);
+  y += w.scaled(14);
+
+  w.font(kSans, true, 13);
   w.text(kMargin, y, "Comment voter");
   y += w.scaled(24);
 
@@ -222,30 +244,60 @@ double instructions(Writer& w, double y, const Notice& n, const NoticeText& t) {
 void draw_page(cairo_t* cr, const Notice& n, const NoticeText& t, size_t index, size_t count) {
   Writer w(cr, true, 1);
 
-  // Header: what this is, the election, a rule.
+  // Header: what this is, the election (smaller if long), a rule; all above
+  // the envelope's window.
   w.font(kSans, true, 8.5, 0.35);
-  w.text(kMargin, 64, "NOTICE DE VOTE · DOCUMENT PERSONNEL ET CONFIDENTIEL");
-  w.font(kSans, true, 20);
-  double y = w.paragraph(kMargin, 92, kContentWidth, t.election_title, 25);
-  w.font(kSans, false, 10.5, 0.35);
-  w.text(kMargin, y - 4, "Vote par internet");
-  y += 8;
+  w.text(kMargin, 64, "NOTICE DE VOTE PAR INTERNET · DOCUMENT PERSONNEL ET CONFIDENTIEL");
+  double title_size = 20;
+  for (; title_size > 9; title_size -= 1) {
+    Writer measure(cr, false, 1);
+    measure.font(kSans, true, title_size);
+    const size_t lines = measure.wrap(t.election_title, kContentWidth).size();
+    if (88 + (static_cast<double>(lines) - 1) * title_size * 1.25 + 10 <= kHeaderBottom) break;
+  }
+  w.font(kSans, true, title_size);
+  double y = w.paragraph(kMargin, 88, kContentWidth, t.election_title, title_size * 1.25);
+  y = std::min(y - title_size * 1.25 + 10, kHeaderBottom);
   cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
   cairo_set_line_width(cr, 0.8);
   cairo_move_to(cr, kMargin, y);
   cairo_line_to(cr, kPageWidth - kMargin, y);
   cairo_stroke(cr);
 
-  // The voter, where a window envelope shows it.
-  const double voter_width = kPageWidth - kMargin - kVoterX;
-  double vy = std::max(y + 44, 170.0);
-  w.font(kSans, true, 13);
-  vy = w.paragraph(kVoterX, vy, voter_width, n.name, 17);
-  w.font(kSans, false, 9.5, 0.3);
-  vy = w.paragraph(kVoterX, vy + 1, voter_width, n.identifier, 13);
+  // The voter, where a window envelope shows it: the name and the postal
+  // address (or, without one, the identifier), 6 lines at most.
+  const double voter_width = kVoterRight - kVoterX;
+  double vy = kVoterTop + 11;
+  w.font(kSans, true, 10.5);
+  std::vector<std::string> name = w.wrap(n.name, voter_width);
+  const size_t room = n.address.empty() ? 5 : 6 - n.address.size();
+  if (name.size() > room) name.resize(room);
+  for (const std::string& line : name) {
+    w.text(kVoterX, vy, line);
+    vy += 13.5;
+  }
+  if (n.address.empty()) {
+    w.font(kSans, false, 9.5, 0.3);
+    vy = w.paragraph(kVoterX, vy, voter_width, n.identifier, 13);
+  } else {
+    // 38 characters fit at 9.5 pt; wide capitals ("WWW...") get a smaller
+    // size rather than a line past the window.
+    double size = 9.5;
+    for (; size > 5; size -= 0.5) {
+      w.font(kSans, false, size);
+      const bool fits = std::all_of(n.address.begin(), n.address.end(), [&](const std::string& l) {
+        return w.width(l) <= voter_width;
+      });
+      if (fits) break;
+    }
+    for (const std::string& line : n.address) {
+      w.text(kVoterX, vy, line);
+      vy += 13.5;
+    }
+  }
 
   // The instructions, smaller if a long list of scrutins needs it.
-  const double top = std::max(vy + 40, 290.0);
+  const double top = std::max(vy + 30, kVoterBottom + 30);
   const double bottom = kBoxY - 24;
   double scale = 1;
   for (; scale > 0.7; scale -= 0.05) {

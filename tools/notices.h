@@ -18,9 +18,10 @@ inline constexpr size_t kDisplayCodeBytes = 24;
 
 // What differs from one page to the next.
 struct Notice {
-  std::string name;                     // as on the electoral list (UTF-8)
-  std::string identifier;               // the login identifier (e-mail)
-  std::vector<std::string> scrutins;    // titles of the scrutins the voter may vote in
+  std::string name;                   // as on the electoral list (UTF-8)
+  std::string identifier;             // the login identifier (e-mail)
+  std::vector<std::string> address;   // postal lines under the name, "code city" last; may be empty
+  std::vector<std::string> scrutins;  // titles of the scrutins the voter may vote in
   SecretBytes<kDisplayCodeBytes> code;  // display form, NUL-terminated; wiped with the notice
 };
 
@@ -29,6 +30,7 @@ struct NoticeText {
   std::string election_title;
   std::string election_id;
   std::string portal_url;  // may be empty: the text then names no address
+  std::string period;      // french_voting_period(opens_at, closes_at)
 };
 
 // Writes every notice, one page each, to `path` (created mode 0600 if absent,

@@ -4,7 +4,8 @@
 # surface) and reads voter files with the urn's own parser (isoloir_urn,
 # defined in server/server.cmake).
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
-add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp ${CMAKE_SOURCE_DIR}/tools/notices.cpp)
+add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp ${CMAKE_SOURCE_DIR}/tools/notices.cpp
+                       ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp ${CMAKE_SOURCE_DIR}/tools/postal.cpp)
 target_link_libraries(isoloir PRIVATE isoloir_core isoloir_urn PkgConfig::CAIRO)
 target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 
@@ -13,8 +14,10 @@ target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 # loader; reads what `codes issue` writes with the urn's voter-file parser and
 # poppler's pdftotext (poppler-utils).
 add_executable(isoloir_cli_tests ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.cpp
-                                 ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
-target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+                                 ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp
+                                 ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp)
+target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
+                                                     ${CMAKE_SOURCE_DIR}/tools)
 target_link_libraries(isoloir_cli_tests PRIVATE isoloir_core isoloir_urn GTest::gtest
                                                 GTest::gtest_main)
 target_compile_options(isoloir_cli_tests PRIVATE ${ISOLOIR_WARNINGS})

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
+import { formatDateTime } from '../../web/booth/i18n.js';
 import { adminBin, startUrn } from './urn.mjs';
 
 const require = createRequire(import.meta.url);
@@ -97,7 +98,9 @@ async function settle(p = page) {
     const view = document.querySelector('main .view');
     return view && !view.querySelector('.loading');
   });
-  await p.waitForTimeout(150); // the pages' awaits (session, manifest) end
+  // The pages' awaits (session, manifest) end: no request for 500 ms, not a
+  // guess at how fast this machine is.
+  await p.waitForLoadState('networkidle');
 }
 
 async function visit(pathname, p = page) {
@@ -160,7 +163,10 @@ export async function setup(ctx) {
   // 30 voters: "d" finds 12 of them, more than one page of the lists.
   urn = await startUrn({ voters: 30 });
   voter = urn.voters[0];
-  context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 }, acceptDownloads: true });
+  // The browser lives at UTC+14 (often another day than Paris): every date the
+  // pages show must still be Paris time, compared with Node's formatting.
+  context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 }, acceptDownloads: true,
+    timezoneId: 'Pacific/Kiritimati' });
   page = await context.newPage();
   watch(page, 'main');
 }
@@ -325,8 +331,12 @@ export const tests = [
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
     const facts = await page.locator('dl.facts').textContent();
     assert.ok(facts.includes(voter.name) && facts.includes(voter.identifier), facts);
-    // \p{L}, not \w: \w matches no accented letter (décembre, février, août).
-    assert.match(facts, /Compte activé le\s*\p{L}+ \d{1,2} \p{L}+ 20\d\d à \d\d:\d\d/u);
+    // The date is the server's (real clock): the page must show exactly the
+    // Paris-time wording of what the API answered, whatever today's month
+    // ("février", "août", "décembre": letters \w does not match).
+    const activatedAt = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).activated_at);
+    assert.ok(facts.includes(`Compte activé le${formatDateTime(activatedAt, 'fr')}`), `${activatedAt}: ${facts}`);
+    assert.match(facts, /Compte activé le\p{L}+ \d+(er)? \p{L}+ 20\d\d à \d\d:\d\d/u);
     const rows = await page.locator('tbody tr').allTextContents();
     assert.equal(rows.length, urn.manifest.scrutins.length);
     const capn = page.locator('tbody tr').filter({ hasText: 'CAPN des enseignants du second degré' });
@@ -386,10 +396,15 @@ export const tests = [
     assert.equal(await page.locator('.counter').textContent(),
       `${Buffer.byteLength(text)} / 4000 caractères (une lettre accentuée compte pour 2)`);
     await audit('reclamation');
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/reclamations'
+      && r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+    const filedAnswer = await (await answered).json();
     const done = page.locator('.reclamation-done');
     await done.waitFor();
-    assert.match(await done.textContent(), /Votre réclamation a été enregistrée sous le numéro \S+, le \p{L}+ \d{1,2} \p{L}+ 20\d\d à \d\d:\d\d\./u);
+    // Exactly the Paris-time wording of the server's filed_at, whatever the month.
+    assert.equal(await done.textContent(), `Votre réclamation a été enregistrée sous le numéro ${filedAnswer.id}, le ${formatDateTime(filedAnswer.filed_at, 'fr')}.`);
+    assert.match(await done.textContent(), /Votre réclamation a été enregistrée sous le numéro \S+, le \p{L}+ \d+(er)? \p{L}+ 20\d\d à \d\d:\d\d\./u);
     const listed = spawnSync(adminBin, ['--data-dir', urn.data, 'reclamations'], { encoding: 'utf8' });
     assert.equal(listed.status, 0, listed.stderr);
     const filed = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -406,6 +421,8 @@ export const tests = [
     assert.equal(await page.getByRole('link', { name: 'assistance@ac-test.fr' }).getAttribute('href'), 'mailto:assistance@ac-test.fr');
     assert.equal(await page.getByRole('link', { name: '0 800 000 000' }).getAttribute('href'), 'tel:0800000000');
     assert.match(await page.locator('.window').textContent(), /Le vote électronique est ouvert du .+ au .+ \(heure de Paris\)/);
+    const window = await page.locator('.window').textContent();
+    assert.ok(window.includes(`du ${formatDateTime(urn.manifest.opens_at, 'fr')} au ${formatDateTime(urn.manifest.closes_at, 'fr')}`), window);
     await audit('pratique');
   }],
 

@@ -84,7 +84,9 @@ async function settle(page) {
     const view = document.querySelector('main .view');
     return view && !view.querySelector('.loading');
   });
-  await page.waitForTimeout(150);
+  // The pages' awaits (session, manifest) end: no request for 500 ms, not a
+  // guess at how fast this machine is.
+  await page.waitForLoadState('networkidle');
 }
 
 async function visit(page, pathname) {

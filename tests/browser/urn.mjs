@@ -121,7 +121,7 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
         await fetch(`${url}/api/v1/board/election`);
         return;
       } catch {
-        if (i > 400 || proc.exitCode !== null) throw new Error(`isoloir-server did not start: ${stderr}`);
+        if (i > 1200 || proc.exitCode !== null) throw new Error(`isoloir-server did not start: ${stderr}`); // 30 s
         await new Promise((r) => setTimeout(r, 25));
       }
     }

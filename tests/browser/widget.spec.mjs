@@ -106,7 +106,9 @@ let booth;
 const shot = (page, resultsDir, name) => page.screenshot({ path: path.join(resultsDir, `widget-${name}.png`), fullPage: true });
 
 async function openPage(browser, query = '', { urn = state.urn, clock, watch = true, before } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, acceptDownloads: true });
+  // A browser in California: the dates shown must still be Paris time.
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, acceptDownloads: true,
+    timezoneId: 'America/Los_Angeles' });
   state.contexts.push(context);
   if (clock) await context.clock.install({ time: clock });
   const page = await context.newPage();

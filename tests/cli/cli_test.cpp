@@ -25,6 +25,7 @@
 #include "isoloir/manifest.h"
 #include "isoloir/urn/voter_file.h"
 #include "isoloir/vote_code.h"
+#include "paris_time.h"
 #include "vectors.h"
 
 extern char** environ;
@@ -350,6 +351,9 @@ TEST_F(Cli, CredentialsMatchTheVectors) {
 
 const std::string kVotersHeader =
     "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone\n";
+const std::string kAddressHeader =
+    "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone,"
+    "address_line1,address_line2,address_line3,postal_code,city\n";
 const std::string kElectionTitle = "Élections professionnelles 2022";  // record/manifest.json
 const std::string kPortal = "https://vote.education.example/";
 
@@ -574,6 +578,42 @@ TEST_F(CodesIssue, RefusalsWriteNothing) {
        usual, "pseudonym p1 is given twice"},
       {"bad header", "identifier,name\na@b.fr,A\n", usual, "bad_voter_file: line 1"},
       {"no voters", kVotersHeader, usual, "no voters"},
+      {"address with a control character",
+       kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue X,\"B\x07t. 2\",,75001,PARIS\n", usual,
+       "line 2: address_line2: the character U+0007 is not allowed"},
+      {"address with a bidirectional override",
+       kAddressHeader + "a@b.fr,A,capn-2d,,,,,,\xE2\x80\xAE"
+                        "12 rue X,,,75001,PARIS\n",
+       usual, "line 2: address_line1: the character U+202E is not allowed"},
+      {"address with a C1 control",
+       kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue X,,,75001,PA\xC2\x9BRIS\n", usual,
+       "line 2: city: the character U+009B is not allowed"},
+      {"address not UTF-8", kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue \xC3,,,75001,PARIS\n",
+       usual, "line 2: address_line1: not UTF-8"},
+      {"address overlong UTF-8",
+       kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue \xC0\xAF,,,75001,PARIS\n", usual,
+       "line 2: address_line1: not UTF-8"},
+      {"address line too long",
+       kAddressHeader + "a@b.fr,A,capn-2d,,,,,,," + std::string(39, 'x') + ",,75001,PARIS\n", usual,
+       "line 2: address_line2: 39 characters, at most 38"},
+      {"address with a line break",
+       kAddressHeader + "a@b.fr,A,capn-2d,,,,,,\"12 rue X\nBat 2\",,,75001,PARIS\n", usual,
+       "line 2: address_line1: the character U+000A is not allowed"},
+      {"address without a city", kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue X,,,75001,\n",
+       usual, "line 2: city: empty"},
+      {"bad postal code", kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue X,,,75;01,PARIS\n", usual,
+       "line 2: postal_code: only digits"},
+      {"unknown address columns",
+       "identifier,name,scrutins,credential,pseudonym,numen,challenge,phone,street\n"
+       "a@b.fr,A,capn-2d,,,,,,12 rue X\n",
+       usual, "line 1: the header must be"},
+      {"text after a quote in an address file",
+       kAddressHeader + "\"a\"x@b.fr,A,capn-2d,,,,,,1 rue X,,,75001,PARIS\n", usual,
+       "line 2: text after a closing quote"},
+      {"unclosed quote in an address file", kAddressHeader + "\"a@b.fr,A\n", usual,
+       "line 2: a quoted field is not closed"},
+      {"address row short of fields", kAddressHeader + "a@b.fr,A,capn-2d,,,,,,12 rue X\n", usual,
+       "line 2: 9 fields, 13 expected"},
       {"unreadable voter file",
        three_voters(),
        {"--manifest", manifest_, "--voters", "/nonexistent/voters.csv", "--notices", notices_,
@@ -655,6 +695,147 @@ TEST_F(Cli, ReceiptsVerifyAsTheVectorsSay) {
             "tree_size: 2\n"
             "tree_root: a1fujdOZmi8_No2U-yh8lYkqg1421yQBj1flTIao3pc\n"
             "tree_timestamp: 2022-12-01T16:49:07Z\n");
+}
+
+}  // namespace
+}  // namespace isoloir
+
+namespace isoloir {
+namespace {
+
+// --- Paris time ------------------------------------------------------------------
+
+int64_t unix_of(const char* rfc3339) {
+  auto t = Timestamp::parse(rfc3339, "t");
+  EXPECT_TRUE(t.ok()) << rfc3339;
+  return t.ok() ? t->seconds : 0;
+}
+
+// Expected values from Debian's tzdata (TZ=Europe/Paris date -d ...).
+TEST(ParisTime, OffsetAcrossBothChangesAndAtTheExactInstants) {
+  const std::vector<std::pair<const char*, int>> cases = {
+      {"2026-01-15T12:00:00Z", 3600}, {"2026-03-29T00:59:59Z", 3600},
+      {"2026-03-29T01:00:00Z", 7200}, {"2026-07-14T12:00:00Z", 7200},
+      {"2026-10-25T00:59:59Z", 7200}, {"2026-10-25T01:00:00Z", 3600},
+      {"2026-12-01T08:00:00Z", 3600}, {"2024-03-31T00:59:59Z", 3600},
+      {"2024-03-31T01:00:00Z", 7200}, {"2024-10-27T00:59:59Z", 7200},
+      {"2024-10-27T01:00:00Z", 3600}, {"2027-03-28T01:00:00Z", 7200},
+      {"2027-10-31T00:59:00Z", 7200}, {"2027-10-31T01:00:00Z", 3600},
+      {"2022-12-01T07:00:00Z", 3600}, {"2038-03-28T01:00:00Z", 7200},
+  };
+  for (const auto& [at, offset] : cases) {
+    EXPECT_EQ(isoloir::cli::paris_offset_seconds(unix_of(at)), offset) << at;
+  }
+}
+
+TEST(ParisTime, FrenchInSeveralMonths) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"2026-12-01T08:00:00Z", "mardi 1er décembre 2026 à 9 h 00"},
+      {"2027-02-15T07:30:00Z", "lundi 15 février 2027 à 8 h 30"},
+      {"2026-08-15T15:05:00Z", "samedi 15 août 2026 à 17 h 05"},
+      {"2026-12-31T23:30:00Z", "vendredi 1er janvier 2027 à 0 h 30"},
+      {"2026-03-29T00:59:59Z", "dimanche 29 mars 2026 à 1 h 59"},
+      {"2026-03-29T01:00:00Z", "dimanche 29 mars 2026 à 3 h 00"},
+      {"2026-10-25T00:59:59Z", "dimanche 25 octobre 2026 à 2 h 59"},
+      {"2026-10-25T01:00:00Z", "dimanche 25 octobre 2026 à 2 h 00"},
+      {"2024-02-29T22:59:00Z", "jeudi 29 février 2024 à 23 h 59"},
+      {"2024-02-29T23:00:00Z", "vendredi 1er mars 2024 à 0 h 00"},
+  };
+  for (const auto& [at, french] : cases) {
+    EXPECT_EQ(isoloir::cli::french_paris_time(unix_of(at)), french) << at;
+  }
+  EXPECT_EQ(isoloir::cli::french_voting_period(unix_of("2026-12-01T08:00:00Z"),
+                                               unix_of("2026-12-08T16:00:00Z")),
+            "du mardi 1er décembre 2026 à 9 h 00 au mardi 8 décembre 2026 à 17 h 00, heure de "
+            "Paris");
+}
+
+// --- postal addresses on the notices ---------------------------------------------
+
+TEST_F(CodesIssue, AddressesInTheEnvelopeWindowAndTheDatesInParisTime) {
+  const std::string voters = file(
+      "voters.csv", kAddressHeader +
+                        "jeanne.dupont@ac-demo.fr,Jeanne Dupont,capn-2d,,,,,,Lycée Jean Moulin,"
+                        "\"Bât. B, 2e étage\",12 avenue de la République,69003,LYON\n"
+                        "marc.durand@ac-demo.fr,Marc Durand,capn-2d,,,,,,,,,,\n"
+                        "anais.lefevre@ac-demo.fr,Anaïs Lefèvre,capn-2d,,,,,,3 rue de "
+                        "l’Été,,,97400,SAINT-DENIS\n"
+                        "w@ac-demo.fr,W,capn-2d,,,,,," +
+                        std::string(38, 'W') + ",,,97400,WWWWWWWWWWWWWWWWWWWWWWWWWWW\n");
+  Outcome r = issue(voters);
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The urn's file never carries the address.
+  const std::string csv = test::read_file(out_);
+  EXPECT_EQ(csv.find("LYON"), std::string::npos) << csv;
+  EXPECT_EQ(csv.substr(0, kVotersHeader.size()), kVotersHeader);
+
+  Outcome text = exec("pdftotext", {"-layout", notices_, "-"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  const std::vector<std::string> pages = split(text.out, "\f");
+  ASSERT_EQ(pages.size(), 4u);
+  for (const char* line :
+       {"Lycée Jean Moulin", "Bât. B, 2e étage", "12 avenue de la République", "69003 LYON"}) {
+    EXPECT_NE(pages[0].find(line), std::string::npos) << line << "\n" << pages[0];
+  }
+  EXPECT_NE(pages[2].find("97400 SAINT-DENIS"), std::string::npos) << pages[2];
+  // A voter without an address still gets a notice, with the identifier.
+  EXPECT_NE(pages[1].find("Marc Durand"), std::string::npos) << pages[1];
+  EXPECT_NE(pages[1].find("marc.durand@ac-demo.fr"), std::string::npos) << pages[1];
+  // record/manifest.json: 2022-12-01T07:00:00Z to 2022-12-08T16:00:00Z.
+  Outcome raw = exec("pdftotext", {notices_, "-"});
+  ASSERT_EQ(raw.code, 0);
+  std::string flat;
+  for (char c : raw.out) flat += c == '\n' ? ' ' : c;
+  for (size_t at = flat.find("\u00a0"); at != std::string::npos; at = flat.find("\u00a0", at)) {
+    flat.replace(at, 2, " ");  // the no-break spaces around "h"
+  }
+  EXPECT_NE(flat.find("du jeudi 1er décembre 2022 à 8 h 00 au jeudi 8 décembre 2022 à 17 h 00, "
+                      "heure de Paris"),
+            std::string::npos)
+      << flat;
+
+  // Every word of the address block lies in the window: x 90..190 mm, y 45..90 mm.
+  constexpr double kMm = 72 / 25.4;
+  Outcome boxes = exec("pdftotext", {"-bbox", notices_, "-"});
+  ASSERT_EQ(boxes.code, 0) << boxes.err;
+  const std::vector<std::string> box_pages = split(boxes.out, "<page ");
+  ASSERT_EQ(box_pages.size(), 5u);
+  const std::regex word_re(
+      "<word xMin=\"([0-9.]+)\" yMin=\"([0-9.]+)\" xMax=\"([0-9.]+)\" yMax=\"([0-9.]+)\">"
+      "([^<]*)</word>");
+  // The widest line La Poste allows (38 capitals W) stays in the window too.
+  bool wide_seen = false;
+  for (auto it = std::sregex_iterator(box_pages[4].begin(), box_pages[4].end(), word_re);
+       it != std::sregex_iterator(); ++it) {
+    const std::smatch& w = *it;
+    if (w[5].str() != std::string(38, 'W')) continue;
+    wide_seen = true;
+    EXPECT_GE(std::stod(w[1]), 90 * kMm);
+    EXPECT_LE(std::stod(w[3]), 190 * kMm) << std::stod(w[3]) / kMm << " mm";
+  }
+  EXPECT_TRUE(wide_seen);
+  std::set<std::string> block;
+  for (const char* line : {"Jeanne Dupont", "Lycée Jean Moulin", "Bât. B, 2e étage",
+                           "12 avenue de la République", "69003 LYON"}) {
+    for (const std::string& word : split(line, " ")) block.insert(word);
+  }
+  std::set<std::string> seen;
+  for (auto it = std::sregex_iterator(box_pages[1].begin(), box_pages[1].end(), word_re);
+       it != std::sregex_iterator(); ++it) {
+    const std::smatch& w = *it;
+    const double x0 = std::stod(w[1]), y0 = std::stod(w[2]), x1 = std::stod(w[3]),
+                 y1 = std::stod(w[4]);
+    const bool inside = x0 >= 90 * kMm && x1 <= 190 * kMm && y0 >= 45 * kMm && y1 <= 90 * kMm;
+    if (block.count(w[5].str()) != 0) {
+      if (seen.insert(w[5].str()).second) {
+        EXPECT_TRUE(inside) << w[5] << " at " << x0 / kMm << "," << y0 / kMm << " - " << x1 / kMm
+                            << "," << y1 / kMm << " mm";
+      }
+    } else {
+      EXPECT_FALSE(inside) << "'" << w[5] << "' shows through the window";
+    }
+  }
+  EXPECT_EQ(seen, block);
 }
 
 }  // namespace

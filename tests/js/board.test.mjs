@@ -52,7 +52,7 @@ if (!built) {
           await fetch(`${base}/api/v1/board/tree-head`);
           break;
         } catch (e) {
-          if (i > 200 || proc.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+          if (i > 1200 || proc.exitCode !== null) throw new Error(`server did not start: ${stderr}`); // 30 s, whatever the load
           await new Promise((r) => setTimeout(r, 25));
         }
       }

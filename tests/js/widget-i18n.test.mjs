@@ -90,6 +90,18 @@ describe('formatDateTime: Paris time, whatever the machine\'s zone', () => {
     expect(formatDateTime('2026-10-25T02:00:00Z', 'fr')).toBe('dimanche 25 octobre 2026 à 03:00');
   });
 
+  test('months whose names \\w does not match: février, août, décembre', () => {
+    expect(formatDateTime('2027-02-15T07:30:00Z', 'fr')).toBe('lundi 15 février 2027 à 08:30');
+    expect(formatDateTime('2026-08-15T15:05:00Z', 'fr')).toBe('samedi 15 août 2026 à 17:05');
+    expect(formatDateTime('2026-12-08T16:00:00Z', 'fr')).toBe('mardi 8 décembre 2026 à 17:00');
+    expect(formatDateTime('2026-08-15T15:05:00Z', 'fr')).toMatch(/^\p{L}+ \d+ \p{L}+ 20\d\d à \d\d:\d\d$/u);
+  });
+
+  test('the year ends in Paris an hour before UTC', () => {
+    expect(formatDateTime('2026-12-31T22:59:00Z', 'fr')).toBe('jeudi 31 décembre 2026 à 23:59');
+    expect(formatDateTime('2026-12-31T23:00:00Z', 'fr')).toBe('vendredi 1 janvier 2027 à 00:00');
+  });
+
   test('midnight in Paris is the day before in UTC', () => {
     expect(formatDateTime('2026-11-30T23:30:00Z', 'fr')).toBe('mardi 1 décembre 2026 à 00:30');
   });
