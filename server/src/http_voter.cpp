@@ -5,6 +5,7 @@
 
 #include "http_internal.h"
 #include "isoloir/manifest.h"
+#include "text.h"
 
 namespace isoloir::server {
 namespace {
@@ -219,9 +220,18 @@ void file_reclamation(Api& api, const httplib::Request& req, httplib::Response& 
   if (!session) return;
   auto body = json_body(req, res, {{"scrutin", 64}, {"text", urn::kMaxReclamationBytes}});
   if (!body) return;
+  // An officer reads these on a terminal: no control character (a C1 CSI
+  // starts an escape sequence) and no bidirectional override or other
+  // invisible format character that would show the text other than it is.
+  const std::string text_given = field(*body, "text");
+  if (const size_t at = text::first_unprintable(text_given, true); at != std::string::npos) {
+    return send_error(res, 400, "bad_text",
+                      "the text has a control or invisible formatting character at byte " +
+                          std::to_string(at) + ": only printable characters, line breaks and tabs");
+  }
   const Timestamp now = Timestamp::from_unix(now_seconds());
-  Result<int64_t> id = api.urn.file_reclamation(session->identifier, field(*body, "scrutin"),
-                                                field(*body, "text"), now);
+  Result<int64_t> id =
+      api.urn.file_reclamation(session->identifier, field(*body, "scrutin"), text_given, now);
   if (!id) return send_refusal(res, id.error());
   Json out = Json::object();
   out["id"] = *id;

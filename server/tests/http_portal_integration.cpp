@@ -26,7 +26,9 @@
 #include "isoloir/receipt.h"
 #include "isoloir/record.h"
 #include "isoloir/signed_document.h"
+#include "isoloir/timestamp.h"
 #include "isoloir/tree_head.h"
+#include "isoloir/urn/data_dir.h"
 #include "isoloir/urn/voter_file.h"
 #include "isoloir/vote_code.h"
 #include "portal_harness.h"
@@ -499,6 +501,8 @@ TEST_F(Portal, ReclamationsAreStoredWithTimeAndVoterAndListedByTheAdmin) {
   EXPECT_NE(listed.out.find(e_->manifest().scrutins[0].id), std::string::npos) << listed.out;
 }
 
+// Issue 9, finding 8: C1 controls and bidirectional overrides reached the
+// store and went raw to the officer's terminal.
 TEST_F(Portal, BadInputGetsAClear4xxAndChangesNothing) {
   Browser b = e_->activated(10);
   const uint64_t ballots = e_->board_size();
@@ -582,6 +586,64 @@ TEST(PortalWindow, BallotsBeforeTheOpeningOrAfterTheClosingAreRefused) {
     EXPECT_EQ(e.board_size(), 0u);
     EXPECT_EQ(e.stop(), 0);
   }
+}
+
+TEST(PortalReclamation, ControlAndBidiCharactersAreRefusedAndTheAdminEscapesThem) {
+  Election e(staff(1), -3600, 86'400);
+  Browser b = e.activated(0);
+  Json claim = Json::object();
+  claim["scrutin"] = e.manifest().scrutins[0].id;
+  for (const std::string& hostile : {std::string("Erreur \xc2\x9b"
+                                                 "2J effac\xc3\xa9"),  // U+009B, a terminal's CSI
+                                     std::string("nom : \xe2\x80\xae"
+                                                 "tnaruD"),  // U+202E, right-to-left override
+                                     std::string("a \xe2\x81\xa6"
+                                                 "b"),  // U+2066, left-to-right isolate
+                                     std::string("a\xe2\x80\x8b"
+                                                 "b"),  // U+200B, zero-width space
+                                     std::string("\xef\xbb\xbf"
+                                                 "texte"),  // U+FEFF
+                                     std::string("ligne\rcach\xc3\xa9"
+                                                 "e"),
+                                     std::string("a\x1b[2Jb"),
+                                     std::string("a\x7f"
+                                                 "b")}) {
+    claim["text"] = hostile;
+    auto r = b.post("/api/v1/reclamations", claim);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(error_of(r), "bad_text") << r->body;
+  }
+  claim["text"] =
+      "Deux lignes,\n\tet une tabulation ; des accents : é è à ; un emoji \xf0\x9f\x91\x8d";
+  auto fine = b.post("/api/v1/reclamations", claim);
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 201) << fine->body;
+
+  // A row stored before the server refused them (written through the
+  // storage layer, which still takes them): the admin prints escapes.
+  (void)e.stop();
+  {
+    auto urn = urn::open_data_dir(e.data());
+    ASSERT_TRUE(urn.ok()) << urn.error().message();
+    ASSERT_TRUE((*urn)
+                    ->file_reclamation(e.voter(0).identifier, e.manifest().scrutins[0].id,
+                                       "old \xc2\x9b"
+                                       "31m \xe2\x80\xae"
+                                       "evil \xf3\xa0\x80\x81",
+                                       Timestamp::from_unix(1'700'000'000))
+                    .ok());
+  }
+  e.start();
+  Ran listed = admin(e.scratch(), {"--data-dir", e.data(), "reclamations"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(R"(old \u009b31m \u202eevil \udb40\udc01)"), std::string::npos)
+      << listed.out;
+  EXPECT_EQ(listed.out.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(listed.out.find("\xe2\x80\xae"), std::string::npos);
+  EXPECT_NE(listed.out.find("\xf0\x9f\x91\x8d"), std::string::npos) << listed.out;  // kept as is
+  EXPECT_NE(listed.out.find(R"(\n\tet une tabulation)"), std::string::npos) << listed.out;
+  EXPECT_EQ(e.stop(), 0);
 }
 
 // --- per-address throttling behind a proxy ----------------------------------
@@ -786,6 +848,85 @@ TEST(PortalReissue, ByPersonalEmailOnlyAndNeverWithAnotherVotersLink) {
   reissue["credential"] =
       base64url_encode(credential_key(e.manifest().id, generate_vote_code())->public_key());
   EXPECT_EQ(a.post("/api/v1/code/reissue", reissue, false)->status, 200);
+  EXPECT_EQ(e.stop(), 0);
+}
+
+// Issue 9, finding 10: addresses the mailer refuses (NUL, vertical tab,
+// U+0085, quoted local parts) used to pass, spend a link of the quota and
+// come back as a 503.
+TEST(PortalReissue, AnAddressTheMailerWouldRefuseIsA400AndSpendsNoLink) {
+  Election e(staff(1), -3600, 86'400);
+  Browser b = e.activated(0);
+  const size_t mails = count_mails(e.outbox());
+  Json ask = Json::object();
+  ask["answer"] = "Saint-Étienne";
+  ask["numen"] = e.voter(0).numen;
+  ask["channel"] = "email";
+  for (const std::string& hostile :
+       {std::string("jeanne\0x@example.net", 20), std::string("jeanne\vx@example.net"),
+        std::string("jeanne\xc2\x85x@example.net"), std::string("\"jeanne\"@example.net"),
+        std::string("\"jeanne@x\"@example.net"), std::string("jeanne..x@example.net"),
+        std::string("jeanne@example.net."), std::string("jeanne@-example.net"),
+        std::string("jeanne@example"), std::string("jeanne(x)@example.net")}) {
+    ask["email"] = hostile;
+    auto r = b.post("/api/v1/code/reissue-link", ask);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(error_of(r), "bad_email") << r->body;
+    EXPECT_NE(body_of(r)["detail"].get<std::string>().find("not a plain e-mail address"),
+              std::string::npos);
+  }
+  EXPECT_EQ(count_mails(e.outbox()), mails);
+  // The quota (3 links an hour) is whole: three plain addresses get their link.
+  for (const char* fine : {"jeanne.perso@example.net", "j+vote@mail.example.org", "j_d@x-y.fr"}) {
+    ask["email"] = fine;
+    auto r = b.post("/api/v1/code/reissue-link", ask);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 202) << fine << ": " << r->body;
+  }
+  EXPECT_EQ(e.stop(), 0);
+}
+
+// Issue 9, finding 9: a credential already registered was refused only
+// after the link had been used up.
+TEST(PortalReissue, ARefusedCredentialLeavesTheLinkWorking) {
+  Election e(staff(2), -3600, 86'400);
+  Browser b = e.activated(0);
+  Json ask = Json::object();
+  ask["answer"] = "Saint-Étienne";
+  ask["numen"] = e.voter(0).numen;
+  ask["channel"] = "sms";
+  auto sent = b.post("/api/v1/code/reissue-link", ask);
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 202) << sent->body;
+  const std::string token = latest_sms_token(e.outbox());
+  ASSERT_EQ(token.size(), 43u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the import's second
+  Json reissue = Json::object();
+  reissue["token"] = token;
+  Browser phone(e.port());
+  // Voter 1's credential, and voter 0's own current one: both registered.
+  for (size_t owner : {size_t{1}, size_t{0}}) {
+    reissue["credential"] =
+        base64url_encode(credential_key(e.manifest().id, e.voter(owner).code)->public_key());
+    auto refused = phone.post("/api/v1/code/reissue", reissue, false);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << refused->body;
+    EXPECT_EQ(error_of(refused), "duplicate_credential") << refused->body;
+  }
+  Json status = Json::object();
+  status["token"] = token;
+  status["purpose"] = "reissue";
+  auto still = phone.post("/api/v1/account/link-status", status, false);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200) << still->body;
+  const std::string new_code = generate_vote_code();
+  reissue["credential"] = base64url_encode(credential_key(e.manifest().id, new_code)->public_key());
+  auto done = phone.post("/api/v1/code/reissue", reissue, false);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200) << done->body;
+  EXPECT_EQ(error_of(phone.post("/api/v1/code/reissue", reissue, false)), "token_used");
+  EXPECT_EQ(body_of(b.get("/api/v1/me"))["credential"], reissue["credential"]);
   EXPECT_EQ(e.stop(), 0);
 }
 
