@@ -197,6 +197,7 @@ export const STRINGS = {
     'reissue.submit': 'Recevoir mon lien',
     'reissue.sent': 'Un lien vous a été envoyé à {to} ; il est valable {minutes} minutes.',
     'reissue.sentTo': 'Un lien vous a été envoyé à {to}.',
+    'reissue.sentYourEmail': 'Un lien vous a été envoyé à votre adresse électronique.',
     'reissue.sentNext':
       'Ouvrez-le sur l’appareil de votre choix : il ne sert qu’une fois. Préparez de quoi noter votre nouveau code, qui ne sera affiché que 2 minutes.',
     'reissue.linkIntro':
@@ -489,6 +490,7 @@ export const STRINGS = {
     'reissue.submit': 'Send me the link',
     'reissue.sent': 'A link has been sent to {to}; it is valid for {minutes} minutes.',
     'reissue.sentTo': 'A link has been sent to {to}.',
+    'reissue.sentYourEmail': 'A link has been sent to your e-mail address.',
     'reissue.sentNext':
       'Open it on the device of your choice: it works only once. Have something ready to write down your new code, which is shown for 2 minutes only.',
     'reissue.linkIntro':
