@@ -123,9 +123,10 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
   }
   const int64_t now = now_seconds();
   const std::string address = api.client_address(req);
+  // Per account only (issue 9, finding 7): failures still count against the
+  // address, which then pays a harder proof of work, but refuse no one.
   for (auto [throttle, key, what] :
-       {std::tuple{&api.login_addresses, address, "this address"},
-        std::tuple{&api.reissue_accounts, session->identifier, "the code re-issue"},
+       {std::tuple{&api.reissue_accounts, session->identifier, "the code re-issue"},
         std::tuple{&api.link_requests, "reissue:" + session->identifier, "the re-issue links"}}) {
     if (portal::ThrottleVerdict v = throttle->check(key, now); !v.allowed) {
       return send_throttled(res, v, what);
