@@ -109,6 +109,12 @@ describe('back from FranceConnect: /reassort?sent=email&to=... (issue 9, finding
     expect(STRINGS.fr['reissue.sentYourEmail']).toBe('Un lien vous a été envoyé à votre adresse électronique.');
     expect(STRINGS.en['reissue.sentYourEmail']).toBeTruthy();
   });
+  test('the server\'s new refusals are worded in both languages', () => {
+    for (const key of ['reason.bad_text', 'reason.bad_email']) {
+      expect(STRINGS.fr[key]).toBeTruthy();
+      expect(STRINGS.en[key]).toBeTruthy();
+    }
+  });
   test('errors and nothing', () => {
     expect(reissueOutcome('?error=oidc_denied')).toEqual({ error: 'oidc_denied' });
     expect(reissueOutcome('')).toBeNull();

@@ -50,6 +50,9 @@ export const STRINGS = {
     'common.identifierInvalid': 'Saisissez une adresse électronique, par exemple prenom.nom@ac-academie.fr.',
 
     'reason.too_many_reclamations': 'Vous avez déjà déposé le nombre maximal de réclamations (20).',
+    'reason.bad_text':
+      'Le texte contient un caractère invisible ou de contrôle (souvent venu d’un copier-coller) : retapez-le ou collez-le sans mise en forme.',
+    'reason.bad_email': 'Saisissez une adresse électronique simple, par exemple prenom.nom@exemple.fr (sans guillemets, espaces ni accents).',
     'reason.bad_parameter': 'La demande est mal formée.',
     'reason.malformed': 'La demande est mal formée ou trop longue.',
     'reason.invalid_json': 'La demande est mal formée.',
@@ -345,6 +348,9 @@ export const STRINGS = {
     'common.identifierInvalid': 'Enter an e-mail address, for example firstname.lastname@ac-academie.fr.',
 
     'reason.too_many_reclamations': 'You have filed the maximum number of complaints already (20).',
+    'reason.bad_text':
+      'The text holds an invisible or control character (often from copy and paste): type it again or paste it as plain text.',
+    'reason.bad_email': 'Enter a plain e-mail address, for example firstname.lastname@example.org (no quotes, spaces or accents).',
     'reason.bad_parameter': 'The request is malformed.',
     'reason.malformed': 'The request is malformed or too long.',
     'reason.invalid_json': 'The request is malformed.',
