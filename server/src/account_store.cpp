@@ -249,6 +249,21 @@ Result<std::string> AccountStore::consume_token(std::string_view token, TokenPur
   });
 }
 
+Result<std::string> AccountStore::consume_token_then(
+    std::string_view token, TokenPurpose purpose, int64_t now,
+    const std::function<Status(const std::string&)>& then) {
+  const Digest32 hash = digest_of(token);
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  return s.in_transaction<std::string>([&]() -> Result<std::string> {
+    auto who = s.find_token(hash, purpose_code(purpose), now);
+    if (!who) return who;
+    if (Status r = s.use_token(hash, now); !r) return r.error();
+    if (Status r = then(*who); !r) return r.error();  // rolled back: the token stays usable
+    return *who;
+  });
+}
+
 Result<std::string> AccountStore::activate(std::string_view token, const Account& account,
                                            int64_t now) {
   const Digest32 hash = digest_of(token);

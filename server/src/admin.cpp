@@ -24,6 +24,7 @@
 #include "isoloir/timestamp.h"
 #include "isoloir/urn/data_dir.h"
 #include "isoloir/urn/voter_file.h"
+#include "text.h"
 
 namespace {
 
@@ -129,7 +130,8 @@ int status(const std::string& dir) {
 }
 
 // JSON Lines: one complaint per line, its text with its line breaks escaped,
-// so that a complaint can never pass for two.
+// so that a complaint can never pass for two, and every control or
+// invisible formatting character escaped too.
 int reclamations(const std::string& dir) {
   auto all = isoloir::urn::read_reclamations(dir);
   if (!all) return refused(all.error());
@@ -140,7 +142,10 @@ int reclamations(const std::string& dir) {
     line["voter"] = r.voter;
     line["scrutin"] = r.scrutin;
     line["text"] = r.text;
-    std::printf("%s\n", isoloir::canonical_dump(line).c_str());
+    // Rows stored before the server refused them may hold C1 controls or
+    // bidirectional overrides: written as JSON escapes, never raw to the
+    // officer's terminal.
+    std::printf("%s\n", isoloir::text::escape_unprintable(isoloir::canonical_dump(line)).c_str());
   }
   return kOk;
 }

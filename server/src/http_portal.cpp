@@ -2,6 +2,7 @@
 // activation itself, the password reset, login and logout (docs/api.md).
 #include <sodium.h>
 
+#include <algorithm>
 #include <string>
 
 #include "http_internal.h"
@@ -23,15 +24,16 @@ void wipe(std::string& s) {
   s.clear();
 }
 
-// A throttle's verdict for both keys of a request; false after 429.
-bool allowed(httplib::Response& res, portal::Throttle& by_address, const std::string& address,
-             portal::Throttle& by_key, const std::string& key, const std::string& what) {
-  const int64_t now = now_seconds();
-  if (portal::ThrottleVerdict v = by_address.check(address, now); !v.allowed) {
-    send_throttled(res, v, "this address");
-    return false;
-  }
-  if (portal::ThrottleVerdict v = by_key.check(key, now); !v.allowed) {
+// The extra proof-of-work bits asked of an address over its failure
+// threshold: each bit doubles the expected work, so 3 bits are 8 times the
+// default's second on a phone: a few seconds more for a colleague, the
+// attacker's rate divided by 8 (docs/api.md, the address throttle).
+constexpr int kAddressExtraBits = 3;
+
+// A throttle's verdict for one key of a request; false after 429.
+bool allowed(httplib::Response& res, const portal::Throttle& by_key, const std::string& key,
+             const std::string& what) {
+  if (portal::ThrottleVerdict v = by_key.check(key, now_seconds()); !v.allowed) {
     send_throttled(res, v, what);
     return false;
   }
@@ -75,30 +77,29 @@ void request_link(Api& api, const httplib::Request& req, httplib::Response& res,
   if (!pow_ok(api, *body, res, portal::PowPurpose::kLink)) return;
   const std::string identifier = text::lower_ascii(field(*body, "identifier"));
   const std::string address = api.client_address(req);
-  if (!allowed(res, api.login_addresses, address, api.link_requests, identifier,
-               "this identifier")) {
-    return;
-  }
+  // No refusal by address (issue 9): one client behind a school's NAT must
+  // not stop its colleagues; the address only pays a harder proof of work.
+  if (!allowed(res, api.link_requests, identifier, "this identifier")) return;
   const int64_t now = now_seconds();
-  api.link_requests.failure(identifier, now);  // every request counts
+  // Every request counts, against the identifier and the address alike,
+  // whether the identifier is on the list or not: the answer (status,
+  // body, later throttling) must not tell which (issue 9, finding 5).
+  api.link_requests.failure(identifier, now);
+  api.login_addresses.failure(address, now);
   Json ok = Json::object();
   ok["status"] = "sent_if_applicable";
   ok["detail"] = activation
                      ? "if this identifier is registered and not yet active, a link has been sent"
                      : "if this identifier has an active account, a link has been sent";
 
+  // Both stores are read whether the identifier is known or not.
   Result<urn::VoterInfo> voter = api.urn.voter(identifier);
-  if (!voter) {
-    if (voter.error().reason != "unknown_voter") return send_refusal(res, voter.error());
-    api.login_addresses.failure(address,
-                                now);  // guessing identifiers costs like guessing passwords
-    return send_json(res, ok, 202);
-  }
   Result<portal::Account> account = api.accounts.account(identifier);
+  if (!voter && voter.error().reason != "unknown_voter") return send_refusal(res, voter.error());
   if (!account && account.error().reason != "not_found") {
     return send_refusal(res, account.error());
   }
-  if (account.ok() == activation) return send_json(res, ok, 202);
+  if (!voter || account.ok() == activation) return send_json(res, ok, 202);
   const auto purpose =
       activation ? portal::TokenPurpose::kActivation : portal::TokenPurpose::kPasswordReset;
   Result<std::string> token = api.accounts.issue_token(
@@ -265,9 +266,10 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
   std::string password = field(*body, "password");
   const std::string identifier = text::lower_ascii(field(*body, "identifier"));
   const std::string address = api.client_address(req);
-  if (!allowed(res, api.login_addresses, address, api.login_accounts, identifier, "this account")) {
-    return wipe(password);
-  }
+  // Throttled per account only (issue 9, finding 7): an address over its
+  // failure threshold is served harder challenges (get_pow), never refused,
+  // so that colleagues behind one NAT still log in.
+  if (!allowed(res, api.login_accounts, identifier, "this account")) return wipe(password);
   Result<portal::Account> account = api.accounts.account(identifier);
   if (!account && account.error().reason != "not_found") {
     wipe(password);
@@ -316,9 +318,19 @@ void get_pow(Api& api, const httplib::Request& req, httplib::Response& res) {
   } else if (purpose != "login") {
     return send_error(res, 400, "bad_parameter", "purpose: login, link or reissue");
   }
+  // An address over its failure threshold (logins, link requests, re-issue
+  // answers, counted in login_addresses) pays more work, and is refused
+  // nothing: a few seconds more for colleagues behind the same NAT, the
+  // attacker's rate divided by 2^kAddressExtraBits.
+  const int64_t now = now_seconds();
+  const int base = api.pow.policy().difficulty;
+  const int difficulty =
+      base == 0 || api.login_addresses.check(api.client_address(req), now).allowed
+          ? base
+          : std::min(base + kAddressExtraBits, portal::PowIssuer::kMaxDifficulty);
   Json out = Json::object();
-  out["challenge"] = api.pow.issue(p, now_seconds());
-  out["difficulty"] = api.pow.policy().difficulty;
+  out["challenge"] = api.pow.issue(p, now, difficulty);
+  out["difficulty"] = difficulty;
   out["expires_in"] = api.pow.policy().lifetime_seconds;
   send_json(res, out);
 }

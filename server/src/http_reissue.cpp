@@ -29,14 +29,6 @@ bool same_secret(std::string_view given, std::string_view stored) {
          equal_ct(as_bytes(given), as_bytes(stored));
 }
 
-bool plausible_email(const std::string& e) {
-  const size_t at = e.find('@');
-  return at != std::string::npos && at > 0 && at + 1 < e.size() &&
-         e.find('@', at + 1) == std::string::npos &&
-         e.find_first_of(" <>\r\n\t,;") == std::string::npos &&
-         e.find('.', at) != std::string::npos;
-}
-
 // Shows enough for the voter to recognise where the link went, not enough
 // for someone looking over their shoulder: "+33*******78", "j***@gmail.com".
 std::string masked(const std::string& where, bool phone) {
@@ -117,9 +109,13 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
   if (channel != "sms" && channel != "email") {
     return send_error(res, 400, "malformed", "channel: sms or email");
   }
-  if (channel == "email" && !plausible_email(email)) {
+  // The mailer's rule, checked before any throttle or quota is touched: an
+  // address it would refuse must not spend a link and come back as a 503.
+  if (const std::string_view problem = text::email_problem(email);
+      channel == "email" && !problem.empty()) {
     return send_error(res, 400, "bad_email",
-                      "give the personal e-mail address to send the link to");
+                      "not a plain e-mail address (" + std::string(problem) +
+                          "): give the personal address to send the link to");
   }
   if (channel == "email" && email == session->identifier) {
     return send_error(res, 400, "same_email",
@@ -127,9 +123,10 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
   }
   const int64_t now = now_seconds();
   const std::string address = api.client_address(req);
+  // Per account only (issue 9, finding 7): failures still count against the
+  // address, which then pays a harder proof of work, but refuse no one.
   for (auto [throttle, key, what] :
-       {std::tuple{&api.login_addresses, address, "this address"},
-        std::tuple{&api.reissue_accounts, session->identifier, "the code re-issue"},
+       {std::tuple{&api.reissue_accounts, session->identifier, "the code re-issue"},
         std::tuple{&api.link_requests, "reissue:" + session->identifier, "the re-issue links"}}) {
     if (portal::ThrottleVerdict v = throttle->check(key, now); !v.allowed) {
       return send_throttled(res, v, what);
@@ -195,13 +192,13 @@ void reissue(Api& api, const httplib::Request& req, httplib::Response& res) {
       return send_error(res, 403, "foreign_token", "this link is another voter's");
     }
   }
-  Result<std::string> who =
-      api.accounts.consume_token(token, portal::TokenPurpose::kCodeReissue, now);
-  if (!who) return send_refusal(res, who.error());
+  // The token is used up only if the credential is stored: a refusal (a
+  // credential already registered, say) leaves the link working.
   const Timestamp at = Timestamp::from_unix(now);
-  if (Status s = api.urn.reissue_credential(*who, *credential, at); !s) {
-    return send_refusal(res, s.error());
-  }
+  Result<std::string> who = api.accounts.consume_token_then(
+      token, portal::TokenPurpose::kCodeReissue, now,
+      [&](const std::string& voter) { return api.urn.reissue_credential(voter, *credential, at); });
+  if (!who) return send_refusal(res, who.error());
   Json out = Json::object();
   out["status"] = "reissued";
   out["issued_at"] = at.to_string();

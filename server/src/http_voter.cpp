@@ -5,6 +5,7 @@
 
 #include "http_internal.h"
 #include "isoloir/manifest.h"
+#include "text.h"
 
 namespace isoloir::server {
 namespace {
@@ -107,14 +108,13 @@ void cast(Api& api, const httplib::Request& req, httplib::Response& res) {
     return send_error(res, 415, "unsupported_media_type", "send the ballot as application/json");
   }
   // Ballots signed with a code that is not the voter's: counted per account
-  // and per address, slowed down and then locked like failed logins.
+  // only, slowed down and then locked like failed logins. Casting needs a
+  // session, so the account is the attacker's own; an address is shared by
+  // a whole school behind its NAT, and must not lock the colleagues out of
+  // voting (issue 9, finding 7).
   const int64_t now = now_seconds();
-  const std::string address = api.client_address(req);
   if (portal::ThrottleVerdict v = api.code_entries.check(session->identifier, now); !v.allowed) {
     return send_throttled(res, v, "voting with this account");
-  }
-  if (portal::ThrottleVerdict v = api.login_addresses.check(address, now); !v.allowed) {
-    return send_throttled(res, v, "this address");
   }
   Result<urn::CastReceipt> receipt =
       api.urn.cast(session->identifier, req.body, Timestamp::from_unix(now));
@@ -122,7 +122,6 @@ void cast(Api& api, const httplib::Request& req, httplib::Response& res) {
     const std::string& reason = receipt.error().reason;
     if (reason == "unknown_credential" || reason == "revoked_credential") {
       (void)api.code_entries.failure(session->identifier, now);
-      (void)api.login_addresses.failure(address, now);
     }
     return send_refusal(res, receipt.error());
   }
@@ -219,9 +218,18 @@ void file_reclamation(Api& api, const httplib::Request& req, httplib::Response& 
   if (!session) return;
   auto body = json_body(req, res, {{"scrutin", 64}, {"text", urn::kMaxReclamationBytes}});
   if (!body) return;
+  // An officer reads these on a terminal: no control character (a C1 CSI
+  // starts an escape sequence) and no bidirectional override or other
+  // invisible format character that would show the text other than it is.
+  const std::string text_given = field(*body, "text");
+  if (const size_t at = text::first_unprintable(text_given, true); at != std::string::npos) {
+    return send_error(res, 400, "bad_text",
+                      "the text has a control or invisible formatting character at byte " +
+                          std::to_string(at) + ": only printable characters, line breaks and tabs");
+  }
   const Timestamp now = Timestamp::from_unix(now_seconds());
-  Result<int64_t> id = api.urn.file_reclamation(session->identifier, field(*body, "scrutin"),
-                                                field(*body, "text"), now);
+  Result<int64_t> id =
+      api.urn.file_reclamation(session->identifier, field(*body, "scrutin"), text_given, now);
   if (!id) return send_refusal(res, id.error());
   Json out = Json::object();
   out["id"] = *id;

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "isoloir/bytes.h"
 #include "isoloir/pow.h"
 #include "isoloir/random.h"
@@ -36,8 +38,15 @@ PowIssuer::~PowIssuer() {
 }
 
 std::string PowIssuer::issue(PowPurpose purpose, int64_t now) {
+  return issue(purpose, now, policy_.difficulty);
+}
+
+std::string PowIssuer::issue(PowPurpose purpose, int64_t now, int difficulty) {
+  const int floor = std::min(policy_.difficulty, kMaxDifficulty);
+  const int d = std::clamp(difficulty, floor, kMaxDifficulty);
   std::array<uint8_t, kChallengeBytes> c{};
-  c[0] = static_cast<uint8_t>(purpose);
+  // The purpose in the low 2 bits, the difficulty above: both under the MAC.
+  c[0] = static_cast<uint8_t>(static_cast<unsigned>(purpose) | (static_cast<unsigned>(d) << 2));
   put_be64(&c[1], now + policy_.lifetime_seconds);
   random_bytes(std::span<uint8_t>(&c[9], 16));
   crypto_auth_hmacsha256(&c[kPayloadBytes], c.data(), kPayloadBytes, key_.data());
@@ -60,12 +69,14 @@ Status PowIssuer::redeem(std::string_view challenge, uint64_t nonce, PowPurpose 
   if (crypto_auth_hmacsha256_verify(&c[kPayloadBytes], c.data(), kPayloadBytes, key_.data()) != 0) {
     return fail("bad_pow", "not a challenge of this server");
   }
-  if (c[0] != static_cast<uint8_t>(purpose)) {
+  if ((c[0] & 3U) != static_cast<uint8_t>(purpose)) {
     return fail("bad_pow", "this challenge is for another request");
   }
   const int64_t expires = get_be64(&c[1]);
   if (now >= expires) return fail("pow_expired", "the challenge has expired; ask for a new one");
-  if (!pow_meets(challenge, nonce, policy_.difficulty)) {
+  // The difficulty this challenge was issued with (never below the policy's).
+  const int difficulty = std::max(policy_.difficulty, static_cast<int>(c[0] >> 2));
+  if (!pow_meets(challenge, nonce, difficulty)) {
     return fail("bad_pow", "the nonce does not solve the challenge");
   }
   std::lock_guard lock(mu_);

@@ -3,6 +3,8 @@
 #ifndef ISOLOIR_SERVER_TEXT_H_
 #define ISOLOIR_SERVER_TEXT_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,43 @@ bool valid_numen(std::string_view s);
 // except the department (characters 6 and 7) which is "2A" or "2B" for
 // Corsica.
 bool valid_nir10(std::string_view s);
+
+// What is wrong with an e-mail address the server would send to, or an empty
+// string when nothing is: at most 254 bytes, one '@'; a local part of 1 to 64
+// characters of RFC 5322's dot-atom (letters, digits and !#$%&'*+-/=?^_`{|}~,
+// dots between them), so no quoted or commented form, no space, no control
+// and nothing outside ASCII; a domain of at least two labels of letters,
+// digits and inner hyphens. Stricter than the mailer's own check
+// (mail_message.cpp's valid_address), so an address it accepts is never one
+// the mailer then refuses.
+std::string_view email_problem(std::string_view address);
+
+// Code points with no place in text that a person types and another reads
+// on a screen or a terminal: C0 controls (but tab and line feed when
+// `breaks` is true), DEL, C1 controls (U+0080 to U+009F: U+009B is a
+// terminal's CSI), and the format characters that change how the text
+// around them shows or hide text: bidirectional marks, embeddings,
+// overrides and isolates (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066
+// to U+2069), zero-width space and invisible operators (U+200B, U+2060 to
+// U+2064), deprecated format controls (U+206A to U+206F), line and
+// paragraph separators (U+2028, U+2029), the byte-order mark (U+FEFF),
+// interlinear annotations (U+FFF9 to U+FFFB), Mongolian vowel separator
+// (U+180E) and the language tag (U+E0001). Joiners (U+200C, U+200D: emoji
+// and some scripts) and the soft hyphen are kept.
+bool unprintable(uint32_t code_point, bool breaks);
+
+// Where the first unprintable code point of `s` starts (bytes), or npos; a
+// byte that starts no valid UTF-8 sequence counts as unprintable.
+size_t first_unprintable(std::string_view s, bool breaks);
+
+// `s` with every unprintable code point (breaks included) written as a
+// JSON escape \uXXXX (a surrogate pair above U+FFFF), and any byte that is
+// not valid UTF-8 as \ufffd: for JSON text a terminal prints, whose string
+// values then read the same to a JSON parser, and show as escapes.
+std::string escape_unprintable(std::string_view s);
+inline bool plain_email(std::string_view address) {
+  return email_problem(address).empty();
+}
 
 }  // namespace isoloir::text
 

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "isoloir/bytes.h"
 #include "isoloir/pow.h"
 
 namespace isoloir::portal {
@@ -36,6 +37,31 @@ TEST(PowIssuer, ASolvedChallengeIsAcceptedOnceForItsPurpose) {
   EXPECT_TRUE(issuer.redeem(c, nonce, PowPurpose::kLogin, kNow + 59).ok());
   EXPECT_EQ(issuer.redeem(c, nonce, PowPurpose::kLogin, kNow + 59).error().reason, "pow_replayed");
   EXPECT_NE(issuer.issue(PowPurpose::kLogin, kNow), issuer.issue(PowPurpose::kLogin, kNow));
+}
+
+// Issue 9, finding 7: an address over its failure threshold is served
+// harder challenges; the difficulty travels under the MAC.
+TEST(PowIssuer, AHarderChallengeNeedsAHarderSolutionAndCannotBeEased) {
+  PowIssuer issuer(policy(4));
+  const std::string hard = issuer.issue(PowPurpose::kLogin, kNow, 14);
+  EXPECT_EQ(hard.size(), 76u);
+  // A nonce that meets 4 bits but not 14 (the first such one).
+  uint64_t easy = 0;
+  while (!pow_meets(hard, easy, 4) || pow_meets(hard, easy, 14)) ++easy;
+  EXPECT_EQ(issuer.redeem(hard, easy, PowPurpose::kLogin, kNow).error().reason, "bad_pow");
+  EXPECT_TRUE(issuer.redeem(hard, solve(hard, 14), PowPurpose::kLogin, kNow).ok());
+  // Lowering the difficulty bits breaks the MAC.
+  auto raw = base64url_decode_fixed<57>(issuer.issue(PowPurpose::kLogin, kNow, 14), "c");
+  ASSERT_TRUE(raw.ok());
+  (*raw)[0] = static_cast<uint8_t>(static_cast<unsigned>(PowPurpose::kLogin) | (4U << 2));
+  const std::string eased = base64url_encode(*raw);
+  EXPECT_EQ(issuer.redeem(eased, solve(eased, 4), PowPurpose::kLogin, kNow).error().reason,
+            "bad_pow");
+  // Never below the policy's difficulty.
+  const std::string low = issuer.issue(PowPurpose::kLink, kNow, 0);
+  uint64_t below = 0;
+  while (pow_meets(low, below, 4)) ++below;
+  EXPECT_EQ(issuer.redeem(low, below, PowPurpose::kLink, kNow).error().reason, "bad_pow");
 }
 
 TEST(PowIssuer, WrongNoncesExpiredForgedAndAlteredChallengesAreRefused) {

@@ -528,6 +528,11 @@ export const tests = [
     await visit(page, '/reassort?sent=email&to=j***%40example.net');
     await page.locator('.reissue-sent').waitFor();
     assert.equal(await page.locator('.reissue-sent p').first().textContent(), 'Un lien vous a été envoyé à j***@example.net.');
+    // Anyone can make such an address (issue 9, finding 11): other text is not shown.
+    await visit(page, '/reassort?sent=email&to=' + encodeURIComponent('votre conseiller. Appelez le 08 00 00 00 00'));
+    await page.locator('.reissue-sent').waitFor();
+    assert.equal(await page.locator('.reissue-sent p').first().textContent(),
+      'Un lien vous a été envoyé à votre adresse électronique.');
     await login(page, urn.voters[2]);
     await visit(page, '/reassort?error=identity_mismatch');
     assert.match(await alertText(page), /L’identité FranceConnect ne correspond pas à la vôtre/);

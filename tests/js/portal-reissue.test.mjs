@@ -4,8 +4,8 @@
 // and the countdown of its 120 seconds on screen; and the proof of work's
 // retry (web/portal/pow.js) with the server's difficulty at 0.
 import { describe, expect, test } from '@jest/globals';
-import { checkNir, checkNumen, checkPersonalEmail, codeGroups, formatClock, formatSecondsWords, tidyNumen,
-  wholeSeconds } from '../../web/portal/rules.js';
+import { checkNir, checkNumen, checkPersonalEmail, codeGroups, formatClock, formatSecondsWords, plainEmail,
+  reissueOutcome, tidyNumen, wholeSeconds } from '../../web/portal/rules.js';
 import { withPow } from '../../web/portal/pow.js';
 import { STRINGS } from '../../web/portal/strings.js';
 
@@ -70,6 +70,54 @@ describe('the personal e-mail: plausible, and not the identifier', () => {
     });
   test('empty', () => {
     expect(checkPersonalEmail('', me)).toEqual({ error: 'common.fieldRequired' });
+  });
+});
+
+describe('the personal e-mail: the server\'s strict rule (issue 9, finding 10)', () => {
+  test.each(['jeanne.perso@example.net', 'j+vote@mail.example.org', 'j_d@x-y.fr', "o'neil@example.net"])(
+    '%s is taken', (v) => {
+      expect(plainEmail(v)).toBe(true);
+      expect(checkPersonalEmail(v, 'agent@ac-test.fr').value).toBe(v.toLowerCase());
+    });
+  test.each(['jeanne\u0000x@example.net', 'jeanne\u000bx@example.net', 'jeanne\u0085x@example.net',
+    '"jeanne"@example.net', 'jeanne..x@example.net', '.jeanne@example.net', 'jeanne@example.net.',
+    'jeanne@-example.net', 'jeanne(x)@example.net', 'jéanne@example.net', `${'a'.repeat(65)}@example.net`,
+    `a@${'b'.repeat(64)}.net`])('%j is refused, as the server refuses it', (v) => {
+    expect(plainEmail(v)).toBe(false);
+    expect(checkPersonalEmail(v, 'agent@ac-test.fr').error).toBe('reissue.emailInvalid');
+  });
+});
+
+describe('back from FranceConnect: /reassort?sent=email&to=... (issue 9, finding 11)', () => {
+  test('the server\'s masked address is shown', () => {
+    expect(reissueOutcome('?sent=email&to=j***@example.net')).toEqual({ sent: 'email', to: 'j***@example.net' });
+    expect(reissueOutcome('?sent=email&to=j%2A%2A%2A%40mail.example.org'))
+      .toEqual({ sent: 'email', to: 'j***@mail.example.org' });
+  });
+  test.each([
+    '?sent=email&to=ANY TEXT',
+    '?sent=email&to=votre+conseiller.+Appelez+le+08+00+00+00+00',
+    '?sent=email&to=jeanne.perso@example.net',  // not masked: not the server's
+    '?sent=email&to=j***@example.net%0AAppelez',
+    '?sent=email&to=j***@example.net, puis appelez le 0800',
+    '?sent=email&to=***@example.net',
+    '?sent=sms&to=j***@example.net',
+    '?sent=email',
+  ])('%s: no text of the link\'s author, a fixed sentence instead', (search) => {
+    const out = reissueOutcome(search);
+    expect(out.to).toBe('');
+    expect(STRINGS.fr['reissue.sentYourEmail']).toBe('Un lien vous a été envoyé à votre adresse électronique.');
+    expect(STRINGS.en['reissue.sentYourEmail']).toBeTruthy();
+  });
+  test('the server\'s new refusals are worded in both languages', () => {
+    for (const key of ['reason.bad_text', 'reason.bad_email']) {
+      expect(STRINGS.fr[key]).toBeTruthy();
+      expect(STRINGS.en[key]).toBeTruthy();
+    }
+  });
+  test('errors and nothing', () => {
+    expect(reissueOutcome('?error=oidc_denied')).toEqual({ error: 'oidc_denied' });
+    expect(reissueOutcome('')).toBeNull();
   });
 });
 

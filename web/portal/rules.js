@@ -141,9 +141,43 @@ export function checkNir(input) {
 export function checkPersonalEmail(input, identifier) {
   const v = String(input).trim();
   if (!v) return { error: 'common.fieldRequired' };
-  if (!/^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/.test(v)) return { error: 'reissue.emailInvalid' };
+  if (!plainEmail(v)) return { error: 'reissue.emailInvalid' };
   if (v.toLowerCase() === String(identifier || '').trim().toLowerCase()) return { error: 'reissue.emailSame' };
   return { value: v.toLowerCase() };
+}
+
+// The server's rule (server/src/text.cpp, email_problem): a dot-atom local
+// part of at most 64 characters, a domain of at least two labels of letters,
+// digits and inner hyphens, 254 bytes in all (ASCII only, so characters).
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const PLAIN_EMAIL = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*@${LABEL}(?:\\.${LABEL})+$`);
+// What the server's masked_email makes of such an address: its first
+// character, three stars, then the domain: "j***@example.net".
+const MASKED_EMAIL = new RegExp(`^${ATEXT}\\*\\*\\*@${LABEL}(?:\\.${LABEL})+$`);
+
+/** Whether `v` is an address the server would send a link to. */
+export function plainEmail(v) {
+  const s = String(v);
+  return s.length <= 254 && PLAIN_EMAIL.test(s) && s.indexOf('@') <= 64;
+}
+
+/**
+ * The outcome the FranceConnect route puts in the query of /reassort
+ * (`search` is location.search): {sent, to} or {error} or null. Anyone can
+ * make such an address and send it round, so `to` is kept only when it has
+ * the form of the server's masked address (j***@example.net) and is '' (the
+ * page then says "your e-mail address") otherwise: the page never shows
+ * text of the link's author as the server's word.
+ */
+export function reissueOutcome(search) {
+  const q = new URLSearchParams(search);
+  if (q.has('sent')) {
+    const to = q.get('to') || '';
+    return { sent: q.get('sent'), to: q.get('sent') === 'email' && to.length <= 254 && MASKED_EMAIL.test(to) ? to : '' };
+  }
+  if (q.has('error')) return { error: q.get('error') || '' };
+  return null;
 }
 
 /** The four groups of five of a vote code in display form ("D7ZZV-RHNQ7-..."). */

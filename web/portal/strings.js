@@ -50,6 +50,9 @@ export const STRINGS = {
     'common.identifierInvalid': 'Saisissez une adresse électronique, par exemple prenom.nom@ac-academie.fr.',
 
     'reason.too_many_reclamations': 'Vous avez déjà déposé le nombre maximal de réclamations (20).',
+    'reason.bad_text':
+      'Le texte contient un caractère invisible ou de contrôle (souvent venu d’un copier-coller) : retapez-le ou collez-le sans mise en forme.',
+    'reason.bad_email': 'Saisissez une adresse électronique simple, par exemple prenom.nom@exemple.fr (sans guillemets, espaces ni accents).',
     'reason.bad_parameter': 'La demande est mal formée.',
     'reason.malformed': 'La demande est mal formée ou trop longue.',
     'reason.invalid_json': 'La demande est mal formée.',
@@ -201,6 +204,7 @@ export const STRINGS = {
     'reissue.submit': 'Recevoir mon lien',
     'reissue.sent': 'Un lien vous a été envoyé à {to} ; il est valable {minutes} minutes.',
     'reissue.sentTo': 'Un lien vous a été envoyé à {to}.',
+    'reissue.sentYourEmail': 'Un lien vous a été envoyé à votre adresse électronique.',
     'reissue.sentNext':
       'Ouvrez-le sur l’appareil de votre choix : il ne sert qu’une fois. Préparez de quoi noter votre nouveau code, qui ne sera affiché que 2 minutes.',
     'reissue.linkIntro':
@@ -348,6 +352,9 @@ export const STRINGS = {
     'common.identifierInvalid': 'Enter an e-mail address, for example firstname.lastname@ac-academie.fr.',
 
     'reason.too_many_reclamations': 'You have filed the maximum number of complaints already (20).',
+    'reason.bad_text':
+      'The text holds an invisible or control character (often from copy and paste): type it again or paste it as plain text.',
+    'reason.bad_email': 'Enter a plain e-mail address, for example firstname.lastname@example.org (no quotes, spaces or accents).',
     'reason.bad_parameter': 'The request is malformed.',
     'reason.malformed': 'The request is malformed or too long.',
     'reason.invalid_json': 'The request is malformed.',
@@ -497,6 +504,7 @@ export const STRINGS = {
     'reissue.submit': 'Send me the link',
     'reissue.sent': 'A link has been sent to {to}; it is valid for {minutes} minutes.',
     'reissue.sentTo': 'A link has been sent to {to}.',
+    'reissue.sentYourEmail': 'A link has been sent to your e-mail address.',
     'reissue.sentNext':
       'Open it on the device of your choice: it works only once. Have something ready to write down your new code, which is shown for 2 minutes only.',
     'reissue.linkIntro':

@@ -24,7 +24,7 @@ import { h, replace } from '../dom.js';
 import { alertBox, field, showError, statusBox } from '../forms.js';
 import { withPow } from '../pow.js';
 import { checkNir, checkNumen, checkPersonalEmail, cleanToken, codeGroups, formatClock, formatSecondsWords,
-  wholeSeconds } from '../rules.js';
+  reissueOutcome, wholeSeconds } from '../rules.js';
 
 const PATH = '/reassort';
 
@@ -60,11 +60,10 @@ function loadBoothOnce() {
 // its outcome in the query: ?sent=email&to=j***@example.net, or ?error=REASON.
 // The query stays in the address (nothing secret: the address is masked),
 // so a reload says the same again.
+// Only a masked address is shown from it (rules.js, reissueOutcome): any
+// other text in the query is the link author's, not the server's.
 function takeOutcome() {
-  const q = new URLSearchParams(location.search);
-  if (q.has('sent')) return { sent: q.get('sent'), to: q.get('to') || '' };
-  if (q.has('error')) return { error: q.get('error') || '' };
-  return null;
+  return reissueOutcome(location.search);
 }
 
 function sentCard(ctx, text) {
@@ -100,7 +99,7 @@ async function requestPage(ctx, view) {
   const alert = alertBox();
   const back = takeOutcome();
   if (back && back.sent) {
-    view.append(...sentCard(ctx, t('reissue.sentTo', { to: back.to })));
+    view.append(...sentCard(ctx, back.to ? t('reissue.sentTo', { to: back.to }) : t('reissue.sentYourEmail')));
     return;
   }
   const loading = h('p', { class: 'loading' }, t('common.loading'));

@@ -12,6 +12,7 @@
 #define ISOLOIR_PORTAL_ACCOUNT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,6 +76,14 @@ class AccountStore {
   // Uses a token up (one transaction, so two concurrent uses cannot both
   // succeed) and returns whose it was; check_token's refusals.
   Result<std::string> consume_token(std::string_view token, TokenPurpose purpose, int64_t now);
+
+  // Uses a token up and runs `then` with whose it was, inside the same
+  // transaction: when `then` fails, the token is left as it was (still
+  // usable) and `then`'s refusal is returned. For a link whose use is
+  // stored elsewhere (the re-issue's credential, in the urn): a refused
+  // use does not spend the link. `then` must not call back into this store.
+  Result<std::string> consume_token_then(std::string_view token, TokenPurpose purpose, int64_t now,
+                                         const std::function<Status(const std::string&)>& then);
 
   // --- accounts ------------------------------------------------------------
 

@@ -2,8 +2,12 @@
 // only this server could have made (HMAC-SHA-256 under a key drawn at
 // start), for one purpose, valid for a few minutes, and accepted once.
 //
-// A challenge is base64url(purpose || expires_at || 16 random bytes || MAC),
-// 76 characters, opaque to the client. Solved challenges are remembered
+// A challenge is base64url(purpose and difficulty || expires_at || 16 random
+// bytes || MAC), 76 characters, opaque to the client; the first byte holds
+// the purpose (low 2 bits) and the difficulty it must be solved at (6 bits),
+// so that the server may ask more work of one client than of another
+// (issue 9: an address over its failure threshold) and the MAC keeps the
+// client from lowering it. Solved challenges are remembered
 // until they expire, so a solution cannot be replayed; the memory is bounded
 // (max_remembered): when full, new solutions are refused ("pow_busy") rather
 // than old ones forgotten, because forgetting would reopen replays. In
@@ -41,13 +45,19 @@ class PowIssuer {
 
   const PowPolicy& policy() const { return policy_; }
 
-  // A fresh challenge for `purpose`, valid until now + lifetime.
+  static constexpr int kMaxDifficulty = 63;
+
+  // A fresh challenge for `purpose`, valid until now + lifetime, at the
+  // policy's difficulty, or at `difficulty` (clamped to the policy's
+  // difficulty .. kMaxDifficulty).
   std::string issue(PowPurpose purpose, int64_t now);
+  std::string issue(PowPurpose purpose, int64_t now, int difficulty);
 
   // Accepts a solution once. Refusals: "pow_required" (empty challenge while
   // the proof of work is on), "bad_pow" (not ours, altered, another purpose,
   // or the nonce does not solve it), "pow_expired", "pow_replayed",
-  // "pow_busy". With difficulty 0 everything passes.
+  // "pow_busy". The nonce must meet the difficulty the challenge was issued
+  // at. With the policy's difficulty 0 everything passes.
   Status redeem(std::string_view challenge, uint64_t nonce, PowPurpose purpose, int64_t now);
 
  private:
