@@ -37,7 +37,7 @@ target_compile_definitions(isoloir_urn_tests PRIVATE
 gtest_discover_tests(isoloir_urn_tests DISCOVERY_TIMEOUT 60)
 
 find_package(benchmark QUIET)
-if(benchmark_FOUND)
+if(benchmark_FOUND AND NOT ISOLOIR_SANITIZE)
   add_executable(isoloir_urn_bench ${CMAKE_SOURCE_DIR}/bench/urn_bench.cpp
                                    ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
                                    ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
@@ -79,6 +79,7 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_config_unit.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_hostile.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_oidc_integration.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_concurrency.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
