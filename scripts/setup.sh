@@ -32,6 +32,9 @@ pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
   libcpp-httplib-dev libboost-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev valgrind curl
   libcairo2-dev fonts-dejavu-core poppler-utils)
+# clang-14, libfuzzer-14-dev, libclang-rt-14-dev: the fuzz targets (libFuzzer)
+# and the asan (ASan + UBSan) and tsan stages of scripts/test.sh.
+pkgs_build+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
 pkgs_chromium=(chromium)
 
