@@ -3,7 +3,9 @@
 # (scripts/setup.sh), builds the core natively (build/, Release) and runs
 # ctest, builds the wasm modules (build-wasm/), runs the Jest suites (vectors
 # on the wasm build, the npm package, cross-checks with the native CLI) and the
-# browser test in Debian's Chromium. Every stage runs even if an earlier
+# browser test in Debian's Chromium; then the native suite again under ASan +
+# UBSan (build-asan/), the server's libraries and tests under TSan
+# (build-tsan/), and every fuzz target briefly (scripts/fuzz.sh). Every stage runs even if an earlier
 # independent one failed; a summary closes the run, and the exit status is
 # non-zero if anything failed.
 #
@@ -95,6 +97,54 @@ if ok native-build; then
   count lint "$(ok lint && echo 1 || echo 0)" "$(ok lint && echo 0 || echo 1)"
 else
   skip lint "native build failed"
+fi
+
+# ctest's summary line into the counts (ctest_count STAGE).
+ctest_count() {
+  local line f t
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$results/$1.log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    f=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
+    t=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+    count "$1" $((t - f)) "$f"
+  else
+    count "$1" "" ""
+  fi
+}
+
+# The whole native suite under ASan + UBSan, the server and tools it starts
+# included; every finding aborts (tests/sanitizers/env.sh).
+asan_run() {
+  bash scripts/sanitize-build.sh asan
+  # shellcheck source=../tests/sanitizers/env.sh
+  source tests/sanitizers/env.sh
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+}
+stage asan asan_run
+ctest_count asan
+
+# The storage, mail and HTTP suites under TSan: their concurrency tests
+# (concurrent casts, throttles, outbox, the transport's threads) and the
+# server they start, built the same way. Only those targets are built, so
+# ctest's placeholders for the others are left out.
+tsan_run() {
+  bash scripts/sanitize-build.sh tsan
+  # shellcheck source=../tests/sanitizers/env.sh
+  source tests/sanitizers/env.sh
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" --timeout 900 -E '_NOT_BUILT$'
+}
+stage tsan tsan_run
+ctest_count tsan
+
+# Every fuzz target for FUZZ_SECONDS (20 s) from its seeds and the corpus
+# kept in the cache; the long runs are docs/fuzzing.md's.
+if ok asan; then
+  stage fuzz bash scripts/fuzz.sh --no-build
+  fp=$(grep -cE ' ok$' "$results/fuzz/summary.txt" 2>/dev/null || true)
+  ff=$(grep -c 'FAILED' "$results/fuzz/summary.txt" 2>/dev/null || true)
+  count fuzz "${fp:-}" "${ff:-}"
+else
+  skip fuzz "asan build failed"
 fi
 
 wasm_build() {
