@@ -11,14 +11,15 @@
 # Targets default to all. The corpus grows under $ISOLOIR_CACHE/fuzz/<target>
 # (default ~/.cache/isoloir), so that a CI run starts where the last one
 # stopped; crashes are written to test-results/fuzz/<target>/ and fail the
-# run. A summary line per target: executions, rate, corpus size, result.
+# run (FUZZ_RESULTS overrides that directory). A summary line per target:
+# executions, rate, corpus size, result.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 vectors=${ISOLOIR_VECTORS_DIR:-$(cd "$repo/.." && pwd)/shared/vectors}
 cache=${ISOLOIR_CACHE:-$HOME/.cache/isoloir}/fuzz
-results="$repo/test-results/fuzz"
+results=${FUZZ_RESULTS:-$repo/test-results/fuzz}
 seconds=${FUZZ_SECONDS:-20}
 runs=""
 build=1
