@@ -22,6 +22,7 @@
 #include "isoloir/credential.h"
 #include "isoloir/portal/password.h"
 #include "isoloir/receipt.h"
+#include "isoloir/record_writer.h"
 #include "isoloir/registry.h"
 #include "isoloir/signed_document.h"
 #include "isoloir/tree_head.h"
@@ -1085,40 +1086,42 @@ Result<RecordFiles> Urn::export_record() const {
   RecordFiles files;
   files.manifest = m.canonical;
 
-  Json events = Json::array();
+  std::vector<CredentialEvent> events;
   {
     StatementScope st(s.q.all_credentials);
     for (;;) {
       auto row = st->step();
       if (!row) return row.error();
       if (!*row) break;
-      Json e = Json::object();
-      e["voter"] = st->column_text(0);
-      e["credential"] = base64url_encode(st->column_blob(1));
-      e["issued_at"] = st->column_text(2);
-      e["revoked_at"] = st->column_is_null(3) ? Json(nullptr) : Json(st->column_text(3));
+      const std::string where = "corrupt_store: credential of " + st->column_text(0);
+      CredentialEvent e;
+      e.voter = st->column_text(0);
+      const Bytes key = st->column_blob(1);
+      if (key.size() != e.credential.size()) return fail("corrupt_store", where);
+      std::copy(key.begin(), key.end(), e.credential.begin());
+      auto issued = Timestamp::parse(st->column_text(2), where);
+      if (!issued) return issued.error();
+      e.issued_at = *issued;
+      if (!st->column_is_null(3)) {
+        auto revoked = Timestamp::parse(st->column_text(3), where);
+        if (!revoked) return revoked.error();
+        e.revoked_at = *revoked;
+      }
       events.push_back(std::move(e));
     }
   }
-  Json credentials = Json::object();
-  credentials["version"] = kProtocolVersion;
-  credentials["kind"] = "credentials";
-  credentials["election"] = m.hash_b64;
-  credentials["credentials"] = std::move(events);
-  files.credentials = canonical_dump(credentials);
+  files.credentials = credentials_file(m.hash_b64, events);
 
   auto ballots = s.read_ballots(0, std::numeric_limits<uint64_t>::max());
   if (!ballots) return ballots.error();
   for (const BoardBallot& b : *ballots) {
-    auto parsed = parse_canonical(b.ballot);
-    if (!parsed) return in("corrupt_store: ballot " + std::to_string(b.log_index), parsed.error());
-    Json line = Json::object();
-    line["log_index"] = static_cast<int64_t>(b.log_index);
-    line["received_at"] = b.received_at;
-    line["reference"] = b.reference;
-    line["ballot"] = std::move(*parsed);
-    files.ballots += canonical_dump(line);
-    files.ballots += '\n';
+    const std::string where = "corrupt_store: ballot " + std::to_string(b.log_index);
+    if (ballot_reference(b.ballot) != b.reference) return fail("corrupt_store", where);
+    auto received = Timestamp::parse(b.received_at, where);
+    if (!received) return received.error();
+    auto line = ballot_line(b.log_index, *received, b.ballot);
+    if (!line) return in(where, line.error());
+    files.ballots += *line;
   }
   auto head = s.read_tree_head(s.q.latest_tree_head);
   if (head) {
