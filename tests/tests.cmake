@@ -12,10 +12,12 @@ target_include_directories(isoloir_conformance PUBLIC ${CMAKE_SOURCE_DIR}/tests/
 target_link_libraries(isoloir_conformance PUBLIC isoloir_core)
 target_compile_options(isoloir_conformance PRIVATE ${ISOLOIR_WARNINGS})
 
+include(${CMAKE_SOURCE_DIR}/tests/synth/synth.cmake)
+
 file(GLOB ISOLOIR_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/native/*_test.cpp)
 add_executable(isoloir_tests ${ISOLOIR_TEST_SOURCES} ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_tests PRIVATE isoloir_conformance)
+target_link_libraries(isoloir_tests PRIVATE isoloir_conformance isoloir_synth)
 target_link_libraries(isoloir_tests PRIVATE isoloir_core GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_tests PRIVATE ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")

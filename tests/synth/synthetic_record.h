@@ -1,0 +1,49 @@
+// A valid election record of any size, made quickly from a seed: for the
+// record's tests, the benchmarks of the tally and of `record verify`, and the
+// record fuzz target's seeds. Everything a real election has is there: a
+// t-of-n key ceremony with sealed shares, voters with credentials (some
+// re-issued before they vote), ballots in log order inside the window, a
+// signed tree head, partial decryptions by some of the trustees and the
+// results. The votes and every scalar come from the seed (the sealed shares'
+// ephemeral keys do not), so the same options give the same ballots.
+// Test and benchmark code only: nothing shipped links it.
+#ifndef ISOLOIR_SYNTH_SYNTHETIC_RECORD_H_
+#define ISOLOIR_SYNTH_SYNTHETIC_RECORD_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isoloir/record.h"
+#include "isoloir/result.h"
+
+namespace isoloir::synth {
+
+struct Options {
+  uint64_t voters = 10;
+  uint32_t scrutins = 1;
+  uint32_t options = 3;  // per scrutin, the last one blank; min = max = 1
+  uint32_t trustees = 3;
+  uint32_t threshold = 2;
+  // The trustees who decrypt (indices 1..n, at least `threshold`); empty:
+  // every trustee.
+  std::vector<uint32_t> decrypting;
+  uint64_t reissued = 0;           // the first voters' first codes are revoked before they vote
+  uint32_t turnout_percent = 100;  // per voter and scrutin, drawn from the seed
+  uint64_t seed = 1;
+  unsigned threads = 0;  // ballots made on this many threads; 0: every core
+};
+
+struct Record {
+  RecordFiles files;
+  std::vector<RecordScrutinResult> results;  // the counts the votes were drawn to give
+  uint64_t ballots = 0;
+};
+
+// Refuses options no election could have ("malformed": no voter, no option,
+// a threshold outside 1..n, a decrypting set smaller than the threshold).
+Result<Record> make_record(const Options& options);
+
+}  // namespace isoloir::synth
+
+#endif  // ISOLOIR_SYNTH_SYNTHETIC_RECORD_H_
