@@ -126,7 +126,7 @@ TEST_F(Cli, HelpListsEveryCommand) {
   Outcome r = run({"--help"});
   EXPECT_EQ(r.code, 0);
   for (const char* c : {"manifest hash", "ballot create", "ballot verify", "code new",
-                        "code credential", "codes issue", "receipt verify"}) {
+                        "code credential", "codes issue", "receipt verify", "record verify"}) {
     EXPECT_NE(r.out.find(c), std::string::npos) << c;
   }
   Outcome sub = run({"ballot", "create", "--help"});
@@ -712,6 +712,55 @@ int64_t unix_of(const char* rfc3339) {
 }
 
 // Expected values from Debian's tzdata (TZ=Europe/Paris date -d ...).
+// --- record verify --------------------------------------------------------------
+
+TEST_F(Cli, RecordVerifyCountsTheVectorsRecord) {
+  const std::string dir = test::vector_path("record");
+  Outcome r = run({"record", "verify", dir});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto expected = test::load_vector("record.json");
+  EXPECT_NE(r.out.find("election: " + expected["election_hash"].get<std::string>() + "\n"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("ballots: 50\nvoters: 24\n"), std::string::npos) << r.out;
+  for (const auto& [scrutin, counts] : expected["results"].items()) {
+    const size_t at = r.out.find("scrutin " + scrutin + ": ");
+    ASSERT_NE(at, std::string::npos) << scrutin;
+    for (const auto& [option, count] : counts.items()) {
+      EXPECT_NE(r.out.find("  " + option + ": " + std::to_string(count.get<int>()) + "\n", at),
+                std::string::npos)
+          << scrutin << " " << option;
+    }
+  }
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(Cli, RecordVerifyNamesTheFileAtFaultAndAMissingOne) {
+  const fs::path copy = dir_ / "record";
+  fs::create_directory(copy);
+  for (const auto& e : fs::directory_iterator(test::vector_path("record"))) {
+    fs::copy_file(e.path(), copy / e.path().filename());
+  }
+  // One ballot's reception moved after the close.
+  std::string ballots = test::read_file((copy / "ballots.jsonl").string());
+  const std::string from = "\"received_at\":\"2022-12-0";
+  const size_t at = ballots.find(from);
+  ASSERT_NE(at, std::string::npos);
+  ballots.replace(at, from.size(), "\"received_at\":\"2022-12-2");
+  fs::permissions(copy / "ballots.jsonl", fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(copy / "ballots.jsonl", std::ios::binary | std::ios::trunc) << ballots;
+  Outcome refused = run({"record", "verify", copy.string()});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_EQ(refused.out, "refused: window_closed\n");
+  EXPECT_NE(refused.err.find("ballots.jsonl line 1"), std::string::npos) << refused.err;
+
+  fs::permissions(copy / "tally.json", fs::perms::owner_write, fs::perm_options::add);
+  fs::remove(copy / "tally.json");
+  Outcome missing = run({"record", "verify", copy.string()});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_NE(missing.err.find("tally.json"), std::string::npos) << missing.err;
+}
+
 TEST(ParisTime, OffsetAcrossBothChangesAndAtTheExactInstants) {
   const std::vector<std::pair<const char*, int>> cases = {
       {"2026-01-15T12:00:00Z", 3600}, {"2026-03-29T00:59:59Z", 3600},
