@@ -1,7 +1,10 @@
 #include "isoloir/record.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include "isoloir/ballot.h"
 #include "isoloir/canonical_json.h"
@@ -93,6 +96,68 @@ struct BallotsSummary {
   std::map<std::string, bool> voters;
 };
 
+// One line of ballots.jsonl, checked on its own: everything but the state
+// (credentials, one ballot per voter), which needs the lines in order.
+struct CheckedLine {
+  std::optional<Error> error;
+  Timestamp received;
+  VerifiedBallot ballot;
+};
+
+CheckedLine check_line(const Manifest& m, std::string_view line, size_t index,
+                       const std::string& where) {
+  CheckedLine out;
+  auto entry = parse_canonical(line);
+  if (!entry) return {in(where, entry.error()), {}, {}};
+  if (Status s = require_keys(*entry, {"log_index", "received_at", "reference", "ballot"}, where);
+      !s) {
+    return {s.error(), {}, {}};
+  }
+  auto log_index = get_int(*entry, "log_index", where);
+  if (!log_index) return {log_index.error(), {}, {}};
+  if (*log_index != static_cast<int64_t>(index)) {
+    return {bad(where, "log_index " + std::to_string(*log_index) + " out of order"), {}, {}};
+  }
+  auto received_text = get_string(*entry, "received_at", where);
+  if (!received_text) return {received_text.error(), {}, {}};
+  auto received = Timestamp::parse(*received_text, where + ".received_at");
+  if (!received) return {received.error(), {}, {}};
+  const std::string bytes = canonical_dump((*entry)["ballot"]);
+  auto ballot = verify_ballot(m, bytes);
+  if (!ballot) return {in(where, ballot.error()), {}, {}};
+  auto reference = get_string(*entry, "reference", where);
+  if (!reference) return {reference.error(), {}, {}};
+  if (*reference != ballot->reference) return {bad(where, "reference is not the ballot's"), {}, {}};
+  out.received = *received;
+  out.ballot = std::move(*ballot);
+  return out;
+}
+
+// Checks lines first .. first + out.size() - 1 of `lines` into `out`, on every core: the
+// proofs are independent, and the verifier has every core to itself. The
+// WebAssembly module has no threads (its Web Worker is the parallelism).
+void check_lines(const Manifest& m, const std::vector<std::string_view>& lines,
+                 const std::vector<size_t>& numbers, size_t first, std::vector<CheckedLine>& out) {
+  auto one = [&](size_t k) {
+    const size_t i = first + k;
+    out[k] = check_line(m, lines[i], i, "ballots.jsonl line " + std::to_string(numbers[i]));
+  };
+#ifdef __EMSCRIPTEN__
+  for (size_t k = 0; k < out.size(); ++k) one(k);
+#else
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k = next++; k < out.size(); k = next++) one(k);
+  };
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const size_t threads = std::min<size_t>(cores, out.size() / 8 + 1);
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+#endif
+}
+
 Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std::string_view text) {
   BallotsSummary out;
   for (const Scrutin& s : m.scrutins) {
@@ -100,6 +165,8 @@ Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std:
     a.alpha.resize(s.options.size());
     a.beta.resize(s.options.size());
   }
+  std::vector<std::string_view> lines;
+  std::vector<size_t> numbers;  // 1-based line numbers, for the details
   size_t line_no = 0;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -109,38 +176,31 @@ Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std:
     pos = end + 1;
     ++line_no;
     if (line.empty()) continue;
-    const std::string where = "ballots.jsonl line " + std::to_string(line_no);
-    auto entry = parse_canonical(line);
-    if (!entry) return in(where, entry.error());
-    if (Status s = require_keys(*entry, {"log_index", "received_at", "reference", "ballot"}, where);
-        !s) {
-      return s.error();
+    lines.push_back(line);
+    numbers.push_back(line_no);
+  }
+  // In blocks, so that memory stays bounded whatever the record's size; in
+  // log order, the first fault wins, whether of the line or of the state.
+  constexpr size_t kBlock = 4096;
+  std::vector<CheckedLine> checked;
+  for (size_t first = 0; first < lines.size(); first += kBlock) {
+    checked.assign(std::min(kBlock, lines.size() - first), CheckedLine{});
+    check_lines(m, lines, numbers, first, checked);
+    for (size_t k = 0; k < checked.size(); ++k) {
+      CheckedLine& c = checked[k];
+      if (c.error) return *c.error;
+      const std::string where = "ballots.jsonl line " + std::to_string(numbers[first + k]);
+      auto voter = registry.admit(c.ballot, c.received);
+      if (!voter) return in(where, voter.error());
+      out.voters[*voter] = true;
+      Aggregate& agg = out.aggregates[c.ballot.scrutin];
+      ++agg.ballots;
+      for (size_t i = 0; i < c.ballot.answers.size(); ++i) {
+        agg.alpha[i] += c.ballot.answers[i].alpha;
+        agg.beta[i] += c.ballot.answers[i].beta;
+      }
+      out.leaves.push_back(merkle::leaf_hash(c.ballot.digest));
     }
-    auto index = get_int(*entry, "log_index", where);
-    if (!index) return index.error();
-    if (*index != static_cast<int64_t>(out.leaves.size())) {
-      return bad(where, "log_index " + std::to_string(*index) + " out of order");
-    }
-    auto received_text = get_string(*entry, "received_at", where);
-    if (!received_text) return received_text.error();
-    auto received = Timestamp::parse(*received_text, where + ".received_at");
-    if (!received) return received.error();
-    const std::string bytes = canonical_dump((*entry)["ballot"]);
-    auto ballot = verify_ballot(m, bytes);
-    if (!ballot) return in(where, ballot.error());
-    auto reference = get_string(*entry, "reference", where);
-    if (!reference) return reference.error();
-    if (*reference != ballot->reference) return bad(where, "reference is not the ballot's");
-    auto voter = registry.admit(*ballot, *received);
-    if (!voter) return in(where, voter.error());
-    out.voters[*voter] = true;
-    Aggregate& agg = out.aggregates[ballot->scrutin];
-    ++agg.ballots;
-    for (size_t i = 0; i < ballot->answers.size(); ++i) {
-      agg.alpha[i] += ballot->answers[i].alpha;
-      agg.beta[i] += ballot->answers[i].beta;
-    }
-    out.leaves.push_back(merkle::leaf_hash(ballot->digest));
   }
   return out;
 }
