@@ -202,6 +202,42 @@ TEST(SyntheticRecord, AFaultInEachFileIsRefused) {
   }
 }
 
+// The ballots' proofs are checked on several threads, the state in log order:
+// an earlier fault of the state wins over a later fault of a line.
+TEST(SyntheticRecord, TheFirstFaultInLogOrderIsTheAnswer) {
+  auto o = small();
+  o.voters = 40;
+  o.scrutins = 1;
+  o.turnout_percent = 100;
+  o.reissued = 0;
+  const auto record = synth::make_record(o).value();
+  std::vector<std::string> lines = lines_of(record.files.ballots);
+  ASSERT_EQ(lines.size(), 40U);
+  // Line 4 repeats line 3's ballot (the same voter again); line 30's reference is wrong.
+  Json repeat = parse_canonical(lines[2]).value();
+  repeat["log_index"] = 3;
+  lines[3] = canonical_dump(repeat);
+  Json wrong = parse_canonical(lines[29]).value();
+  wrong["reference"] = parse_canonical(lines[28]).value()["reference"];
+  lines[29] = canonical_dump(wrong);
+  RecordFiles files = record.files;
+  files.ballots.clear();
+  for (const std::string& line : lines) files.ballots += line + "\n";
+  const auto report = verify_record(files);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().reason, "already_voted");
+  EXPECT_NE(report.error().message().find("ballots.jsonl line 4"), std::string::npos)
+      << report.error().message();
+  // Without the repeat, the later fault is the answer.
+  lines[3] = lines_of(record.files.ballots)[3];
+  files.ballots.clear();
+  for (const std::string& line : lines) files.ballots += line + "\n";
+  const auto later = verify_record(files);
+  ASSERT_FALSE(later.ok());
+  EXPECT_NE(later.error().message().find("ballots.jsonl line 30"), std::string::npos)
+      << later.error().message();
+}
+
 TEST(SyntheticRecord, RefusesOptionsNoElectionHas) {
   auto o = small();
   o.voters = 0;
