@@ -158,7 +158,8 @@ void check_lines(const Manifest& m, const std::vector<std::string_view>& lines,
 #endif
 }
 
-Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std::string_view text) {
+Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std::string_view text,
+                                     const RecordProgress& progress) {
   BallotsSummary out;
   for (const Scrutin& s : m.scrutins) {
     Aggregate& a = out.aggregates[s.id];
@@ -181,7 +182,7 @@ Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std:
   }
   // In blocks, so that memory stays bounded whatever the record's size; in
   // log order, the first fault wins, whether of the line or of the state.
-  constexpr size_t kBlock = 4096;
+  constexpr size_t kBlock = 1024;
   std::vector<CheckedLine> checked;
   for (size_t first = 0; first < lines.size(); first += kBlock) {
     checked.assign(std::min(kBlock, lines.size() - first), CheckedLine{});
@@ -201,7 +202,9 @@ Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std:
       }
       out.leaves.push_back(merkle::leaf_hash(c.ballot.digest));
     }
+    if (progress) progress(first + checked.size(), lines.size());
   }
+  if (progress && lines.empty()) progress(0, 0);
   return out;
 }
 
@@ -346,6 +349,10 @@ Status check_results(const Manifest& m, const std::vector<RecordScrutinResult>& 
 }  // namespace
 
 Result<RecordReport> verify_record(const RecordFiles& files) {
+  return verify_record(files, RecordProgress());
+}
+
+Result<RecordReport> verify_record(const RecordFiles& files, const RecordProgress& progress) {
   auto m = parse_manifest(files.manifest);
   if (!m) return in("manifest.json", m.error());
   if (m->canonical != files.manifest) {
@@ -363,7 +370,7 @@ Result<RecordReport> verify_record(const RecordFiles& files) {
 
   auto registry = load_credentials(*m, files.credentials);
   if (!registry) return registry.error();
-  auto ballots = check_ballots(*m, *registry, files.ballots);
+  auto ballots = check_ballots(*m, *registry, files.ballots, progress);
   if (!ballots) return ballots.error();
 
   auto head = verify_tree_head(files.tree_head, m->server_key, m->hash_b64);

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -274,7 +275,25 @@ Output record_verify(const Args& a) {
     if (!text) return failed(text.error().detail);
     *bytes = std::move(*text);
   }
-  auto report = verify_record(files);
+  // On a terminal, a progress line on standard error as the ballots are
+  // checked (the one output not kept for the end: it is not the answer).
+  RecordProgress progress;
+  const auto start = std::chrono::steady_clock::now();
+  if (::isatty(STDERR_FILENO) == 1) {
+    progress = [start](uint64_t done, uint64_t total) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = s > 0 ? static_cast<double>(done) / s : 0;
+      const auto left =
+          static_cast<long long>(rate > 0 ? static_cast<double>(total - done) / rate : 0);
+      std::fprintf(stderr, "\r\033[Kballots %llu / %llu, %.0f/s, %lld:%02lld left",
+                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                   rate, left / 60, left % 60);
+      if (done == total) std::fputs("\r\033[K", stderr);
+      std::fflush(stderr);
+    };
+  }
+  auto report = verify_record(files, progress);
   if (!report) return refused(report.error());
   std::string out = "election: " + report->election_hash + "\n";
   out += "ballots: " + std::to_string(report->ballots) + "\n";
@@ -690,7 +709,9 @@ const std::vector<Command>& commands() {
        "PROTOCOL.md section 8) from these files alone: every hash, proof, signature,\n"
        "aggregate and count. Prints the election hash, the number of ballots and\n"
        "voters and the counts of each scrutin, or 'refused: <reason>' with, on\n"
-       "standard error, the file and entry at fault; the exit status is then 1.\n",
+       "standard error, the file and entry at fault; the exit status is then 1.\n"
+       "The ballots are checked on every core; on a terminal, standard error shows\n"
+       "their progress (ballots checked, rate, time left).\n",
        {},
        {},
        1,

@@ -5,6 +5,7 @@
 #define ISOLOIR_RECORD_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,12 @@ struct RecordReport {
 // results.json says the same. The first fault is the answer, its detail
 // naming the file and the entry.
 Result<RecordReport> verify_record(const RecordFiles& files);
+
+// The same, telling `progress` (ballots checked, ballots in the record) after
+// each block of ballots and once at the end of them; called on the calling
+// thread. For a progress display: it may not throw.
+using RecordProgress = std::function<void(uint64_t done, uint64_t total)>;
+Result<RecordReport> verify_record(const RecordFiles& files, const RecordProgress& progress);
 
 }  // namespace isoloir
 

@@ -238,6 +238,19 @@ TEST(SyntheticRecord, TheFirstFaultInLogOrderIsTheAnswer) {
       << later.error().message();
 }
 
+TEST(SyntheticRecord, ProgressCountsTheBallotsUpToTheTotal) {
+  auto o = small();
+  o.voters = 40;
+  const auto record = synth::make_record(o).value();
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  const auto report = verify_record(
+      record.files, [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back(), std::make_pair(record.ballots, record.ballots));
+  for (size_t i = 1; i < calls.size(); ++i) EXPECT_LE(calls[i - 1].first, calls[i].first);
+}
+
 TEST(SyntheticRecord, RefusesOptionsNoElectionHas) {
   auto o = small();
   o.voters = 0;
