@@ -144,14 +144,25 @@ pow() { # PURPOSE: '"pow_challenge":"...","pow_nonce":"..."', a challenge of the
 }
 latest_link() { # EMAIL: the token of the last link mailed to EMAIL, from the outbox
   # quoted-printable: CRLF lines, long ones cut by a soft break "=" at the end
-  grep -l "^To: $1" "$outbox"/*.eml | sort | tail -1 | xargs cat | tr -d '\r' |
-    sed -e ':a' -e '/=$/N; s/=\n//; ta' | grep -o '#[A-Za-z0-9_-]\{43\}' | tail -1 | cut -c2-
+  grep -l "^To: $1" "$outbox"/*.eml 2>/dev/null | sort | tail -1 | xargs -r cat | tr -d '\r' |
+    sed -e ':a' -e '/=$/N; s/=\n//; ta' | grep -o '#[A-Za-z0-9_-]\{43\}' | tail -1 | cut -c2- || true
+}
+mailed_link() { # EMAIL PREVIOUS: waits for a link newer than PREVIOUS (the server
+  # answers before it mails, so that the time tells nobody who is an elector)
+  local t
+  for _ in $(seq 600); do
+    t=$(latest_link "$1")
+    if [ -n "$t" ] && [ "$t" != "$2" ]; then echo "$t"; return 0; fi
+    sleep 0.1
+  done
+  echo "no link came for $1" >&2; return 1
 }
 
 voter=${emails[0]} password='Demo-Password-2026!'
 say "Voter ${names[0]} asks for her activation link"
+previous=$(latest_link "$voter")
 api POST /api/v1/account/activation-link "{\"identifier\":\"$voter\",$(pow link)}"
-token=$(latest_link "$voter")
+token=$(mailed_link "$voter" "$previous")
 echo "the mail is in $outbox; its link: $base/activation#$token"
 
 say "She sets her password and challenge answer, then logs in"
@@ -186,8 +197,9 @@ curl -s "$base/api/v1/board/ballots/$local_ref" | head -c 200; echo "..."
 say "The other two voters ask for their activation links"
 links=()
 for i in 1 2; do
+  previous=$(latest_link "${emails[$i]}")
   api POST /api/v1/account/activation-link "{\"identifier\":\"${emails[$i]}\",$(pow link)}" >/dev/null
-  links+=("$base/activation#$(latest_link "${emails[$i]}")")
+  links+=("$base/activation#$(mailed_link "${emails[$i]}" "$previous")")
 done
 echo "${#links[@]} links mailed to $outbox"
 

@@ -52,6 +52,29 @@ struct OidcFlow {
   int64_t expires_at = 0;
 };
 
+// Jobs run one after another on one background thread, in the order
+// posted; at most `capacity` wait (post answers false beyond, and the job is
+// not taken). The destructor (or drain) runs every job already posted, so a
+// graceful stop sends every link asked for.
+class WorkQueue {
+ public:
+  explicit WorkQueue(size_t capacity);
+  ~WorkQueue();
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  bool post(std::function<void()> job);
+  size_t pending() const;
+  // Waits for every job posted so far; no job may be posted afterwards.
+  void drain();
+
+ private:
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
+  const size_t capacity_;
+  std::atomic<size_t> pending_{0};
+};
+
 // Everything a handler may use. Built once, then shared by the worker
 // threads: the throttles and the stores lock inside.
 struct Api {
@@ -90,6 +113,11 @@ struct Api {
   std::map<std::string, OidcFlow> oidc_flows;
   // The voter pages by URL path ("/portal/app.js"); empty without web_root.
   std::map<std::string, WebFile> web;
+  // Link requests, resolved and mailed off the request path (issue 9,
+  // finding 5). Last member: destroyed first, so its jobs still find the
+  // stores, and every link asked for before a stop is sent.
+  WorkQueue links{kLinkQueue};
+  static constexpr size_t kLinkQueue = 4096;
 
   // The client's address: the socket's, or with trust_proxy the last
   // X-Forwarded-For entry (the one our own proxy appended).

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -123,6 +124,7 @@ class FakeSmtpServer {
   FakeSmtpServer& operator=(const FakeSmtpServer&) = delete;
 
   ~FakeSmtpServer() {
+    release();
     // On Linux, shutting a listening socket down wakes the blocked accept().
     if (listen_fd_ >= 0) shutdown(listen_fd_, SHUT_RDWR);
     if (acceptor_.joinable()) acceptor_.join();
@@ -131,6 +133,19 @@ class FakeSmtpServer {
   }
 
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  // While held, a connection is accepted but not greeted: the client waits
+  // (a relay that is slow or stuck), until release.
+  void hold() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    held_ = true;
+  }
+  void release() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      held_ = false;
+    }
+    unheld_.notify_all();
+  }
   int connections() const { return connections_.load(); }
   std::vector<Received> received() const {
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -154,6 +169,10 @@ class FakeSmtpServer {
   void serve(int fd) {
     timeval timeout{10, 0};  // a stuck client must not hang the test forever
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      unheld_.wait(lock, [this] { return !held_; });
+    }
     SmtpConnection c(fd);
     c.reply("220 fake.test ESMTP");
     Received r;
@@ -242,6 +261,8 @@ class FakeSmtpServer {
   std::vector<std::thread> workers_;  // only the acceptor touches it until it is joined
   std::atomic<int> connections_{0};
   mutable std::mutex mutex_;
+  std::condition_variable unheld_;
+  bool held_ = false;  // under mutex_
   std::vector<Received> received_;
 };
 

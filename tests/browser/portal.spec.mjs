@@ -201,9 +201,10 @@ export const tests = [
     assert.match(await page.locator('.field-error').first().textContent(), /obligatoire/);
     await page.getByLabel(/Identifiant/).fill(voter.identifier);
     powSeen.length = 0;
+    const previous = urn.latestToken(voter.identifier);
     await page.getByRole('button', { name: 'Recevoir mon lien d’activation' }).click();
     await page.getByText(/un message vient de lui être envoyé/).waitFor();
-    assert.match(urn.latestToken(voter.identifier), /^[A-Za-z0-9_-]{43}$/);
+    assert.match(await urn.awaitToken(voter.identifier, 'activation', previous), /^[A-Za-z0-9_-]{43}$/);
     // The request carried a proof of work of purpose "link", solved in the page.
     assert.deepEqual(powSeen.map((r) => `${r.method} ${r.path} ${r.purpose || ''}`.trim()),
       ['GET /api/v1/pow link', 'POST /api/v1/account/activation-link']);
@@ -514,10 +515,11 @@ export const tests = [
     await visit(RESET_URL);
     assert.equal(await heading(), 'Changer de mot de passe');
     await page.getByLabel(/Identifiant/).fill(voter.identifier);
+    const previous = urn.latestToken(voter.identifier, 'mot-de-passe');
     await page.getByRole('button', { name: 'Recevoir un lien' }).click();
     await page.getByText(/un message vient de lui être envoyé/).waitFor();
     await audit('mot-de-passe-ask');
-    const token = urn.latestToken(voter.identifier, 'mot-de-passe');
+    const token = await urn.awaitToken(voter.identifier, 'mot-de-passe', previous);
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
     await visit(`${RESET_URL}#${token}`);
     assert.equal(new URL(page.url()).hash, '');
