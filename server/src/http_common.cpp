@@ -57,6 +57,7 @@ Api::Api(const Services& services, portal::HashCost c)
       config(services.config),
       cost(c),
       public_url(services.public_url),
+      clock(services.clock),
       login_accounts(
           policy(config.login_free_failures, config.login_lock_after, config.login_lock_seconds)),
       login_addresses(policy(config.address_free_failures, config.address_lock_after,
@@ -248,7 +249,7 @@ bool pow_ok(Api& api, const Json& body, httplib::Response& res, portal::PowPurpo
     send_error(res, 400, "bad_pow", "pow_nonce must be a decimal integer");
     return false;
   }
-  const Status s = api.pow.redeem(field(body, "pow_challenge"), nonce, purpose, now_seconds());
+  const Status s = api.pow.redeem(field(body, "pow_challenge"), nonce, purpose, api.now());
   if (s) return true;
   const std::string& r = s.error().reason;
   send_error(res, r == "pow_busy" ? 429 : (r == "pow_required" ? 403 : 400), r, s.error().detail);
@@ -281,7 +282,7 @@ std::optional<portal::Session> require_session(Api& api, const httplib::Request&
     send_error(res, 401, "not_logged_in", "log in first");
     return std::nullopt;
   }
-  Result<portal::Session> session = api.accounts.session(*id, now_seconds());
+  Result<portal::Session> session = api.accounts.session(*id, api.now());
   if (!session) {
     if (session.error().reason == "no_session") {
       send_error(res, 401, "not_logged_in", session.error().detail);
@@ -310,7 +311,7 @@ std::string masked_email(const std::string& email) {
   return at == std::string::npos ? "***" : email.substr(0, 1) + "***" + email.substr(at);
 }
 
-int64_t now_seconds() {
+int64_t system_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();

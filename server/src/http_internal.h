@@ -52,6 +52,9 @@ struct OidcFlow {
   int64_t expires_at = 0;
 };
 
+// The system's clock, in Unix seconds: the Api's unless Services gives one.
+int64_t system_seconds();
+
 // Jobs run one after another on one background thread, in the order
 // posted; at most `capacity` wait (post answers false beyond, and the job is
 // not taken). The destructor (or drain) runs every job already posted, so a
@@ -86,7 +89,8 @@ struct Api {
   SmsSender& sms;
   ServerConfig config;
   portal::HashCost cost;
-  std::string public_url;  // no trailing slash
+  std::string public_url;          // no trailing slash
+  std::function<int64_t()> clock;  // Services::clock; see now()
   // A hash of nothing anybody knows, verified against when the identifier
   // has no account, so that a login takes as long either way.
   std::string dummy_hash;
@@ -122,6 +126,8 @@ struct Api {
   // The client's address: the socket's, or with trust_proxy the last
   // X-Forwarded-For entry (the one our own proxy appended).
   std::string client_address(const httplib::Request& req) const;
+  // Now, in Unix seconds, by the portal's clock (Services::clock).
+  int64_t now() const { return clock ? clock() : system_seconds(); }
   // A hash or a verify under hash_slots.
   Result<std::string> hash(std::string_view secret);
   bool verify(std::string_view stored, std::string_view secret);
@@ -182,8 +188,6 @@ std::optional<portal::Session> require_session(Api& api, const httplib::Request&
                                                httplib::Response& res, bool changes_state);
 // The session cookie's value, if the request has one.
 std::optional<std::string> session_cookie(const httplib::Request& req);
-
-int64_t now_seconds();
 
 // An address shown back to the voter, recognisable but not readable over a
 // shoulder: "j***@example.net".

@@ -71,7 +71,7 @@ void start(Api& api, const httplib::Request& req, httplib::Response& res) {
   auto session = require_session(api, req, res, false);
   if (!session) return;
   if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   OidcFlow flow{session->identifier, random_token(), random_token(), now + kFlowSeconds};
   const std::string state = random_token();
   const Digest32 challenge = sha256(as_bytes(flow.verifier));
@@ -101,7 +101,7 @@ void callback(Api& api, const httplib::Request& req, httplib::Response& res) {
     flow = std::move(it->second);
     api.oidc_flows.erase(it);  // one use, whatever happens next
   }
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   if (now >= flow.expires_at) return redirect_error(res, "oidc_expired");
   if (req.has_param("error") || !req.has_param("code")) return redirect_error(res, "oidc_denied");
   Result<Json> claims =

@@ -32,9 +32,9 @@ void wipe(std::string& s) {
 constexpr int kAddressExtraBits = 3;
 
 // A throttle's verdict for one key of a request; false after 429.
-bool allowed(httplib::Response& res, const portal::Throttle& by_key, const std::string& key,
-             const std::string& what) {
-  if (portal::ThrottleVerdict v = by_key.check(key, now_seconds()); !v.allowed) {
+bool allowed(const Api& api, httplib::Response& res, const portal::Throttle& by_key,
+             const std::string& key, const std::string& what) {
+  if (portal::ThrottleVerdict v = by_key.check(key, api.now()); !v.allowed) {
     send_throttled(res, v, what);
     return false;
   }
@@ -83,7 +83,7 @@ void send_link(Api& api, const std::string& identifier, bool activation) {
   const auto purpose =
       activation ? portal::TokenPurpose::kActivation : portal::TokenPurpose::kPasswordReset;
   Result<std::string> token = api.accounts.issue_token(
-      identifier, purpose, now_seconds(),
+      identifier, purpose, api.now(),
       activation ? api.config.activation_link_seconds : api.config.reset_link_seconds);
   if (!token) return failed(token.error());
   Status sent = api.mailer.send(link_mail(api, identifier, voter->name, activation, *token));
@@ -108,8 +108,8 @@ void request_link(Api& api, const httplib::Request& req, httplib::Response& res,
   const std::string address = api.client_address(req);
   // No refusal by address (issue 9): one client behind a school's NAT must
   // not stop its colleagues; the address only pays a harder proof of work.
-  if (!allowed(res, api.link_requests, identifier, "this identifier")) return;
-  const int64_t now = now_seconds();
+  if (!allowed(api, res, api.link_requests, identifier, "this identifier")) return;
+  const int64_t now = api.now();
   // Every request counts, against the identifier and the address alike,
   // whether the identifier is on the list or not.
   api.link_requests.failure(identifier, now);
@@ -171,7 +171,7 @@ void link_status(Api& api, const httplib::Request& req, httplib::Response& res) 
   } else if (purpose != "activation") {
     return send_error(res, 400, "malformed", "purpose: activation, password or reissue");
   }
-  Result<std::string> who = api.accounts.check_token(field(*body, "token"), p, now_seconds());
+  Result<std::string> who = api.accounts.check_token(field(*body, "token"), p, api.now());
   if (!who) return send_refusal(res, who.error());
   Json ok = Json::object();
   ok["identifier"] = *who;
@@ -206,7 +206,7 @@ void activate(Api& api, const httplib::Request& req, httplib::Response& res) {
   }
   // The token before the costly hashes: a dead link answers at once.
   if (Result<std::string> who =
-          api.accounts.check_token(token, portal::TokenPurpose::kActivation, now_seconds());
+          api.accounts.check_token(token, portal::TokenPurpose::kActivation, api.now());
       !who) {
     wipe(*normalised);
     done();
@@ -222,7 +222,7 @@ void activate(Api& api, const httplib::Request& req, httplib::Response& res) {
   account.password_hash = *password_hash;
   account.question = question;
   account.answer_hash = *answer_hash;
-  Result<std::string> who = api.accounts.activate(token, account, now_seconds());
+  Result<std::string> who = api.accounts.activate(token, account, api.now());
   if (!who) return send_refusal(res, who.error());
   Json ok = Json::object();
   ok["identifier"] = *who;
@@ -237,7 +237,7 @@ void reset_password(Api& api, const httplib::Request& req, httplib::Response& re
   const std::string token = field(*body, "token");
   if (!password_ok(res, password)) return wipe(password);
   if (Result<std::string> who =
-          api.accounts.check_token(token, portal::TokenPurpose::kPasswordReset, now_seconds());
+          api.accounts.check_token(token, portal::TokenPurpose::kPasswordReset, api.now());
       !who) {
     wipe(password);
     return send_refusal(res, who.error());
@@ -245,7 +245,7 @@ void reset_password(Api& api, const httplib::Request& req, httplib::Response& re
   Result<std::string> hash = api.hash(password);
   wipe(password);
   if (!hash) return send_refusal(res, hash.error());
-  Result<std::string> who = api.accounts.reset_password(token, *hash, now_seconds());
+  Result<std::string> who = api.accounts.reset_password(token, *hash, api.now());
   if (!who) return send_refusal(res, who.error());
   // A new password is also the way out of a lock.
   api.login_accounts.success(*who);
@@ -283,7 +283,7 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
   // Throttled per account only (issue 9, finding 7): an address over its
   // failure threshold is served harder challenges (get_pow), never refused,
   // so that colleagues behind one NAT still log in.
-  if (!allowed(res, api.login_accounts, identifier, "this account")) return wipe(password);
+  if (!allowed(api, res, api.login_accounts, identifier, "this account")) return wipe(password);
   Result<portal::Account> account = api.accounts.account(identifier);
   if (!account && account.error().reason != "not_found") {
     wipe(password);
@@ -295,7 +295,7 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
       api.verify(account ? account->password_hash : api.dummy_hash, password) && account.ok();
   if (!good) {
     wipe(password);
-    const int64_t now = now_seconds();
+    const int64_t now = api.now();
     api.login_addresses.failure(address, now);
     const portal::ThrottleVerdict next = api.login_accounts.failure(identifier, now);
     if (next.locked) return send_throttled(res, next, "this account");
@@ -308,7 +308,7 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
     }
   }
   wipe(password);
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   if (api.logins.fetch_add(1) % Api::kPurgeEvery == 0) (void)api.accounts.purge(now);
   Result<portal::NewSession> session = api.accounts.open_session(identifier, now);
   if (!session) return send_refusal(res, session.error());
@@ -336,7 +336,7 @@ void get_pow(Api& api, const httplib::Request& req, httplib::Response& res) {
   // answers, counted in login_addresses) pays more work, and is refused
   // nothing: a few seconds more for colleagues behind the same NAT, the
   // attacker's rate divided by 2^kAddressExtraBits.
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   const int base = api.pow.policy().difficulty;
   const int difficulty =
       base == 0 || api.login_addresses.check(api.client_address(req), now).allowed

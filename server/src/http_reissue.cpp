@@ -78,9 +78,8 @@ bool identity_ok(Api& api, const portal::Session& session, const Json& body,
   if (answer_ok && id_ok) return true;
   // One answer whichever was wrong: the voter knows what they typed, a
   // guesser learns nothing about which half failed.
-  const portal::ThrottleVerdict next =
-      api.reissue_accounts.failure(session.identifier, now_seconds());
-  api.login_addresses.failure(address, now_seconds());
+  const portal::ThrottleVerdict next = api.reissue_accounts.failure(session.identifier, api.now());
+  api.login_addresses.failure(address, api.now());
   if (next.locked) {
     send_throttled(res, next, "the code re-issue");
   } else {
@@ -121,7 +120,7 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
     return send_error(res, 400, "same_email",
                       "the link must go to a personal address, not your login identifier");
   }
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   const std::string address = api.client_address(req);
   // Per account only (issue 9, finding 7): failures still count against the
   // address, which then pays a harder proof of work, but refuse no one.
@@ -182,7 +181,7 @@ void reissue(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!is_valid_public_credential(*credential)) {
     return send_error(res, 400, "bad_credential", "not a valid public credential");
   }
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   // Opened while logged in as someone else: that is another voter's link.
   if (session_cookie(req)) {
     Result<portal::Session> session = api.accounts.session(*session_cookie(req), now);

@@ -77,7 +77,7 @@ void get_my_scrutins(Api& api, const httplib::Request& req, httplib::Response& r
   if (!voter) return;
   auto m = manifest_of(api, res);
   if (!m) return;
-  const Timestamp now = Timestamp::from_unix(now_seconds());
+  const Timestamp now = Timestamp::from_unix(api.now());
   const char* state = now < m->opens_at ? "not_open" : (m->window_open(now) ? "open" : "closed");
   Json list = Json::array();
   for (const urn::VoterScrutin& s : voter->scrutins) {
@@ -112,7 +112,7 @@ void cast(Api& api, const httplib::Request& req, httplib::Response& res) {
   // session, so the account is the attacker's own; an address is shared by
   // a whole school behind its NAT, and must not lock the colleagues out of
   // voting (issue 9, finding 7).
-  const int64_t now = now_seconds();
+  const int64_t now = api.now();
   if (portal::ThrottleVerdict v = api.code_entries.check(session->identifier, now); !v.allowed) {
     return send_throttled(res, v, "voting with this account");
   }
@@ -227,7 +227,7 @@ void file_reclamation(Api& api, const httplib::Request& req, httplib::Response& 
                       "the text has a control or invisible formatting character at byte " +
                           std::to_string(at) + ": only printable characters, line breaks and tabs");
   }
-  const Timestamp now = Timestamp::from_unix(now_seconds());
+  const Timestamp now = Timestamp::from_unix(api.now());
   Result<int64_t> id =
       api.urn.file_reclamation(session->identifier, field(*body, "scrutin"), text_given, now);
   if (!id) return send_refusal(res, id.error());

@@ -188,36 +188,8 @@ TEST_F(Portal, LoginSetsAStrictCookieAndLogoutNeedsTheCsrfToken) {
   EXPECT_EQ(error_of(none), "not_logged_in");
 }
 
-TEST_F(Portal, RepeatedFailuresSlowDownThenLockTheAccountForAWhile) {
-  (void)e_->activated(2);
-  (void)e_->activated(1);  // the bystander below
-  const std::string who = e_->voter(2).identifier;
-  Browser b(e_->port());
-  // Policy of this server: 2 free failures, then delays, locked at 4 for 2 s.
-  EXPECT_EQ(b.login(who, "Wrong-Password-1")->status, 401);
-  EXPECT_EQ(b.login(who, "Wrong-Password-2")->status, 401);
-  auto third = b.login(who, "Wrong-Password-3");
-  EXPECT_EQ(third->status, 401);
-  auto slowed = b.login(who, kPassword);  // even the right password waits its turn
-  ASSERT_TRUE(slowed);
-  EXPECT_EQ(slowed->status, 429) << slowed->body;
-  EXPECT_EQ(error_of(slowed), "too_many_attempts");
-  EXPECT_GE(std::stoi(slowed->get_header_value("Retry-After")), 1);
-  std::this_thread::sleep_for(
-      std::chrono::seconds(std::stoi(slowed->get_header_value("Retry-After"))));
-  auto locked = b.login(who, "Wrong-Password-4");
-  ASSERT_TRUE(locked);
-  EXPECT_EQ(locked->status, 429) << locked->body;
-  EXPECT_EQ(error_of(locked), "locked");
-  auto still = b.login(who, kPassword);
-  EXPECT_EQ(still->status, 429);
-  // Another account from the same address is not affected.
-  EXPECT_EQ(Browser(e_->port()).login(e_->voter(1).identifier, kPassword)->status, 201);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
-  auto open = b.login(who, kPassword);
-  ASSERT_TRUE(open);
-  EXPECT_EQ(open->status, 201) << open->body;
-}
+// Repeated failures, delays and the lock: PortalClock.* (http_clock.cpp),
+// on a clock the test steps.
 
 TEST_F(Portal, CastAnswersWithSignedReceiptsOnceAndTheEmargementAgain) {
   Browser b = e_->activated(3);

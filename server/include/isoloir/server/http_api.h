@@ -10,6 +10,7 @@
 #define ISOLOIR_SERVER_HTTP_API_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "isoloir/portal/account_store.h"
@@ -35,6 +36,10 @@ struct Services {
   SmsSender& sms;
   const ServerConfig& config;
   std::string public_url;  // where the voters' links point, no trailing slash
+  // The portal's clock in Unix seconds (throttles and locks, sessions, links,
+  // proofs of work, the windows shown): the system's when empty. Given by
+  // tests that must step time instead of sleeping through it.
+  std::function<int64_t()> clock = {};
 };
 
 struct Api;
