@@ -59,6 +59,9 @@ describe('reasonMessage', () => {
   test('429: the wait in seconds', () => {
     expect(reasonMessage('fr', 'locked', 900)).toMatch(/dans 900 secondes/);
     expect(reasonMessage('en', 'too_many_attempts', 30)).toBe('Too many attempts: try again in 30 seconds.');
+    // 503 busy (too many links waiting to be mailed) carries a Retry-After too.
+    expect(reasonMessage('fr', 'busy', 60)).toBe('Le serveur est très sollicité : réessayez dans 60 secondes.');
+    expect(reasonMessage('en', 'busy', 60)).toBe('The server is very busy: try again in 60 seconds.');
   });
 
   test('an unknown reason is named in a generic message, never a crash or a blank', () => {
