@@ -235,10 +235,7 @@ std::vector<Session> activate_all(Election& e, size_t voters) {
   });
   // The links are mailed after the answers (issue 9, finding 5): wait for
   // them all (the bound only keeps a broken server from hanging the run).
-  for (const auto end = Clock::now() + std::chrono::minutes(5);
-       count_mails(e.outbox()) < voters && Clock::now() < end;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  (void)wait_until([&] { return count_mails(e.outbox()) >= voters; }, std::chrono::minutes(5));
   const double links_s = ms_since(t0) / 1000;
   const auto t1 = Clock::now();
   const std::map<std::string, std::string> tokens = activation_tokens(e.outbox());

@@ -85,16 +85,26 @@ inline std::string latest_token(const std::string& outbox, const std::string& to
   return {};
 }
 
+// Polls `done` until it holds (true) or `bound` has passed (false): for
+// what the server does after its answer, such as mailing a link. The bound
+// only keeps a broken server from hanging the suite.
+template <typename Done>
+bool wait_until(Done done, std::chrono::seconds bound = std::chrono::seconds(60)) {
+  const auto end = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 // Link requests are answered before their mail is made (issue 9, finding
 // 5): waits for the (before + 1)-th mail to `to`, then answers the token of
 // the latest link of `kind`, or "" if none came. The bound only keeps a
 // broken server from hanging the suite; a mail normally takes milliseconds.
 inline std::string mailed_token(const std::string& outbox, const std::string& to,
                                 const std::string& kind, size_t before) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (mails_to(outbox, to).size() <= before && std::chrono::steady_clock::now() < end) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  (void)wait_until([&] { return mails_to(outbox, to).size() > before; });
   return latest_token(outbox, to, kind);
 }
 
