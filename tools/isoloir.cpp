@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli.h"
 #include "isoloir/ballot.h"
 #include "isoloir/bytes.h"
 #include "isoloir/credential.h"
@@ -47,98 +48,8 @@
 namespace isoloir::cli {
 namespace {
 
-enum ExitCode : int { kOk = 0, kRefused = 1, kFailed = 2 };
-
-// What a command prints, kept until it has finished.
-struct Output {
-  std::string out;
-  std::string err;
-  int code = kOk;
-};
-
-Output done(std::string out) {
-  return Output{std::move(out), {}, kOk};
-}
-Output failed(const std::string& message) {
-  return Output{{}, "isoloir: " + message + "\n", kFailed};
-}
-Output refused(const Error& e) {
-  return Output{"refused: " + e.reason + "\n", e.detail.empty() ? "" : e.detail + "\n", kRefused};
-}
-
-// ---------------------------------------------------------------------------
-// Commands and their help.
-
-struct Args {
-  std::map<std::string, std::string, std::less<>> options;
-  std::vector<std::string> positional;
-};
-
-struct Command {
-  std::string_view group;
-  std::string_view name;
-  std::string_view synopsis;  // after "isoloir "
-  std::string_view summary;
-  std::string_view help;                   // what follows the usage line in --help
-  std::vector<std::string_view> options;   // required
-  std::vector<std::string_view> optional;  // may be left out
-  size_t positional;
-  Output (*run)(const Args&);
-};
-
-// The code is a secret: wipe every copy the tool made once it is used.
-struct WipedString {
-  std::string value;
-  WipedString() = default;
-  WipedString(const WipedString&) = delete;
-  WipedString& operator=(const WipedString&) = delete;
-  ~WipedString() { sodium_memzero(value.data(), value.size()); }
-};
-
 // ---------------------------------------------------------------------------
 // Input.
-
-// Reads a whole file, or standard input for "-" (once per run: a second "-"
-// would read nothing). `what` names the file for the message.
-class Inputs {
- public:
-  Result<std::string> read(const std::string& path, std::string_view what) {
-    if (path == "-") {
-      if (stdin_used_) {
-        return fail("usage", std::string(what) + ": standard input is already read for another " +
-                                 "argument");
-      }
-      stdin_used_ = true;
-      return read_stream(stdin, "standard input", what);
-    }
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) {
-      return fail("unreadable",
-                  "cannot read " + std::string(what) + " '" + path + "': " + std::strerror(errno));
-    }
-    Result<std::string> r = read_stream(f, "'" + path + "'", what);
-    std::fclose(f);
-    return r;
-  }
-
- private:
-  static Result<std::string> read_stream(std::FILE* f, const std::string& name,
-                                         std::string_view what) {
-    std::string data;
-    char buf[65536];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-    // The input may be a vote code: leave no copy of it on the stack.
-    sodium_memzero(buf, sizeof buf);
-    if (std::ferror(f)) {
-      return fail("unreadable",
-                  "cannot read " + std::string(what) + " " + name + ": " + std::strerror(errno));
-    }
-    return data;
-  }
-
-  bool stdin_used_ = false;
-};
 
 Result<Manifest> load_manifest(Inputs& in, const std::string& path) {
   auto text = in.read(path, "manifest file");
@@ -309,89 +220,6 @@ Output record_verify(const Args& a) {
 
 // ---------------------------------------------------------------------------
 // codes issue: the registrar's initial codes (PROTOCOL.md section 3).
-
-// A file this run created under a temporary name next to its target; removed
-// when it goes out of scope (after a refusal, or once linked to its name).
-class TempFile {
- public:
-  // ".<name>.XXXXXX" in the target's directory, created mode 0600.
-  static Result<TempFile> next_to(const std::string& target) {
-    const std::filesystem::path t(target);
-    const std::filesystem::path dir = t.has_parent_path() ? t.parent_path() : ".";
-    std::string pattern = (dir / ("." + t.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
-    if (fd < 0) {
-      return fail("unwritable", "cannot create a file in '" + dir.string() + "' for '" + target +
-                                    "': " + std::strerror(errno));
-    }
-    TempFile f;
-    f.path_ = std::move(pattern);
-    f.fd_ = fd;
-    return f;
-  }
-  TempFile(TempFile&& other) noexcept
-      : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {
-    other.path_.clear();
-  }
-  TempFile& operator=(TempFile&&) = delete;
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    close_fd();
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-
-  const std::string& path() const { return path_; }
-
-  // Writes `data`, flushes it to disk and closes the file.
-  Status write_all(std::string_view data, const std::string& target) {
-    size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return unwritable(target);
-      done += static_cast<size_t>(n);
-    }
-    if (::fsync(fd_) != 0) return unwritable(target);
-    if (!close_fd()) return unwritable(target);
-    return Status::Ok();
-  }
-
-  bool close_fd() {
-    if (fd_ < 0) return true;
-    const bool ok = ::close(fd_) == 0;
-    fd_ = -1;
-    return ok;
-  }
-
- private:
-  TempFile() = default;
-  static Error unwritable(const std::string& target) {
-    return fail("unwritable", "cannot write '" + target + "': " + std::strerror(errno));
-  }
-
-  std::string path_;
-  int fd_ = -1;
-};
-
-// Gives `tmp` the name `target` unless something already has that name
-// (link(2) never replaces: no window between a check and a rename).
-Status publish(const TempFile& tmp, const std::string& target) {
-  if (::link(tmp.path().c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    return fail(err == EEXIST ? "exists" : "unwritable",
-                "cannot create '" + target + "': " + std::strerror(err));
-  }
-  // Make the new name durable too.
-  const std::filesystem::path t(target);
-  const std::string dir = t.has_parent_path() ? t.parent_path().string() : ".";
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
-}
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -610,113 +438,119 @@ Output codes_issue(const Args& a) {
 }
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> kCommands = {
-      {"manifest",
-       "hash",
-       "manifest hash MANIFEST",
-       "print the election hash",
-       "Prints the election hash of MANIFEST (base64url of the SHA-256 of its canonical\n"
-       "bytes): the \"election\" field of every ballot and receipt of that election.\n",
-       {},
-       {},
-       1,
-       manifest_hash},
-      {"ballot",
-       "create",
-       "ballot create --manifest MANIFEST --scrutin ID --choice OPTION_ID[,OPTION_ID...] "
-       "--code CODE",
-       "encrypt, prove and sign a ballot",
-       "Writes to standard output the canonical bytes of a ballot for scrutin ID marking\n"
-       "the listed options (--choice '' marks none, where the scrutin allows it), signed\n"
-       "with the credential of the vote code CODE (any typed form; - reads it from\n"
-       "standard input, keeping it out of the process list). Nothing else is written,\n"
-       "not even a newline: the bytes are what the server hashes.\n",
-       {"manifest", "scrutin", "choice", "code"},
-       {},
-       0,
-       ballot_create},
-      {"ballot",
-       "verify",
-       "ballot verify --manifest MANIFEST BALLOT",
-       "check a ballot and print its reference",
-       "Checks BALLOT (a file, or - for standard input) as a receiver does before\n"
-       "looking at its own state (PROTOCOL.md section 4) and prints its reference.\n"
-       "A ballot that fails prints 'refused: <reason>' and, on standard error, which\n"
-       "field is at fault; the exit status is then 1.\n",
-       {"manifest"},
-       {},
-       1,
-       ballot_verify},
-      {"code",
-       "new",
-       "code new",
-       "print a fresh vote code",
-       "Prints a fresh vote code from the system's random generator, in its display\n"
-       "form (four groups of five symbols).\n",
-       {},
-       {},
-       0,
-       code_new},
-      {"code",
-       "credential",
-       "code credential --election ELECTION_ID CODE",
-       "print the public credential of a vote code",
-       "Prints the public credential (base64url Ed25519 key) that the vote code CODE\n"
-       "(any typed form, or - for standard input) gives in the election whose manifest\n"
-       "id is ELECTION_ID: what the registrar sends to the server.\n",
-       {"election"},
-       {},
-       1,
-       code_credential},
-      {"codes",
-       "issue",
-       "codes issue --manifest MANIFEST --voters VOTERS.csv --notices NOTICES.pdf "
-       "--out CREDENTIALS.csv [--portal-url URL]",
-       "make the initial vote codes: notices to print, credentials for the urn",
-       "Makes a fresh vote code for each voter of VOTERS.csv (the urn's voter file,\n"
-       "docs/urn-storage.md, with the credential column empty; optionally followed by the\n"
-       "columns address_line1,address_line2,address_line3,postal_code,city, docs/notices.md)\n"
-       "and writes two new files:\n"
-       "NOTICES.pdf, one A4 page per voter to print, with the voter's name and postal\n"
-       "address where a window envelope shows it, the voting dates in Paris time, how to vote\n"
-       "(on the portal at URL, when given) and the code; CREDENTIALS.csv, the same rows\n"
-       "with each public credential filled in and a fresh pseudonym where none is given,\n"
-       "for 'isoloir-admin voters import'. The codes are written nowhere else. Both files\n"
-       "are mode 0600. An existing file is never overwritten (the codes of a new run would\n"
-       "orphan the notices already printed); a refusal writes nothing.\n",
-       {"manifest", "voters", "notices", "out"},
-       {"portal-url"},
-       0,
-       codes_issue},
-      {"receipt",
-       "verify",
-       "receipt verify --manifest MANIFEST RECEIPT",
-       "check a deposit proof or an emargement",
-       "Checks RECEIPT (a file, or - for standard input): a deposit proof (with the\n"
-       "signed tree head it carries) or an emargement, signed by the manifest's\n"
-       "server_key for this election. Prints what it states, one 'key: value' per line,\n"
-       "or 'refused: <reason>' with exit status 1.\n",
-       {"manifest"},
-       {},
-       1,
-       receipt_verify},
-      {"record",
-       "verify",
-       "record verify DIR",
-       "check a whole election record",
-       "Checks the election record in DIR (manifest.json, trustees.json,\n"
-       "credentials.json, ballots.jsonl, tree_head.json, tally.json, results.json;\n"
-       "PROTOCOL.md section 8) from these files alone: every hash, proof, signature,\n"
-       "aggregate and count. Prints the election hash, the number of ballots and\n"
-       "voters and the counts of each scrutin, or 'refused: <reason>' with, on\n"
-       "standard error, the file and entry at fault; the exit status is then 1.\n"
-       "The ballots are checked on every core; on a terminal, standard error shows\n"
-       "their progress (ballots checked, rate, time left).\n",
-       {},
-       {},
-       1,
-       record_verify},
-  };
+  static const std::vector<Command> kCommands = [] {
+    std::vector<Command> all = {
+        {"manifest",
+         "hash",
+         "manifest hash MANIFEST",
+         "print the election hash",
+         "Prints the election hash of MANIFEST (base64url of the SHA-256 of its canonical\n"
+         "bytes): the \"election\" field of every ballot and receipt of that election.\n",
+         {},
+         {},
+         1,
+         manifest_hash},
+        {"ballot",
+         "create",
+         "ballot create --manifest MANIFEST --scrutin ID --choice OPTION_ID[,OPTION_ID...] "
+         "--code CODE",
+         "encrypt, prove and sign a ballot",
+         "Writes to standard output the canonical bytes of a ballot for scrutin ID marking\n"
+         "the listed options (--choice '' marks none, where the scrutin allows it), signed\n"
+         "with the credential of the vote code CODE (any typed form; - reads it from\n"
+         "standard input, keeping it out of the process list). Nothing else is written,\n"
+         "not even a newline: the bytes are what the server hashes.\n",
+         {"manifest", "scrutin", "choice", "code"},
+         {},
+         0,
+         ballot_create},
+        {"ballot",
+         "verify",
+         "ballot verify --manifest MANIFEST BALLOT",
+         "check a ballot and print its reference",
+         "Checks BALLOT (a file, or - for standard input) as a receiver does before\n"
+         "looking at its own state (PROTOCOL.md section 4) and prints its reference.\n"
+         "A ballot that fails prints 'refused: <reason>' and, on standard error, which\n"
+         "field is at fault; the exit status is then 1.\n",
+         {"manifest"},
+         {},
+         1,
+         ballot_verify},
+        {"code",
+         "new",
+         "code new",
+         "print a fresh vote code",
+         "Prints a fresh vote code from the system's random generator, in its display\n"
+         "form (four groups of five symbols).\n",
+         {},
+         {},
+         0,
+         code_new},
+        {"code",
+         "credential",
+         "code credential --election ELECTION_ID CODE",
+         "print the public credential of a vote code",
+         "Prints the public credential (base64url Ed25519 key) that the vote code CODE\n"
+         "(any typed form, or - for standard input) gives in the election whose manifest\n"
+         "id is ELECTION_ID: what the registrar sends to the server.\n",
+         {"election"},
+         {},
+         1,
+         code_credential},
+        {"codes",
+         "issue",
+         "codes issue --manifest MANIFEST --voters VOTERS.csv --notices NOTICES.pdf "
+         "--out CREDENTIALS.csv [--portal-url URL]",
+         "make the initial vote codes: notices to print, credentials for the urn",
+         "Makes a fresh vote code for each voter of VOTERS.csv (the urn's voter file,\n"
+         "docs/urn-storage.md, with the credential column empty; optionally followed by the\n"
+         "columns address_line1,address_line2,address_line3,postal_code,city, docs/notices.md)\n"
+         "and writes two new files:\n"
+         "NOTICES.pdf, one A4 page per voter to print, with the voter's name and postal\n"
+         "address where a window envelope shows it, the voting dates in Paris time, how to vote\n"
+         "(on the portal at URL, when given) and the code; CREDENTIALS.csv, the same rows\n"
+         "with each public credential filled in and a fresh pseudonym where none is given,\n"
+         "for 'isoloir-admin voters import'. The codes are written nowhere else. Both files\n"
+         "are mode 0600. An existing file is never overwritten (the codes of a new run would\n"
+         "orphan the notices already printed); a refusal writes nothing.\n",
+         {"manifest", "voters", "notices", "out"},
+         {"portal-url"},
+         0,
+         codes_issue},
+        {"receipt",
+         "verify",
+         "receipt verify --manifest MANIFEST RECEIPT",
+         "check a deposit proof or an emargement",
+         "Checks RECEIPT (a file, or - for standard input): a deposit proof (with the\n"
+         "signed tree head it carries) or an emargement, signed by the manifest's\n"
+         "server_key for this election. Prints what it states, one 'key: value' per line,\n"
+         "or 'refused: <reason>' with exit status 1.\n",
+         {"manifest"},
+         {},
+         1,
+         receipt_verify},
+        {"record",
+         "verify",
+         "record verify DIR",
+         "check a whole election record",
+         "Checks the election record in DIR (manifest.json, trustees.json,\n"
+         "credentials.json, ballots.jsonl, tree_head.json, tally.json, results.json;\n"
+         "PROTOCOL.md section 8) from these files alone: every hash, proof, signature,\n"
+         "aggregate and count. Prints the election hash, the number of ballots and\n"
+         "voters and the counts of each scrutin, or 'refused: <reason>' with, on\n"
+         "standard error, the file and entry at fault; the exit status is then 1.\n"
+         "The ballots are checked on every core; on a terminal, standard error shows\n"
+         "their progress (ballots checked, rate, time left).\n",
+         {},
+         {},
+         1,
+         record_verify},
+    };
+    for (std::vector<Command> group : {trustee_commands(), tally_commands()}) {
+      for (Command& c : group) all.push_back(std::move(c));
+    }
+    return all;
+  }();
   return kCommands;
 }
 
@@ -795,7 +629,8 @@ Result<Args> parse_args(const Command& c, const std::vector<std::string_view>& a
       return fail("usage", "missing --" + std::string(o));
     }
   }
-  if (a.positional.size() != c.positional) {
+  if (a.positional.size() < c.positional ||
+      (a.positional.size() > c.positional && !c.more_positional)) {
     return fail("usage", a.positional.size() < c.positional
                              ? "missing argument"
                              : "unexpected argument '" + a.positional[c.positional] + "'");
