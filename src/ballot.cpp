@@ -125,10 +125,29 @@ std::string ballot_reference(std::string_view bytes) {
   return base64url_encode(ballot_digest(bytes));
 }
 
-Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view bytes) {
+namespace {
+
+// A ballot whose form is checked and whose every field is decoded, before
+// its signature and proofs are.
+struct DecodedBallot {
+  Json doc;
+  const Scrutin* scrutin = nullptr;
+  std::vector<int64_t> sums;
+  VerifiedBallot ballot;
+  std::vector<DisjunctiveProof> proofs;
+  DisjunctiveProof sum_proof;
+  SignatureBytes signature{};
+};
+
+// Every check of the ballot's form and the decoding of every point, scalar
+// and key, in the order the reasons are listed in section 4: what
+// verify_ballot checks before the signature and the proofs.
+Result<DecodedBallot> decode_ballot(const Manifest& manifest, std::string_view bytes) {
+  DecodedBallot d;
   Result<Json> parsed = parse_canonical(bytes);
   if (!parsed) return parsed.error();
-  const Json& doc = *parsed;
+  d.doc = std::move(*parsed);
+  const Json& doc = d.doc;
   if (Status s = check_shape(doc); !s) return s.error();
 
   if (str(doc["version"]) != kVersion) return fail("wrong_version", "version");
@@ -150,8 +169,8 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
   if (doc["sum_proof"].size() != sums.size()) return fail("wrong_proof_length", "sum_proof");
 
   // Decode every point and scalar, in document order.
-  VerifiedBallot out;
-  std::vector<DisjunctiveProof> proofs;
+  VerifiedBallot& out = d.ballot;
+  std::vector<DisjunctiveProof>& proofs = d.proofs;
   for (size_t i = 0; i < answers.size(); ++i) {
     const std::string f = at("answers", i);
     auto alpha = Point::from_base64url(str(answers[i]["alpha"]), f + ".alpha");
@@ -165,21 +184,42 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
   }
   auto sum_proof = decode_proof(doc["sum_proof"], "sum_proof");
   if (!sum_proof) return sum_proof.error();
+  d.sum_proof = std::move(*sum_proof);
   auto credential = base64url_decode_fixed<32>(str(doc["credential"]), "credential");
   if (!credential) return credential.error();
   auto signature = base64url_decode_fixed<64>(str(doc["signature"]), "signature");
   if (!signature) return signature.error();
+  d.signature = *signature;
+  d.scrutin = scrutin;
+  d.sums = sums;
+  out.digest = ballot_digest(bytes);
+  out.reference = base64url_encode(out.digest);
+  out.scrutin = scrutin->id;
+  out.credential = *credential;
+  return d;
+}
 
+}  // namespace
+
+Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view bytes) {
+  auto decoded = decode_ballot(manifest, bytes);
+  if (!decoded) return decoded.error();
+  DecodedBallot& d = *decoded;
+  const Json& doc = d.doc;
+  const Scrutin* scrutin = d.scrutin;
+  const auto& credential = d.ballot.credential;
+  VerifiedBallot& out = d.ballot;
+  const std::vector<DisjunctiveProof>& proofs = d.proofs;
   Json unsigned_doc = doc;
   unsigned_doc.erase("signature");
-  if (!verify_signature(kSignatureTag, as_bytes(canonical_dump(unsigned_doc)), *signature,
-                        *credential)) {
+  if (!verify_signature(kSignatureTag, as_bytes(canonical_dump(unsigned_doc)), d.signature,
+                        credential)) {
     return fail("bad_signature", "signature");
   }
 
   for (size_t i = 0; i < out.answers.size(); ++i) {
     const std::string label = option_label(i);
-    const ProofContext ctx{manifest.hash, scrutin->id, *credential, label};
+    const ProofContext ctx{manifest.hash, scrutin->id, credential, label};
     if (!verify_disjunctive(ctx, manifest.public_key, out.answers[i].alpha, out.answers[i].beta,
                             kOptionValues, proofs[i])) {
       return fail("bad_option_proof", at("answers", i) + ".proof");
@@ -190,16 +230,18 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
     sum_alpha += ct.alpha;
     sum_beta += ct.beta;
   }
-  const ProofContext sum_ctx{manifest.hash, scrutin->id, *credential, "sum"};
-  if (!verify_disjunctive(sum_ctx, manifest.public_key, sum_alpha, sum_beta, sums, *sum_proof)) {
+  const ProofContext sum_ctx{manifest.hash, scrutin->id, credential, "sum"};
+  if (!verify_disjunctive(sum_ctx, manifest.public_key, sum_alpha, sum_beta, d.sums, d.sum_proof)) {
     return fail("bad_sum_proof", "sum_proof");
   }
 
-  out.digest = ballot_digest(bytes);
-  out.reference = base64url_encode(out.digest);
-  out.scrutin = scrutin->id;
-  out.credential = *credential;
-  return out;
+  return std::move(out);
+}
+
+Result<VerifiedBallot> decode_stored_ballot(const Manifest& manifest, std::string_view bytes) {
+  auto decoded = decode_ballot(manifest, bytes);
+  if (!decoded) return decoded.error();
+  return std::move(decoded->ballot);
 }
 
 Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view scrutin_id,
