@@ -80,7 +80,7 @@ json '
   m.opens_at = iso(now - 3600);
   m.closes_at = iso(now + 8 * 86400);
   fs.writeFileSync(process.argv[3], JSON.stringify(m, null, 2));' "$sample" "$server_key" "$dir/manifest.json"
-"$admin" --data-dir "$data" election import "$dir/manifest.json" >/dev/null
+"$admin" --data-dir "$data" election import "$dir/manifest.json" examples/sample-election/trustees.json >/dev/null
 election_id=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).id)' "$dir/manifest.json")
 scrutins=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).scrutins.map(s => s.id).join(" "))' "$dir/manifest.json")
 

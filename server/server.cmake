@@ -14,6 +14,9 @@ list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|(mail|n
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
 target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
+# libarchive (Debian's libarchive-dev): the published record as one .tar.gz.
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+target_link_libraries(isoloir_urn PRIVATE PkgConfig::LIBARCHIVE)
 # OpenSSL's libcrypto (Debian's libssl-dev) for the ID tokens' RS256 and
 # ES256 signatures only (portal/id_token.h), which libsodium lacks.
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)

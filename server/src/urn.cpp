@@ -26,8 +26,11 @@
 #include "isoloir/registry.h"
 #include "isoloir/signed_document.h"
 #include "isoloir/tree_head.h"
+#include "isoloir/trustees.h"
+#include "isoloir/urn/data_dir.h"
 #include "sqlite.h"
 #include "text.h"
+#include "urn_close.h"
 
 namespace isoloir::urn {
 namespace {
@@ -234,6 +237,7 @@ struct Urn::State {
     Statement voter_row, voter_scrutins, current_credential_key, revoked_credential_keys,
         reissue_row, insert_elector_key, electors_count, electors_page;
     Statement count_reclamations, insert_reclamation;
+    Statement closed_at;
   } q;
 
   Status prepare_statements();
@@ -327,6 +331,7 @@ Status Urn::State::prepare_statements() {
            "SELECT voter_id FROM emargement.elector_keys WHERE scrutin = ? AND key >= ? AND key < "
            "?) "
            "ORDER BY v.name_key, v.id LIMIT ? OFFSET ?"},
+          {&q.closed_at, "SELECT closed_at FROM main.close WHERE id = 1"},
           {&q.count_reclamations,
            "SELECT count(*) FROM emargement.reclamations WHERE voter_id = ?"},
           {&q.insert_reclamation,
@@ -462,8 +467,9 @@ Result<std::unique_ptr<Urn>> Urn::open(const std::string& dir, SigningKey server
       return fail("storage_error", std::string(schema) + ": journal_mode is " + *mode);
     }
   }
-  if (Status st = s.db.exec("BEGIN IMMEDIATE;" + std::string(kUrnSchema) +
-                            std::string(kEmargementSchema) + "COMMIT;");
+  if (Status st =
+          s.db.exec("BEGIN IMMEDIATE;" + std::string(kUrnSchema) + std::string(closing::kSchema) +
+                    std::string(kEmargementSchema) + "COMMIT;");
       !st) {
     (void)s.db.exec("ROLLBACK");
     return st.error();
@@ -492,9 +498,28 @@ Result<std::unique_ptr<Urn>> Urn::open(const std::string& dir, SigningKey server
   return std::unique_ptr<Urn>(new Urn(std::move(state)));
 }
 
-Status Urn::import_election(std::string_view manifest_text) {
+// The trustees' transcript an election is imported with: it verifies, it is
+// this election's and its key is the manifest's.
+Status check_trustees(const Manifest& m, std::string_view text) {
+  auto doc = parse_canonical(text);
+  if (!doc) return in("trustees.json", doc.error());
+  auto trustees = load_trustees(*doc);
+  if (!trustees) return in("trustees.json", trustees.error());
+  if (trustees->election_id != m.id) {
+    return fail("wrong_election", "trustees.json: election_id " + trustees->election_id +
+                                      " is not the manifest's id " + m.id);
+  }
+  if (!(trustees->public_key == m.public_key)) {
+    return fail("bad_public_key",
+                "the manifest's public_key is not the trustees' key (trustees.json public_key)");
+  }
+  return Status::Ok();
+}
+
+Status Urn::import_election(std::string_view manifest_text, std::string_view trustees_text) {
   auto m = parse_manifest(manifest_text);
   if (!m) return m.error();
+  if (Status st = check_trustees(*m, trustees_text); !st) return st;
   std::lock_guard lock(s_->mu);
   if (s_->manifest) return fail("already_imported", "an election is already loaded");
   if (m->server_key != s_->key.public_key()) {
@@ -512,6 +537,16 @@ Status Urn::import_election(std::string_view manifest_text) {
     StatementScope reg(s_->q.put_registry_election);
     reg->bind(1, m->hash_b64);
     if (Status st = reg->run(); !st) {
+      s_->rollback();
+      return st;
+    }
+    auto trustees = s_->db.prepare("INSERT INTO main.trustees(id, document) VALUES(1, ?)");
+    if (!trustees) {
+      s_->rollback();
+      return trustees.error();
+    }
+    trustees->bind(1, trustees_text);
+    if (Status st = trustees->run(); !st) {
       s_->rollback();
       return st;
     }
@@ -756,6 +791,14 @@ Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_by
     }
     if (Status st = admission_check(*m, event ? &*event : nullptr, t, voted); !st) {
       return st.error();
+    }
+    {
+      // Closed early by the admin (or at closes_at while this cast waited
+      // for the lock): the final tree head is signed, nothing joins it.
+      StatementScope st(s.q.closed_at);
+      auto row = st->step();
+      if (!row) return row.error();
+      if (*row) return fail("window_closed", "the vote was closed at " + st->column_text(0));
     }
     {
       StatementScope st(s.q.eligible);
@@ -1080,56 +1123,144 @@ Result<std::vector<Reclamation>> read_reclamations(const std::string& dir) {
 
 Result<RecordFiles> Urn::export_record() const {
   std::lock_guard lock(s_->mu);
+  if (!s_->manifest) return fail("no_election", "no election is loaded");
+  return closing::export_files(s_->db, *s_->manifest);
+}
+
+Result<CloseState> Urn::close_state(const Timestamp& now) {
+  std::lock_guard lock(s_->mu);
   State& s = *s_;
   if (!s.manifest) return fail("no_election", "no election is loaded");
-  const Manifest& m = *s.manifest;
-  RecordFiles files;
-  files.manifest = m.canonical;
+  auto c = closing::read(s.db);
+  if (!c) return c.error();
+  if (*c) return std::move(**c);
+  if (whole_seconds(now) < s.manifest->closes_at) {
+    return fail("not_closed", "the vote is open until " + s.manifest->closes_at.to_string());
+  }
+  // The window is over: no cast can be admitted any more, so the log at
+  // closes_at is the log now.
+  return closing::close(s.db, s.key, *s.manifest, s.manifest->closes_at, false);
+}
 
-  std::vector<CredentialEvent> events;
-  {
-    StatementScope st(s.q.all_credentials);
-    for (;;) {
-      auto row = st->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      const std::string where = "corrupt_store: credential of " + st->column_text(0);
-      CredentialEvent e;
-      e.voter = st->column_text(0);
-      const Bytes key = st->column_blob(1);
-      if (key.size() != e.credential.size()) return fail("corrupt_store", where);
-      std::copy(key.begin(), key.end(), e.credential.begin());
-      auto issued = Timestamp::parse(st->column_text(2), where);
-      if (!issued) return issued.error();
-      e.issued_at = *issued;
-      if (!st->column_is_null(3)) {
-        auto revoked = Timestamp::parse(st->column_text(3), where);
-        if (!revoked) return revoked.error();
-        e.revoked_at = *revoked;
-      }
-      events.push_back(std::move(e));
+Result<std::string> Urn::published(std::string_view name) const {
+  std::lock_guard lock(s_->mu);
+  return closing::published(s_->db, name);
+}
+
+Result<std::vector<Turnout>> Urn::turnout() const {
+  std::lock_guard lock(s_->mu);
+  if (!s_->manifest) return fail("no_election", "no election is loaded");
+  return closing::turnout(s_->db, *s_->manifest);
+}
+
+namespace {
+
+// A connection of its own to a data directory's two files, for the admin
+// while the server runs: SQLite's locks order it with the server's
+// transactions (busy timeout), and the rollback journal keeps a
+// transaction over both files atomic.
+struct SideConnection {
+  Database db;
+  std::shared_ptr<const Manifest> manifest;
+};
+
+Result<SideConnection> open_side(const std::string& dir, bool read_only) {
+  SideConnection c;
+  const std::string urn_path = dir + "/urn.sqlite";
+  if (access(urn_path.c_str(), F_OK) != 0) {
+    return fail("no_election", dir + " holds no urn (isoloir-admin election import first)");
+  }
+  auto db = read_only ? Database::open_readonly(urn_path) : Database::open(urn_path);
+  if (!db) return db.error();
+  c.db = std::move(*db);
+  sqlite3_busy_timeout(c.db.handle(), 30000);
+  auto attach = c.db.prepare("ATTACH DATABASE ? AS emargement");
+  if (!attach) return attach.error();
+  // An attached file is opened with the main one's flags: read-only too.
+  attach->bind(1, dir + "/emargement.sqlite");
+  if (Status st = attach->run(); !st) return st.error();
+  if (!read_only) {
+    if (Status st = c.db.exec(std::string(kPragmas)); !st) return st.error();
+    // A directory made before the close existed gets its tables now.
+    if (Status st = c.db.exec("BEGIN IMMEDIATE;" + std::string(closing::kSchema) + "COMMIT;");
+        !st) {
+      (void)c.db.exec("ROLLBACK");
+      return st.error();
     }
   }
-  files.credentials = credentials_file(m.hash_b64, events);
+  auto text = c.db.query_text("SELECT manifest FROM main.election WHERE id = 1");
+  if (!text) {
+    if (text.error().reason == "not_found") return fail("no_election", "no election is loaded");
+    return text.error();
+  }
+  auto m = parse_manifest(*text);
+  if (!m) return fail("corrupt_store", "manifest: " + m.error().message());
+  c.manifest = std::make_shared<const Manifest>(std::move(*m));
+  return c;
+}
 
-  auto ballots = s.read_ballots(0, std::numeric_limits<uint64_t>::max());
-  if (!ballots) return ballots.error();
-  for (const BoardBallot& b : *ballots) {
-    const std::string where = "corrupt_store: ballot " + std::to_string(b.log_index);
-    if (ballot_reference(b.ballot) != b.reference) return fail("corrupt_store", where);
-    auto received = Timestamp::parse(b.received_at, where);
-    if (!received) return received.error();
-    auto line = ballot_line(b.log_index, *received, b.ballot);
-    if (!line) return in(where, line.error());
-    files.ballots += *line;
+}  // namespace
+
+Result<CloseState> close_early(const std::string& dir, const Timestamp& now) {
+  auto key = open_server_key(dir);
+  if (!key) return key.error();
+  auto c = open_side(dir, false);
+  if (!c) return c.error();
+  const Manifest& m = *c->manifest;
+  if (m.server_key != key->public_key()) {
+    return fail("bad_server_key", "the manifest's server_key is not this directory's key");
   }
-  auto head = s.read_tree_head(s.q.latest_tree_head);
-  if (head) {
-    files.tree_head = head->document;
-  } else if (head.error().reason != "not_found") {
-    return head.error();
+  const Timestamp t = whole_seconds(now);
+  if (t < m.opens_at) {
+    return fail("not_open", "the vote opens at " + m.opens_at.to_string() +
+                                ": an election that has not opened cannot be closed");
   }
-  return files;
+  if (t >= m.closes_at) return closing::close(c->db, *key, m, m.closes_at, false);
+  return closing::close(c->db, *key, m, t, true);
+}
+
+Result<RecordReport> publish_count(const std::string& dir, std::string_view tally,
+                                   std::string_view results) {
+  auto c = open_side(dir, false);
+  if (!c) return c.error();
+  return closing::publish(c->db, *c->manifest, tally, results);
+}
+
+Result<std::vector<Turnout>> read_turnout(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return closing::turnout(c->db, *c->manifest);
+}
+
+Result<CloseState> read_close(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  auto state = closing::read(c->db);
+  if (!state) return state.error();
+  if (!*state) return fail("not_closed", "the election is not closed");
+  return std::move(**state);
+}
+
+Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  auto st = c->db.prepare(
+      "SELECT e.scrutin, v.name, v.identifier, e.voted_at FROM emargement.emargements e "
+      "JOIN emargement.voters v ON v.id = e.voter_id ORDER BY v.name_key, v.id");
+  if (!st) return st.error();
+  std::map<std::string, std::vector<EmargementEntry>> by_scrutin;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    by_scrutin[st->column_text(0)].push_back(EmargementEntry{
+        st->column_text(0), st->column_text(1), st->column_text(2), st->column_text(3)});
+  }
+  std::vector<EmargementEntry> out;
+  for (const Scrutin& s : c->manifest->scrutins) {
+    for (EmargementEntry& e : by_scrutin[s.id]) out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace isoloir::urn

@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
   doc["closes_at"] = Timestamp::from_unix(now + 86'400).to_string();
   auto manifest = parse_manifest(doc.dump());
   if (!manifest) return failed("manifest", manifest.error());
-  if (Status s = (*urn)->import_election(manifest->canonical); !s) {
+  if (Status s = (*urn)->import_election(
+          manifest->canonical, test::read_file(test::vector_path("record/trustees.json")));
+      !s) {
     return failed("import election", s.error());
   }
 

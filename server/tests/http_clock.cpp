@@ -55,7 +55,9 @@ class InProcessPortal {
     doc["opens_at"] = Timestamp::from_unix(kStart - 3600).to_string();
     doc["closes_at"] = Timestamp::from_unix(kStart + 8 * 86'400).to_string();
     const Manifest manifest = must(parse_manifest(doc.dump()));
-    EXPECT_TRUE(urn_->import_election(manifest.canonical));
+    EXPECT_TRUE(urn_->import_election(
+        manifest.canonical,
+        isoloir::test::read_file(isoloir::test::vector_path("record/trustees.json"))));
     std::vector<urn::VoterRow> rows;
     for (size_t i = 0; i < voters; ++i) {
       urn::VoterRow row;

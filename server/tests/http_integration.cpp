@@ -63,8 +63,9 @@ class Board : public ::testing::Test {
     const std::string manifest_text = make_manifest(s.server_key_b64);
     write_file(s.dir.path + "/manifest.json", manifest_text);
     s.manifest = *parse_manifest(manifest_text);
-    Ran imported = admin(
-        s.dir.path, {"--data-dir", s.data, "election", "import", s.dir.path + "/manifest.json"});
+    Ran imported = admin(s.dir.path,
+                         {"--data-dir", s.data, "election", "import", s.dir.path + "/manifest.json",
+                          isoloir::test::vector_path("record/trustees.json")});
     ASSERT_EQ(imported.code, 0) << imported.err;
     ASSERT_EQ(imported.out, s.manifest.hash_b64 + "\n");
 
@@ -328,16 +329,20 @@ TEST(Admin, RefusalsNameTheFaultAndChangeNothing) {
   // A manifest naming another key: refused, with the setup order as a hint.
   const std::string other = make_manifest(base64url_encode(SigningKey::generate().public_key()));
   write_file(dir.path + "/other.json", other);
-  Ran wrong = admin(dir.path, {"--data-dir", data, "election", "import", dir.path + "/other.json"});
+  Ran wrong = admin(dir.path, {"--data-dir", data, "election", "import", dir.path + "/other.json",
+                               isoloir::test::vector_path("record/trustees.json")});
   EXPECT_EQ(wrong.code, 1);
   EXPECT_NE(wrong.err.find("server-key"), std::string::npos) << wrong.err;
 
   const std::string manifest_text = make_manifest(key_b64);
   const Manifest m = *parse_manifest(manifest_text);
   write_file(dir.path + "/m.json", manifest_text);
-  ASSERT_EQ(admin(dir.path, {"--data-dir", data, "election", "import", dir.path + "/m.json"}).code,
+  ASSERT_EQ(admin(dir.path, {"--data-dir", data, "election", "import", dir.path + "/m.json",
+                             isoloir::test::vector_path("record/trustees.json")})
+                .code,
             0);
-  Ran twice = admin(dir.path, {"--data-dir", data, "election", "import", dir.path + "/m.json"});
+  Ran twice = admin(dir.path, {"--data-dir", data, "election", "import", dir.path + "/m.json",
+                               isoloir::test::vector_path("record/trustees.json")});
   EXPECT_EQ(twice.code, 1);
   EXPECT_NE(twice.err.find("already_imported"), std::string::npos) << twice.err;
 

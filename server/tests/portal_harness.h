@@ -216,7 +216,8 @@ class Election {
     write_file(dir_.path + "/manifest.json", manifest_text);
     manifest_ = *parse_manifest(manifest_text);
     Ran imported =
-        admin(dir_.path, {"--data-dir", data_, "election", "import", dir_.path + "/manifest.json"});
+        admin(dir_.path, {"--data-dir", data_, "election", "import", dir_.path + "/manifest.json",
+                          isoloir::test::vector_path("record/trustees.json")});
     EXPECT_EQ(imported.code, 0) << imported.err;
 
     std::string csv = std::string(urn::kVoterFileHeader) + "\n";

@@ -117,12 +117,17 @@ std::string TestElection::ballot(const TestVoter& voter, const std::string& scru
       .bytes;
 }
 
+std::string TestElection::trustees_text() const {
+  return canonical_dump(trustees_to_json(trustees_));
+}
+
 std::unique_ptr<Urn> TestElection::open_with(const std::string& dir,
                                              const std::vector<TestVoter>& voters,
                                              bool import) const {
   auto urn = must(Urn::open(dir, server_key()), "open urn");
   if (import) {
-    if (Status s = urn->import_election(manifest_text_); !s) die(s.error().message());
+    if (Status s = urn->import_election(manifest_text_, trustees_text()); !s)
+      die(s.error().message());
     std::vector<VoterRow> rows;
     for (const TestVoter& v : voters) rows.push_back(v.row());
     if (Status s = urn->import_voters(rows, at(-86'400)); !s) die(s.error().message());

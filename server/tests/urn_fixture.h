@@ -59,6 +59,8 @@ class TestElection {
  public:
   TestElection();
   const std::string& manifest_text() const { return manifest_text_; }
+  // trustees.json of the election's one trustee, whose key is the manifest's public_key.
+  std::string trustees_text() const;
   const Manifest& manifest() const { return manifest_; }
 
   // Voters 0..n-1 eligible for every scrutin, each with a fresh code.

@@ -13,10 +13,13 @@
 #include <vector>
 
 #include "isoloir/ballot.h"
+#include "isoloir/canonical_json.h"
 #include "isoloir/credential.h"
 #include "isoloir/merkle.h"
+#include "isoloir/point.h"
 #include "isoloir/receipt.h"
 #include "isoloir/record.h"
+#include "isoloir/scalar.h"
 #include "isoloir/tree_head.h"
 #include "isoloir/urn/server_key.h"
 #include "isoloir/urn/urn.h"
@@ -250,7 +253,9 @@ TEST(Urn, ImportsAreAllOrNothing) {
   TempDir dir;
   const auto voters = election().voters(4);
   auto urn = election().open_with(dir.path(), {}, /*import=*/true);
-  EXPECT_EQ(urn->import_election(election().manifest_text()).error().reason, "already_imported");
+  EXPECT_EQ(
+      urn->import_election(election().manifest_text(), election().trustees_text()).error().reason,
+      "already_imported");
 
   std::vector<VoterRow> rows;
   for (const auto& v : voters) rows.push_back(v.row());
@@ -302,8 +307,40 @@ TEST(Urn, RefusesAManifestForAnotherKey) {
   TempDir dir;
   auto urn = Urn::open(dir.path(), SigningKey::generate());
   ASSERT_TRUE(urn.ok());
-  EXPECT_EQ((*urn)->import_election(election().manifest_text()).error().reason, "bad_manifest");
-  EXPECT_EQ((*urn)->import_election("{").error().reason, "non_canonical_json");
+  EXPECT_EQ((*urn)
+                ->import_election(election().manifest_text(), election().trustees_text())
+                .error()
+                .reason,
+            "bad_manifest");
+  EXPECT_EQ((*urn)->import_election("{", election().trustees_text()).error().reason,
+            "non_canonical_json");
+}
+
+// The manifest's key must be the trustees': an election whose key nobody
+// holds could never be counted, and one whose key is someone else's could
+// be decrypted by them.
+TEST(Urn, RefusesAManifestWhoseKeyIsNotTheTrustees) {
+  TempDir dir;
+  auto urn = Urn::open(dir.path(), test::server_key());
+  ASSERT_TRUE(urn.ok());
+  Json doc = Json::parse(election().manifest_text());
+  doc["public_key"] = Point::base_mul(Scalar::from_u64(7)).to_base64url();
+  EXPECT_EQ((*urn)->import_election(doc.dump(), election().trustees_text()).error().reason,
+            "bad_public_key");
+  // Relabelled for this election, another election's transcript no longer
+  // proves knowledge of its keys: the proofs bind the election id.
+  Json trustees = Json::parse(election().trustees_text());
+  trustees["election_id"] = "another-election";
+  EXPECT_EQ(
+      (*urn)->import_election(election().manifest_text(), canonical_dump(trustees)).error().reason,
+      "bad_pok");
+  Json tampered = Json::parse(election().trustees_text());
+  tampered["trustees"][0]["verification_key"] = Point::base_mul(Scalar::from_u64(7)).to_base64url();
+  EXPECT_EQ(
+      (*urn)->import_election(election().manifest_text(), canonical_dump(tampered)).error().reason,
+      "bad_verification_key");
+  EXPECT_EQ((*urn)->manifest().error().reason, "no_election");
+  EXPECT_TRUE((*urn)->import_election(election().manifest_text(), election().trustees_text()));
 }
 
 TEST(Urn, ReissueRevokesTheOldCredential) {

@@ -31,6 +31,7 @@ export const buildDir = path.resolve(process.env.ISOLOIR_BUILD || path.join(repo
 export const serverBin = path.join(buildDir, 'isoloir-server');
 export const adminBin = path.join(buildDir, 'isoloir-admin');
 export const sampleManifest = path.join(repoDir, 'examples', 'sample-election', 'manifest.json');
+export const sampleTrustees = path.join(repoDir, 'examples', 'sample-election', 'trustees.json');
 
 const NAMES = ['Jeanne Dupont', 'Élodie Martin', 'Marc Durand', 'Zoé Dupont-Leroy', 'Hervé Lefèvre',
   'Chloé Bernard', 'Luc Moreau', 'Inès Girard'];
@@ -77,7 +78,7 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
   manifest.opens_at = iso(now + opensIn);
   manifest.closes_at = iso(now + closesIn);
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  const electionHash = admin(data, 'election', 'import', path.join(dir, 'manifest.json'));
+  const electionHash = admin(data, 'election', 'import', path.join(dir, 'manifest.json'), sampleTrustees);
 
   const people = [];
   const scrutins = manifest.scrutins.map((s) => s.id).join(' ');

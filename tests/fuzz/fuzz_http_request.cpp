@@ -78,7 +78,9 @@ Urn& setup() {
     doc["opens_at"] = Timestamp::from_unix(now - 3600).to_string();
     doc["closes_at"] = Timestamp::from_unix(now + 30 * 86'400).to_string();
     auto manifest = must(parse_manifest(doc.dump()), "manifest");
-    must(out->urn->import_election(manifest.canonical), "import election");
+    must(out->urn->import_election(manifest.canonical,
+                                   test::read_file(test::vector_path("record/trustees.json"))),
+         "import election");
     std::vector<urn::VoterRow> rows;
     for (int i = 0; i < 3; ++i) {
       urn::VoterRow row;

@@ -113,6 +113,57 @@ struct BallotInclusion {
   std::vector<merkle::Hash> path;  // RFC 9162 audit path of ballot.log_index in tree_head.size
 };
 
+// The close (docs/election-end.md, section 2): when and how the vote ended,
+// signed; the final tree head; the aggregates the trustees decrypt.
+struct CloseState {
+  std::string closed_at;   // RFC 3339
+  bool early = false;      // closed by the admin before closes_at
+  std::string document;    // close.json's canonical bytes, signed
+  std::string tree_head;   // the final signed tree head (tree_head.json)
+  std::string aggregates;  // aggregates.json
+};
+
+// One scrutin's turnout: nothing about the ballots, only how many voted.
+struct Turnout {
+  std::string scrutin;
+  uint64_t registered = 0;  // voters on its list
+  uint64_t votes = 0;       // émargements
+};
+
+// One line of the émargement list (who voted in which scrutin, and when).
+struct EmargementEntry {
+  std::string scrutin;
+  std::string name;
+  std::string identifier;
+  std::string voted_at;  // RFC 3339
+};
+
+// Closes the election of data directory `dir` now, before its closes_at
+// (isoloir-admin close), through a connection of its own, so that it works
+// while the server runs: casts are refused from the close on. "not_open"
+// before opens_at; after closes_at the election is closed as at closes_at
+// (not early). "already_closed", "no_election".
+Result<CloseState> close_early(const std::string& dir, const Timestamp& now);
+
+// Checks the count (tally.json and results.json, from the trustees'
+// partials) against the urn's own record with verify_record and stores it,
+// with the record's archive, for the board to publish; works while the
+// server runs. "not_closed", "already_published", "no_trustees", and
+// verify_record's reasons naming the file and entry.
+Result<RecordReport> publish_count(const std::string& dir, std::string_view tally,
+                                   std::string_view results);
+
+// Per scrutin, registered voters and votes, read-only while the server runs.
+Result<std::vector<Turnout>> read_turnout(const std::string& dir);
+
+// The émargement list: every émargement, by scrutin (manifest order) then
+// name; read-only while the server runs.
+Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir);
+
+// The close of `dir`, if closed (read-only; "not_closed" otherwise), and the
+// manifest's canonical bytes.
+Result<CloseState> read_close(const std::string& dir);
+
 // Every complaint filed in data directory `dir`, oldest first, read through
 // a read-only connection to emargement.sqlite without the urn's lock, so
 // that the admin can list them while the server runs ("storage_error").
@@ -135,9 +186,13 @@ class Urn {
   // --- loading -------------------------------------------------------------
 
   // Stores the election's manifest (any JSON layout; its canonical bytes are
-  // kept). Refuses a manifest parse_manifest refuses, one whose server_key is
-  // not this urn's ("bad_manifest"), and a second import ("already_imported").
-  Status import_election(std::string_view manifest_text);
+  // kept) and the trustees' transcript trustees.json (its exact bytes, which
+  // must be canonical). Refuses a manifest parse_manifest refuses, one whose
+  // server_key is not this urn's ("bad_manifest"), a transcript that does
+  // not verify (load_trustees' reasons), of another election
+  // ("wrong_election") or whose key is not the manifest's public_key
+  // ("bad_public_key"), and a second import ("already_imported").
+  Status import_election(std::string_view manifest_text, std::string_view trustees_text);
 
   // Registers voters and their initial credentials, issued at `issued_at`, in
   // one transaction: any bad row refuses the whole batch with its reason and
@@ -213,9 +268,22 @@ class Urn {
                                    std::string_view text, const Timestamp& now);
 
   // The record files the urn knows (PROTOCOL.md section 8): manifest.json,
-  // credentials.json (pseudonyms only), ballots.jsonl and tree_head.json.
-  // trustees.json, tally.json and results.json are left empty for the tally.
+  // trustees.json, credentials.json (pseudonyms only), ballots.jsonl,
+  // tree_head.json (the close's once closed, else the latest), and
+  // tally.json and results.json once the count is published (else empty).
   Result<RecordFiles> export_record() const;
+
+  // --- the end of the election (docs/election-end.md) ----------------------
+
+  // The close: made at the first call at or after closes_at (as at
+  // closes_at), or earlier by close_early; "not_closed" while the vote is
+  // open. Nothing computes an aggregate before.
+  Result<CloseState> close_state(const Timestamp& now);
+  // A published file of the count ("tally.json", "results.json",
+  // "record.tar.gz"), or "not_published".
+  Result<std::string> published(std::string_view name) const;
+  // Per scrutin of the manifest: registered voters and votes.
+  Result<std::vector<Turnout>> turnout() const;
 
  private:
   struct State;
