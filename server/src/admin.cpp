@@ -37,11 +37,20 @@ constexpr const char* kUsageText =
     "usage: isoloir-admin --data-dir DIR COMMAND\n"
     "  server-key                 print the server's public key (base64url), creating it if\n"
     "                             needed: put it in the manifest's server_key before importing\n"
-    "  election import MANIFEST   store the election; prints its election hash\n"
+    "  election import MANIFEST TRUSTEES\n"
+    "                             store the election and its trustees' transcript\n"
+    "                             (trustees.json: the manifest's public_key must be its key);\n"
+    "                             prints its election hash\n"
     "  voters import FILE.csv     register the voters (docs/urn-storage.md); prints how many\n"
     "  status                     election hash, voters, ballots, latest tree head\n"
     "  reclamations               the voters' complaints, one JSON object per line, oldest\n"
-    "                             first (works while the server runs)\n";
+    "                             first (works while the server runs)\n"
+    "  turnout                    per scrutin: registered voters, votes, rate (works while\n"
+    "                             the server runs)\n"
+    "  close                      close the vote now, before closes_at: signed and final,\n"
+    "                             casting is refused from then on (works while the server runs)\n"
+    "  record publish DIR         check the count in DIR (tally.json, results.json from\n"
+    "                             `isoloir tally combine`) against the urn and publish it\n";
 
 int usage(const std::string& why) {
   std::fprintf(stderr, "isoloir-admin: %s\n%s", why.c_str(), kUsageText);
@@ -70,12 +79,15 @@ int server_key(const std::string& dir) {
   return kOk;
 }
 
-int import_election(const std::string& dir, const std::string& path) {
+int import_election(const std::string& dir, const std::string& path,
+                    const std::string& trustees_path) {
   auto text = read_file(path);
   if (!text) return usage(text.error().detail);
+  auto trustees = read_file(trustees_path);
+  if (!trustees) return usage(trustees.error().detail);
   auto urn = isoloir::urn::open_data_dir(dir);
   if (!urn) return refused(urn.error());
-  if (auto s = (*urn)->import_election(*text); !s) {
+  if (auto s = (*urn)->import_election(*text, *trustees); !s) {
     const bool key_hint = s.error().reason == "bad_manifest" &&
                           s.error().detail.find("server_key") != std::string::npos;
     return refused(s.error(), key_hint ? "the manifest's server_key must be the output of "
@@ -150,6 +162,53 @@ int reclamations(const std::string& dir) {
   return kOk;
 }
 
+std::string percent(uint64_t part, uint64_t whole) {
+  if (whole == 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %%",
+                100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  return buf;
+}
+
+int turnout(const std::string& dir) {
+  auto all = isoloir::urn::read_turnout(dir);
+  if (!all) return refused(all.error());
+  for (const isoloir::urn::Turnout& t : *all) {
+    std::printf("%s: %llu registered, %llu votes, %s\n", t.scrutin.c_str(),
+                static_cast<unsigned long long>(t.registered),
+                static_cast<unsigned long long>(t.votes), percent(t.votes, t.registered).c_str());
+  }
+  return kOk;
+}
+
+int close_now(const std::string& dir) {
+  auto c = isoloir::urn::close_early(dir, isoloir::Timestamp::now());
+  if (!c) return refused(c.error());
+  std::printf("closed at %s%s\n%s\n", c->closed_at.c_str(),
+              c->early ? " (early close)" : " (end of the voting window)", c->tree_head.c_str());
+  return kOk;
+}
+
+int publish_record(const std::string& dir, const std::string& record_dir) {
+  auto tally = read_file(record_dir + "/tally.json");
+  if (!tally) return usage(tally.error().detail);
+  auto results = read_file(record_dir + "/results.json");
+  if (!results) return usage(results.error().detail);
+  auto report = isoloir::urn::publish_count(dir, *tally, *results);
+  if (!report) return refused(report.error());
+  std::printf("published: %llu ballots, %llu voters\n",
+              static_cast<unsigned long long>(report->ballots),
+              static_cast<unsigned long long>(report->voters));
+  for (const isoloir::RecordScrutinResult& r : report->results) {
+    std::printf("scrutin %s: %llu ballots\n", r.scrutin.c_str(),
+                static_cast<unsigned long long>(r.ballots));
+    for (const isoloir::RecordCount& c : r.counts) {
+      std::printf("  %s: %llu\n", c.option.c_str(), static_cast<unsigned long long>(c.count));
+    }
+  }
+  return kOk;
+}
+
 int run(const std::vector<std::string>& args) {
   std::string dir;
   std::vector<std::string> command;
@@ -171,9 +230,20 @@ int run(const std::vector<std::string>& args) {
   if (command == std::vector<std::string>{"server-key"}) return server_key(dir);
   if (command == std::vector<std::string>{"status"}) return status(dir);
   if (command == std::vector<std::string>{"reclamations"}) return reclamations(dir);
-  if (command.size() == 3 && command[1] == "import") {
-    if (command[0] == "election") return import_election(dir, command[2]);
-    if (command[0] == "voters") return import_voters(dir, command[2]);
+  if (command == std::vector<std::string>{"turnout"}) return turnout(dir);
+  if (command == std::vector<std::string>{"close"}) return close_now(dir);
+  if (command.size() == 3 && command[0] == "record" && command[1] == "publish") {
+    return publish_record(dir, command[2]);
+  }
+  if (command.size() == 4 && command[0] == "election" && command[1] == "import") {
+    return import_election(dir, command[2], command[3]);
+  }
+  if (command.size() == 3 && command[0] == "voters" && command[1] == "import") {
+    return import_voters(dir, command[2]);
+  }
+  if (command.size() == 3 && command[0] == "election" && command[1] == "import") {
+    return usage(
+        "election import needs the trustees' transcript: election import MANIFEST TRUSTEES");
   }
   return usage(command.empty() ? "no command" : "unknown command");
 }

@@ -99,6 +99,7 @@ void HttpApi::install(Router& server) {
   install_web(server, api, table->routes);
   install_reissue(server, api, table->routes);
   install_oidc(server, api, table->routes);
+  install_record(server, api, table->routes);
   for (const Route& r : table->routes) table->patterns.emplace_back(r.pattern);
 
   const Router::Handler other = [table](const httplib::Request& req, httplib::Response& res) {

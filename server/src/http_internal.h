@@ -205,6 +205,7 @@ void install_voter(Router& server, Api& api, std::vector<Route>& routes);
 void install_web(Router& server, Api& api, std::vector<Route>& routes);
 void install_reissue(Router& server, Api& api, std::vector<Route>& routes);
 void install_oidc(Router& server, Api& api, std::vector<Route>& routes);
+void install_record(Router& server, Api& api, std::vector<Route>& routes);
 
 // The files under `root`/portal and `root`/booth ("bad_config" when there is
 // no portal/index.html); none for an empty root.

@@ -1,0 +1,90 @@
+// The end of the election on the board (docs/election-end.md, section 3):
+// the turnout at any time; after the close, the files the trustees decrypt
+// from; after the count, the whole record. GET only, no login.
+#include "http_internal.h"
+#include "isoloir/timestamp.h"
+
+namespace isoloir::server {
+namespace {
+
+// Refusals of this group: before the close 409 (the file will exist, not
+// yet), before the count 404 (nothing to serve), the rest as everywhere.
+void send_record_error(httplib::Response& res, const Error& e) {
+  if (e.reason == "not_closed") return send_error(res, 409, e.reason, e.detail);
+  if (e.reason == "not_published" || e.reason == "no_trustees") {
+    return send_error(res, 404, e.reason, e.detail);
+  }
+  send_refusal(res, e);
+}
+
+void get_turnout(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!check_params(req, res, {})) return;
+  auto turnout = api.urn.turnout();
+  if (!turnout) return send_record_error(res, turnout.error());
+  Json scrutins = Json::array();
+  for (const urn::Turnout& t : *turnout) {
+    Json s = Json::object();
+    s["id"] = t.scrutin;
+    s["registered"] = static_cast<int64_t>(t.registered);
+    s["votes"] = static_cast<int64_t>(t.votes);
+    scrutins.push_back(std::move(s));
+  }
+  Json body = Json::object();
+  body["at"] = Timestamp::from_unix(api.now()).to_string();
+  body["scrutins"] = std::move(scrutins);
+  send_json(res, body);
+}
+
+void send_file(httplib::Response& res, const std::string& content, const char* type) {
+  res.status = 200;
+  res.set_content(content, type);
+}
+
+void get_record_file(Api& api, const httplib::Request& req, httplib::Response& res) {
+  if (!check_params(req, res, {})) return;
+  const std::string name = req.matches[1];
+  // The count's files exist only once published (after the close).
+  if (name == "tally.json" || name == "results.json" || name == "record.tar.gz") {
+    auto content = api.urn.published(name);
+    if (!content) return send_record_error(res, content.error());
+    if (name == "record.tar.gz") {
+      res.set_header("Content-Disposition", "attachment; filename=\"record.tar.gz\"");
+      return send_file(res, *content, "application/gzip");
+    }
+    return send_file(res, *content, kJson);
+  }
+  // No file of the board's end before the close: it is what makes the
+  // aggregates exist (at the first request after closes_at).
+  auto close = api.urn.close_state(Timestamp::from_unix(api.now()));
+  if (!close) return send_record_error(res, close.error());
+  if (name == "close.json") return send_file(res, close->document, kJson);
+  if (name == "aggregates.json") return send_file(res, close->aggregates, kJson);
+  if (name == "tree_head.json") return send_file(res, close->tree_head, kJson);
+  auto files = api.urn.export_record();
+  if (!files) return send_record_error(res, files.error());
+  if (name == "manifest.json") return send_file(res, files->manifest, kJson);
+  if (name == "trustees.json") {
+    if (files->trustees.empty())
+      return send_record_error(res, fail("no_trustees", "no transcript"));
+    return send_file(res, files->trustees, kJson);
+  }
+  if (name == "credentials.json") return send_file(res, files->credentials, kJson);
+  return send_file(res, files->ballots, "application/x-ndjson");
+}
+
+}  // namespace
+
+void install_record(Router& server, Api& api, std::vector<Route>& routes) {
+  const std::pair<Route, void (*)(Api&, const httplib::Request&, httplib::Response&)> table[] = {
+      {{R"(/api/v1/board/turnout)", "GET"}, get_turnout},
+      {{R"(/api/v1/record/(manifest\.json|trustees\.json|credentials\.json|ballots\.jsonl|tree_head\.json|close\.json|aggregates\.json|tally\.json|results\.json|record\.tar\.gz))",
+        "GET"},
+       get_record_file},
+  };
+  for (const auto& [route, handler] : table) {
+    server.Get(route.pattern, guarded(api, handler));
+    routes.push_back(route);
+  }
+}
+
+}  // namespace isoloir::server
