@@ -6,7 +6,8 @@
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
 add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp ${CMAKE_SOURCE_DIR}/tools/notices.cpp
                        ${CMAKE_SOURCE_DIR}/tools/trustee_cli.cpp ${CMAKE_SOURCE_DIR}/tools/tally_cli.cpp
-                       ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp ${CMAKE_SOURCE_DIR}/tools/postal.cpp)
+                       ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp ${CMAKE_SOURCE_DIR}/tools/postal.cpp
+                       ${CMAKE_SOURCE_DIR}/tools/passphrase.cpp)
 target_link_libraries(isoloir PRIVATE isoloir_core isoloir_urn PkgConfig::CAIRO)
 target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 
