@@ -10,7 +10,10 @@
 
 #include "cli.h"
 #include "isoloir/closing.h"
+#include "isoloir/key_file.h"
+#include "isoloir/random.h"
 #include "isoloir/record.h"
+#include "passphrase.h"
 
 namespace isoloir::cli {
 namespace {
@@ -117,6 +120,52 @@ std::string counts_text(const RecordReport& report) {
 }
 
 // ---------------------------------------------------------------------------
+// trustee decrypt
+
+Output trustee_decrypt(const Args& a) {
+  const std::string& key_path = a.options.find("share-key-file")->second;
+  const std::string& board_dir = a.options.find("board")->second;
+  const std::string& out = a.options.find("out")->second;
+  std::error_code ec;
+  if (fs::exists(out, ec)) return failed("'" + out + "' exists: it is never overwritten");
+  Inputs in;
+  auto text = read_board(in, board_dir);
+  if (!text) return failed(text.error().detail);
+  auto key_text = in.read(key_path, "share key file");
+  if (!key_text) return failed(key_text.error().detail);
+  auto board = check_board(*text);
+  if (!board) return refused(board.error());
+
+  auto share = [&]() -> Result<ShareKey> {
+    auto passphrase = read_passphrase("Passphrase of " + key_path + ": ", false);
+    if (!passphrase) return passphrase.error();
+    return open_share_key_file(*key_text, passphrase->view());
+  }();
+  if (!share) {
+    const Error& e = share.error();
+    if (e.reason == "bad_passphrase" || e.reason == "wrong_stage") {
+      return refused(fail(e.reason, key_path + ": " + e.detail));
+    }
+    return failed("share key file '" + key_path + "': " + e.message());
+  }
+  if (share->election_id != board->manifest.id) {
+    return refused(fail("wrong_election", key_path + " is a key of election " + share->election_id +
+                                              ", the board's is " + board->manifest.id));
+  }
+  SystemScalarSource rng;
+  auto partials = make_partials(board->manifest, board->trustees, board->aggregates, share->index,
+                                share->key_share, rng);
+  if (!partials) return refused(partials.error());
+  auto tmp = TempFile::next_to(out);
+  if (!tmp) return failed(tmp.error().detail);
+  if (Status s = tmp->write_all(*partials, out); !s) return failed(s.error().detail);
+  if (Status s = publish(*tmp, out); !s) return failed(s.error().detail);
+  return done("election: " + board->manifest.hash_b64 +
+              "\nballots: " + std::to_string(board->report.ballots) + "\ntrustee " +
+              std::to_string(share->index) + " partials: " + out + "\n");
+}
+
+// ---------------------------------------------------------------------------
 // tally combine
 
 Output tally_combine(const Args& a) {
@@ -165,6 +214,24 @@ Output tally_combine(const Args& a) {
 
 std::vector<Command> tally_commands() {
   return {
+      {"trustee",
+       "decrypt",
+       "trustee decrypt --share-key-file SHARE_KEY --board DIR --out PARTIALS.json",
+       "decrypt the board's aggregates with a trustee's key share",
+       "Checks the board in DIR (manifest.json, trustees.json, credentials.json,\n"
+       "ballots.jsonl, tree_head.json, close.json, aggregates.json, as the board serves\n"
+       "them after the close): the close signed by the manifest's server_key with the\n"
+       "tree head of tree_head.json, every credential, ballot and the tree head as\n"
+       "'record verify' does, and that aggregates.json is the product of the ballots\n"
+       "('refused: aggregates_differ' naming the scrutin and option otherwise). Then\n"
+       "opens SHARE_KEY (written by 'trustee finish'; the passphrase is asked on the\n"
+       "terminal, or read from the first line of standard input when it is not one)\n"
+       "and writes PARTIALS.json, a new file: the trustee's partial decryption of every\n"
+       "option with its proof, for 'isoloir tally combine'.\n",
+       {"share-key-file", "board", "out"},
+       {},
+       0,
+       trustee_decrypt},
       {"tally",
        "combine",
        "tally combine --board DIR --out RECORD_DIR PARTIALS...",

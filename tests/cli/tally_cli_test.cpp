@@ -16,9 +16,11 @@
 
 #include "isoloir/canonical_json.h"
 #include "isoloir/closing.h"
+#include "isoloir/key_file.h"
 #include "isoloir/manifest.h"
 #include "isoloir/random.h"
 #include "isoloir/record.h"
+#include "isoloir/tree_head.h"
 #include "synthetic_record.h"
 #include "vectors.h"
 
@@ -137,6 +139,25 @@ class TallyCli : public ::testing::Test {
     return path.string();
   }
 
+  // Trustee j's share key file (Argon2id at libsodium's "interactive" level,
+  // for speed), as `trustee finish` writes it.
+  std::string share_key_file(uint32_t j, const std::string& passphrase) {
+    const Manifest m = parse_manifest(record_.files.manifest).value();
+    ShareKey key{m.id, j, record_.key_shares[j - 1], Point::base_mul(record_.key_shares[j - 1])};
+    auto text = seal_share_key_file(key, passphrase, kdf_limits("interactive").value());
+    EXPECT_TRUE(text) << text.error().message();
+    const fs::path path = dir_ / ("share-" + std::to_string(j) + ".key");
+    write(path, *text);
+    return path.string();
+  }
+
+  // `isoloir trustee decrypt` by trustee j, its passphrase on standard input.
+  Outcome decrypt(const std::string& board, uint32_t j, const std::string& out) {
+    const std::string key = share_key_file(j, "phrase " + std::to_string(j));
+    return run({"trustee", "decrypt", "--share-key-file", key, "--board", board, "--out", out},
+               "phrase " + std::to_string(j) + "\n");
+  }
+
   // The counts of `record verify` (or combine) output, from the synthetic record's votes.
   std::string expected_counts() const {
     std::string out;
@@ -242,6 +263,96 @@ TEST_F(TallyCli, CombineRefusesABoardWithoutItsClose) {
   Outcome none = run({"tally", "combine", "--board", board, "--out", out, p1, p2});
   EXPECT_EQ(none.code, 2);
   EXPECT_TRUE(contains(none.err, "close.json")) << none.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// --- trustee decrypt -------------------------------------------------------------
+
+TEST_F(TallyCli, DecryptByThreeTrusteesThenCombineThenVerify) {
+  const std::string board = make_board(opts(10, 2, 4, 3, 21));
+  std::vector<std::string> files;
+  for (uint32_t j : {4U, 1U, 2U}) {
+    const std::string out = (dir_ / ("partials-" + std::to_string(j) + ".json")).string();
+    Outcome d = decrypt(board, j, out);
+    ASSERT_EQ(d.code, 0) << d.out << d.err;
+    EXPECT_TRUE(contains(d.out, "trustee " + std::to_string(j) + " partials: " + out)) << d.out;
+    EXPECT_EQ(d.err, "");
+    const Json doc = parse_canonical(test::read_file(out)).value();
+    EXPECT_EQ(doc["kind"], "partials");
+    EXPECT_EQ(doc["trustee"], j);
+    files.push_back(out);
+  }
+  const std::string record = (dir_ / "record").string();
+  std::vector<std::string> args = {"tally", "combine", "--board", board, "--out", record};
+  args.insert(args.end(), files.begin(), files.end());
+  Outcome c = run(args);
+  ASSERT_EQ(c.code, 0) << c.out << c.err;
+  EXPECT_TRUE(contains(c.out, "trustees: 1, 2, 4\n")) << c.out;
+
+  Outcome v = run({"record", "verify", record});
+  ASSERT_EQ(v.code, 0) << v.out << v.err;
+  EXPECT_TRUE(contains(v.out, expected_counts())) << v.out;
+  EXPECT_EQ(test::read_file((fs::path(record) / "results.json").string()), record_.files.results);
+}
+
+TEST_F(TallyCli, DecryptRefusesAggregatesThatAreNotTheBallots) {
+  const std::string board = make_board(opts(8, 2, 3, 2, 22));
+  Json doc = parse_canonical(record_.aggregates).value();
+  doc["scrutins"][1]["options"][1]["alpha"] = doc["scrutins"][1]["options"][0]["alpha"];
+  write(fs::path(board) / "aggregates.json", canonical_dump(doc));
+  const std::string out = (dir_ / "partials-1.json").string();
+  Outcome d = decrypt(board, 1, out);
+  EXPECT_EQ(d.code, 1);
+  EXPECT_EQ(d.out, "refused: aggregates_differ\n");
+  EXPECT_TRUE(contains(d.err, "scrutin scrutin-2 option liste-2")) << d.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(TallyCli, DecryptRefusesACloseOfAnotherTreeHead) {
+  const std::string board = make_board(opts(6, 1, 3, 2, 23));
+  // tree_head.json re-signed a minute later: valid, but not the close's.
+  const Manifest m = parse_manifest(record_.files.manifest).value();
+  const TreeHead head = verify_tree_head(record_.files.tree_head, m.server_key, m.hash_b64).value();
+  const SigningKey server = SigningKey::from_seed(record_.server_seed);
+  write(fs::path(board) / "tree_head.json",
+        sign_tree_head(server, m.hash_b64, head.size, head.root,
+                       Timestamp::from_unix(head.timestamp.seconds - 60))
+            .bytes);
+  const std::string out = (dir_ / "partials-1.json").string();
+  Outcome d = decrypt(board, 1, out);
+  EXPECT_EQ(d.code, 1);
+  EXPECT_EQ(d.out, "refused: bad_close\n");
+  EXPECT_TRUE(contains(d.err, "tree_head.json")) << d.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(TallyCli, DecryptRefusesAWrongPassphraseAndAnExistingOutput) {
+  const std::string board = make_board(opts(6, 1, 3, 2, 24));
+  const std::string key = share_key_file(2, "right");
+  const std::string out = (dir_ / "partials-2.json").string();
+  Outcome wrong = run(
+      {"trustee", "decrypt", "--share-key-file", key, "--board", board, "--out", out}, "wrong\n");
+  EXPECT_EQ(wrong.code, 1);
+  EXPECT_EQ(wrong.out, "refused: bad_passphrase\n");
+  EXPECT_FALSE(fs::exists(out));
+
+  write(out, "mine");
+  Outcome exists = run(
+      {"trustee", "decrypt", "--share-key-file", key, "--board", board, "--out", out}, "right\n");
+  EXPECT_EQ(exists.code, 2);
+  EXPECT_EQ(test::read_file(out), "mine");
+}
+
+TEST_F(TallyCli, DecryptRefusesAKeyOfAnotherElection) {
+  const std::string other_board = make_board(opts(2, 1, 3, 2, 25));
+  const std::string other_key = share_key_file(1, "p");
+  fs::rename(other_board, dir_ / "other-board");
+  const std::string board = make_board(opts(6, 1, 3, 2, 26));
+  const std::string out = (dir_ / "partials-1.json").string();
+  Outcome d = run(
+      {"trustee", "decrypt", "--share-key-file", other_key, "--board", board, "--out", out}, "p\n");
+  EXPECT_EQ(d.code, 1);
+  EXPECT_EQ(d.out, "refused: wrong_election\n");
   EXPECT_FALSE(fs::exists(out));
 }
 
