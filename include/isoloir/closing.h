@@ -44,7 +44,8 @@ struct Close {
 // without "signature". `signed_tree_head_bytes` must be a tree head of this
 // election signed by the same key, with timestamp `closed_at` ("bad_close"
 // otherwise, or the tree head's own reasons); `early` says the urn was closed
-// before the manifest's closes_at, and must agree with closed_at.
+// before the manifest's closes_at (verify_close refuses a close where it does
+// not agree with closed_at).
 Result<std::string> close_document(std::string_view election_hash_b64, Timestamp closed_at,
                                    bool early, std::string_view signed_tree_head_bytes,
                                    const SigningKey& server_key);

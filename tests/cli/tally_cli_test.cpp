@@ -175,6 +175,16 @@ class TallyCli : public ::testing::Test {
   synth::Record record_;
 };
 
+TEST_F(TallyCli, HelpListsTheCommands) {
+  Outcome r = run({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "isoloir trustee decrypt --share-key-file")) << r.out;
+  EXPECT_TRUE(contains(r.out, "isoloir tally combine --board DIR --out RECORD_DIR")) << r.out;
+  Outcome missing = run({"tally", "combine", "--board", "b", "--out", "o"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_TRUE(contains(missing.err, "missing argument")) << missing.err;
+}
+
 TEST_F(TallyCli, CombineWritesARecordThatVerifies) {
   const std::string board = make_board(opts(12, 2, 4, 2, 7));
   const std::string p1 = partials_file(1);
