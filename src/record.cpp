@@ -8,6 +8,7 @@
 
 #include "isoloir/ballot.h"
 #include "isoloir/canonical_json.h"
+#include "isoloir/closing.h"
 #include "isoloir/manifest.h"
 #include "isoloir/merkle.h"
 #include "isoloir/record_writer.h"
@@ -84,15 +85,10 @@ Result<Registry> load_credentials(const Manifest& m, std::string_view text) {
   return registry;
 }
 
-struct Aggregate {
-  uint64_t ballots = 0;
-  std::vector<Point> alpha;  // per option: product of alphas
-  std::vector<Point> beta;
-};
-
 struct BallotsSummary {
+  explicit BallotsSummary(const Manifest& m) : aggregates(m) {}
   std::vector<merkle::Hash> leaves;
-  std::map<std::string, Aggregate> aggregates;  // by scrutin id
+  Aggregates aggregates;
   std::map<std::string, bool> voters;
 };
 
@@ -160,12 +156,7 @@ void check_lines(const Manifest& m, const std::vector<std::string_view>& lines,
 
 Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std::string_view text,
                                      const RecordProgress& progress) {
-  BallotsSummary out;
-  for (const Scrutin& s : m.scrutins) {
-    Aggregate& a = out.aggregates[s.id];
-    a.alpha.resize(s.options.size());
-    a.beta.resize(s.options.size());
-  }
+  BallotsSummary out(m);
   std::vector<std::string_view> lines;
   std::vector<size_t> numbers;  // 1-based line numbers, for the details
   size_t line_no = 0;
@@ -194,12 +185,7 @@ Result<BallotsSummary> check_ballots(const Manifest& m, Registry& registry, std:
       auto voter = registry.admit(c.ballot, c.received);
       if (!voter) return in(where, voter.error());
       out.voters[*voter] = true;
-      Aggregate& agg = out.aggregates[c.ballot.scrutin];
-      ++agg.ballots;
-      for (size_t i = 0; i < c.ballot.answers.size(); ++i) {
-        agg.alpha[i] += c.ballot.answers[i].alpha;
-        agg.beta[i] += c.ballot.answers[i].beta;
-      }
+      if (Status s = out.aggregates.add(c.ballot); !s) return in(where, s.error());
       out.leaves.push_back(merkle::leaf_hash(c.ballot.digest));
     }
     if (progress) progress(first + checked.size(), lines.size());
@@ -227,7 +213,7 @@ std::vector<std::vector<size_t>> subsets(size_t n, size_t k) {
 // One option of tally.json: aggregate, partial decryptions, the count that
 // every t-subset of them gives.
 Result<uint64_t> check_option(const Manifest& m, const Trustees& trustees, const Scrutin& s,
-                              size_t i, const Aggregate& agg, const Json& opt,
+                              size_t i, const Aggregates::Scrutin& agg, const Json& opt,
                               const std::string& where) {
   auto id = get_string(opt, "id", where);
   if (!id) return id.error();
@@ -247,7 +233,8 @@ Result<uint64_t> check_option(const Manifest& m, const Trustees& trustees, const
   if (!alpha_text) return alpha_text.error();
   auto beta_text = get_string(opt, "beta", where);
   if (!beta_text) return beta_text.error();
-  if (*alpha_text != agg.alpha[i].to_base64url() || *beta_text != agg.beta[i].to_base64url()) {
+  const Ciphertext& product = agg.options[i];
+  if (*alpha_text != product.alpha.to_base64url() || *beta_text != product.beta.to_base64url()) {
     return bad(where, "aggregate differs from the product of the ballots");
   }
   const Json& list = opt["partials"];
@@ -263,7 +250,7 @@ Result<uint64_t> check_option(const Manifest& m, const Trustees& trustees, const
     for (const auto& q : partials) {
       if (q.trustee == p->trustee) return bad(pw, "trustee decrypted twice");
     }
-    if (Status st = verify_partial(ctx, t->verification_key, agg.alpha[i], *p); !st) {
+    if (Status st = verify_partial(ctx, t->verification_key, product.alpha, *p); !st) {
       return in(pw, st.error());
     }
     partials.push_back(*p);
@@ -278,7 +265,7 @@ Result<uint64_t> check_option(const Manifest& m, const Trustees& trustees, const
     for (size_t k : subset) chosen.push_back(partials[k]);
     auto ax = combine_partials(chosen, trustees.threshold);
     if (!ax) return in(where, ax.error());
-    auto c = decrypt_count(agg.beta[i], *ax, agg.ballots);
+    auto c = decrypt_count(product.beta, *ax, agg.ballots);
     if (!c) return in(where, c.error());
     if (count && *count != *c) return bad(where, "two sets of trustees decrypt different counts");
     count = *c;
@@ -287,7 +274,7 @@ Result<uint64_t> check_option(const Manifest& m, const Trustees& trustees, const
 }
 
 Result<std::vector<RecordScrutinResult>> check_tally(const Manifest& m, const Trustees& trustees,
-                                                     const BallotsSummary& ballots,
+                                                     const Aggregates& aggregates,
                                                      std::string_view text) {
   const std::string f = "tally.json";
   auto doc = parse_canonical(text);
@@ -309,7 +296,7 @@ Result<std::vector<RecordScrutinResult>> check_tally(const Manifest& m, const Tr
     auto id = get_string(e, "id", where);
     if (!id) return id.error();
     if (*id != s.id) return bad(where, "is not scrutin " + s.id);
-    const Aggregate& agg = ballots.aggregates.at(s.id);
+    const Aggregates::Scrutin& agg = aggregates.of(s.id);
     auto count = get_int(e, "ballots", where);
     if (!count) return count.error();
     if (*count != static_cast<int64_t>(agg.ballots)) {
@@ -348,11 +335,7 @@ Status check_results(const Manifest& m, const std::vector<RecordScrutinResult>& 
 
 }  // namespace
 
-Result<RecordReport> verify_record(const RecordFiles& files) {
-  return verify_record(files, RecordProgress());
-}
-
-Result<RecordReport> verify_record(const RecordFiles& files, const RecordProgress& progress) {
+Result<Board> verify_board(const BoardFiles& files, const RecordProgress& progress) {
   auto m = parse_manifest(files.manifest);
   if (!m) return in("manifest.json", m.error());
   if (m->canonical != files.manifest) {
@@ -382,14 +365,27 @@ Result<RecordReport> verify_record(const RecordFiles& files, const RecordProgres
     return bad("tree_head.json", "root is not the Merkle root of the ballots");
   }
 
-  auto results = check_tally(*m, *trustees, *ballots, files.tally);
-  if (!results) return results.error();
-  if (Status s = check_results(*m, *results, files.results); !s) return s.error();
-
   RecordReport report;
   report.election_hash = m->hash_b64;
   report.ballots = ballots->leaves.size();
   report.voters = ballots->voters.size();
+  return Board{std::move(*m), std::move(*trustees), std::move(ballots->aggregates), *head,
+               std::move(report)};
+}
+
+Result<RecordReport> verify_record(const RecordFiles& files) {
+  return verify_record(files, RecordProgress());
+}
+
+Result<RecordReport> verify_record(const RecordFiles& files, const RecordProgress& progress) {
+  auto board = verify_board(
+      BoardFiles{files.manifest, files.trustees, files.credentials, files.ballots, files.tree_head},
+      progress);
+  if (!board) return board.error();
+  auto results = check_tally(board->manifest, board->trustees, board->aggregates, files.tally);
+  if (!results) return results.error();
+  if (Status s = check_results(board->manifest, *results, files.results); !s) return s.error();
+  RecordReport report = std::move(board->report);
   report.results = std::move(*results);
   return report;
 }

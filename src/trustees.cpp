@@ -141,6 +141,11 @@ Result<TrusteePolynomial> TrusteePolynomial::generate(uint32_t threshold, Scalar
   return TrusteePolynomial(std::move(a));
 }
 
+Result<TrusteePolynomial> TrusteePolynomial::from_coefficients(std::vector<Scalar> coefficients) {
+  if (coefficients.empty()) return fail("malformed", "a polynomial without coefficients");
+  return TrusteePolynomial(std::move(coefficients));
+}
+
 Scalar TrusteePolynomial::eval(uint32_t j) const {
   // Horner's rule, from a_{t-1} down.
   const Scalar x = Scalar::from_u64(j);

@@ -6,20 +6,23 @@
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
 add_executable(isoloir ${CMAKE_SOURCE_DIR}/tools/isoloir.cpp ${CMAKE_SOURCE_DIR}/tools/notices.cpp
                        ${CMAKE_SOURCE_DIR}/tools/trustee_cli.cpp ${CMAKE_SOURCE_DIR}/tools/tally_cli.cpp
-                       ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp ${CMAKE_SOURCE_DIR}/tools/postal.cpp)
+                       ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp ${CMAKE_SOURCE_DIR}/tools/postal.cpp
+                       ${CMAKE_SOURCE_DIR}/tools/passphrase.cpp)
 target_link_libraries(isoloir PRIVATE isoloir_core isoloir_urn PkgConfig::CAIRO)
 target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 
 # GoogleTest driving the built binary as a user would: arguments, files,
 # standard input, output and exit status. Reuses the native tests' vector
 # loader; reads what `codes issue` writes with the urn's voter-file parser and
-# poppler's pdftotext (poppler-utils).
+# poppler's pdftotext (poppler-utils); the tally commands' tests build their
+# boards from synthetic records (tests/synth).
 add_executable(isoloir_cli_tests ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.cpp
+                                 ${CMAKE_SOURCE_DIR}/tests/cli/tally_cli_test.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp
                                  ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp)
 target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
                                                      ${CMAKE_SOURCE_DIR}/tools)
-target_link_libraries(isoloir_cli_tests PRIVATE isoloir_core isoloir_urn GTest::gtest
+target_link_libraries(isoloir_cli_tests PRIVATE isoloir_core isoloir_urn isoloir_synth GTest::gtest
                                                 GTest::gtest_main)
 target_compile_options(isoloir_cli_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_cli_tests PRIVATE ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"

@@ -50,6 +50,8 @@ struct RecordReport {
 // the counts from every t-subset of the trustees who decrypted; and that
 // results.json says the same. The first fault is the answer, its detail
 // naming the file and the entry.
+// verify_board (closing.h) is the first half, up to the tree head: what a
+// trustee checks of the board before decrypting.
 Result<RecordReport> verify_record(const RecordFiles& files);
 
 // The same, telling `progress` (ballots checked, ballots in the record) after

@@ -34,6 +34,12 @@ class TrusteePolynomial {
  public:
   // t uniform coefficients from `rng`. Refuses threshold 0 ("malformed").
   static Result<TrusteePolynomial> generate(uint32_t threshold, ScalarSource& rng);
+  // From stored coefficients a_{i,0} .. a_{i,t-1} (a key file). Refuses an
+  // empty list ("malformed").
+  static Result<TrusteePolynomial> from_coefficients(std::vector<Scalar> coefficients);
+
+  // a_{i,0} .. a_{i,t-1}: secrets, for sealing into a key file only.
+  const std::vector<Scalar>& coefficients() const { return a_; }
 
   uint32_t threshold() const { return static_cast<uint32_t>(a_.size()); }
   // f_i(j): the share trustee j receives (j = i: the share i keeps).
@@ -99,6 +105,9 @@ Result<Bytes> seal_share(const Scalar& share, const BoxKeyPair::Key& recipient_b
 // Opens a share sealed to `recipient`: "bad_length" for a wrong size,
 // "bad_sealed_share" if it does not open, "non_canonical_scalar".
 Result<Scalar> open_share(ByteView sealed, const BoxKeyPair& recipient);
+
+// The most trustees a key ceremony takes (French elections have at most 15).
+inline constexpr uint32_t kMaxCeremonyTrustees = 64;
 
 // trustees.json (vectors/README.md).
 struct TrusteeInfo {

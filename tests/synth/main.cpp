@@ -1,6 +1,8 @@
 // isoloir-synth-record: writes a valid synthetic election record (the seven
 // files of PROTOCOL.md section 8) into a new directory, for benchmarks and
-// fuzzing seeds. Usage:
+// fuzzing seeds, with the board's close.json and aggregates.json
+// (docs/election-end.md section 3), so that the directory is also a board
+// for `isoloir trustee decrypt` and `isoloir tally combine`. Usage:
 //   isoloir-synth-record --out DIR [--voters N] [--scrutins S] [--options K]
 //     [--trustees N] [--threshold T] [--decrypting 1,3] [--reissued R]
 //     [--turnout P] [--seed X] [--threads N]
@@ -106,10 +108,15 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir(out);
   const auto& f = record->files;
   const std::pair<const char*, const std::string*> files[] = {
-      {"manifest.json", &f.manifest},       {"trustees.json", &f.trustees},
-      {"credentials.json", &f.credentials}, {"ballots.jsonl", &f.ballots},
-      {"tree_head.json", &f.tree_head},     {"tally.json", &f.tally},
-      {"results.json", &f.results}};
+      {"manifest.json", &f.manifest},
+      {"trustees.json", &f.trustees},
+      {"credentials.json", &f.credentials},
+      {"ballots.jsonl", &f.ballots},
+      {"tree_head.json", &f.tree_head},
+      {"tally.json", &f.tally},
+      {"results.json", &f.results},
+      {"close.json", &record->close},
+      {"aggregates.json", &record->aggregates}};
   for (const auto& [name, bytes] : files) {
     if (!write_file(dir / name, *bytes)) {
       std::fprintf(stderr, "isoloir-synth-record: cannot write %s: %s\n", name,

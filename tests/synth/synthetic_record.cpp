@@ -10,6 +10,7 @@
 
 #include "isoloir/ballot.h"
 #include "isoloir/canonical_json.h"
+#include "isoloir/closing.h"
 #include "isoloir/credential.h"
 #include "isoloir/manifest.h"
 #include "isoloir/merkle.h"
@@ -213,13 +214,13 @@ Result<Record> make_record(const Options& o) {
   std::array<uint8_t, SigningKey::kSeedBytes> seed{};
   std::copy_n(server_seed.begin(), seed.size(), seed.begin());
   const SigningKey server = SigningKey::from_seed(seed);
+  Record out;
+  out.server_seed = seed;
   sodium_memzero(seed.data(), seed.size());
   auto manifest =
       parse_manifest(manifest_text(o, ceremony->transcript.public_key, server.public_key()));
   if (!manifest) return manifest.error();
   const Manifest& m = *manifest;
-
-  Record out;
   out.files.manifest = m.canonical;
   out.files.trustees = canonical_dump(trustees_to_json(ceremony->transcript));
 
@@ -314,6 +315,12 @@ Result<Record> make_record(const Options& o) {
   out.files.tree_head = sign_tree_head(server, m.hash_b64, leaves.size(), merkle::root(leaves),
                                        Timestamp::from_unix(kCloses))
                             .bytes;
+  auto close =
+      close_document(m.hash_b64, Timestamp::from_unix(kCloses), false, out.files.tree_head, server);
+  if (!close) return close.error();
+  out.close = std::move(*close);
+  out.aggregates = aggregates_file(m, aggregates, out.files.tree_head);
+  out.key_shares = ceremony->shares;
 
   // The decryption, by the trustees asked for; the counts checked against the votes.
   std::vector<uint32_t> decrypting = o.decrypting;

@@ -10,12 +10,14 @@
 #ifndef ISOLOIR_SYNTH_SYNTHETIC_RECORD_H_
 #define ISOLOIR_SYNTH_SYNTHETIC_RECORD_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "isoloir/record.h"
 #include "isoloir/result.h"
+#include "isoloir/scalar.h"
 
 namespace isoloir::synth {
 
@@ -38,6 +40,14 @@ struct Record {
   RecordFiles files;
   std::vector<RecordScrutinResult> results;  // the counts the votes were drawn to give
   uint64_t ballots = 0;
+  // The board's files after the close (docs/election-end.md section 3): the
+  // close at closes_at (not early) and the aggregates of the ballots.
+  std::string close;
+  std::string aggregates;
+  // The secrets, for tests that decrypt or sign for themselves: each
+  // trustee's key share x_j (index j - 1) and the seed of the server's key.
+  std::vector<Scalar> key_shares;
+  std::array<uint8_t, 32> server_seed{};
 };
 
 // Refuses options no election could have ("malformed": no voter, no option,
