@@ -16,6 +16,7 @@ target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 # loader; reads what `codes issue` writes with the urn's voter-file parser and
 # poppler's pdftotext (poppler-utils).
 add_executable(isoloir_cli_tests ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.cpp
+                                 ${CMAKE_SOURCE_DIR}/tests/cli/trustee_cli_test.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp
                                  ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp)
 target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
