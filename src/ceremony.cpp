@@ -117,6 +117,11 @@ const TrusteeCommitment& nth(std::span<const TrusteeCommitment> checked, uint32_
 // `checked` holds `me` as the key file knows it.
 Status check_mine(const CeremonyKey& me, std::span<const TrusteeCommitment> checked) {
   if (checked.empty()) return fail("missing_trustee", "no commitments");
+  for (size_t k = 0; k < checked.size(); ++k) {
+    if (checked[k].index != k + 1) {
+      return fail("malformed", "the commitments are not those of check_commitments");
+    }
+  }
   if (me.election_id != checked.front().election_id) {
     return fail("wrong_election", "the key file is for election \"" + me.election_id +
                                       "\", the commitments for \"" + checked.front().election_id +
@@ -388,6 +393,10 @@ Result<std::vector<TrusteeCommitment>> check_commitments(std::vector<TrusteeComm
   const TrusteeCommitment& first = all.front();
   const uint32_t n = first.trustees;
   const uint32_t t = first.threshold;
+  if (n < kMinCeremonyTrustees || n > kMaxCeremonyTrustees || t < 1 || t > n) {
+    return fail("malformed", trustee(first.index) + ": " + std::to_string(t) + " of " +
+                                 std::to_string(n) + " is not a ceremony");
+  }
   std::vector<bool> seen(static_cast<size_t>(n) + 1, false);
   for (const TrusteeCommitment& c : all) {
     if (c.election_id != first.election_id) {

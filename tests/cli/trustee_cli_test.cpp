@@ -313,6 +313,9 @@ TEST_F(TrusteeCli, AWrongPassphraseExitsTwoAndWritesNothing) {
   Outcome empty = run(args, "\n");
   EXPECT_EQ(empty.code, 2);
   EXPECT_NE(empty.err.find("empty passphrase"), std::string::npos) << empty.err;
+  Outcome too_long = run(args, std::string(2000, 'p') + "\n");
+  EXPECT_EQ(too_long.code, 2);
+  EXPECT_NE(too_long.err.find("over 1024 bytes"), std::string::npos) << too_long.err;
   EXPECT_EQ(listing(), before);
   // The right one, with a CRLF line ending and more lines after it.
   Outcome right = run(args, pass(1) + "\r\nsomething else\n");
