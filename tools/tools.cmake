@@ -18,6 +18,7 @@ target_compile_options(isoloir PRIVATE ${ISOLOIR_WARNINGS})
 # boards from synthetic records (tests/synth).
 add_executable(isoloir_cli_tests ${CMAKE_SOURCE_DIR}/tests/cli/cli_test.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/cli/tally_cli_test.cpp
+                                 ${CMAKE_SOURCE_DIR}/tests/cli/trustee_cli_test.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp
                                  ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp)
 target_include_directories(isoloir_cli_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
