@@ -84,6 +84,7 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_oidc_integration.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_concurrency.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_clock.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_election_end.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
@@ -94,8 +95,9 @@ target_compile_options(isoloir_http_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_http_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
   ISOLOIR_SERVER="$<TARGET_FILE:isoloir-server>"
-  ISOLOIR_ADMIN="$<TARGET_FILE:isoloir-admin>")
-add_dependencies(isoloir_http_tests isoloir-server isoloir-admin)
+  ISOLOIR_ADMIN="$<TARGET_FILE:isoloir-admin>"
+  ISOLOIR_CLI="$<TARGET_FILE:isoloir>")
+add_dependencies(isoloir_http_tests isoloir-server isoloir-admin isoloir)
 gtest_discover_tests(isoloir_http_tests TEST_PREFIX "http." DISCOVERY_TIMEOUT 60)
 
 # A test-only program that fills a data directory with ballots cast through
