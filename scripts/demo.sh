@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# The demo: the urn server on 127.0.0.1 with the sample election
-# (examples/sample-election/manifest.json, opened now for eight days) and
-# three voters, mail written to an outbox directory, the voter pages served
-# (--web-root web: the portal at http://127.0.0.1:PORT/). It then walks one
-# voter through the portal's API over HTTP (activation link, password, login,
-# a ballot made with the vote code, the cast, the receipts checked, the
-# board's inclusion proof), mails the other two their activation links and
-# prints the portal's URL, the demo voter's login and those links. The server
-# keeps running until Ctrl-C.
+# The demo: a whole election (docs/election-end.md). Three trustees make the
+# election key in a key ceremony with `isoloir trustee` (threshold 2); the
+# urn server runs on 127.0.0.1 with the sample election
+# (examples/sample-election/manifest.json with the trustees' key, opened now
+# for eight days) and three voters, mail written to an outbox directory, the
+# voter pages served (--web-root web: the portal at http://127.0.0.1:PORT/).
+# It walks one voter through the portal's API over HTTP (activation link,
+# password, login, a ballot made with the vote code, the cast, the receipts
+# checked, the board's inclusion proof) and lets the other two vote; then the
+# admin closes the vote, two of the trustees decrypt from the board's files,
+# the count is combined, published, and verified by `isoloir record verify`
+# from the board's archive. The server keeps serving the results
+# (/resultats) until Ctrl-C.
 #
 # Logins and link requests carry a proof of work (GET /api/v1/pow), solved
 # here by the booth in Node as the pages solve it in the browser, at
@@ -69,6 +73,35 @@ rm -rf "$dir/data" "$dir/outbox"
 mkdir -p "$dir"
 data=$dir/data outbox=$dir/outbox
 
+# The trustees' passphrases (in a real ceremony each types their own, on
+# their own offline machine; here they are piped in).
+passphrase() { printf 'demo passphrase of trustee %s\n' "$1"; }
+ceremony=$dir/ceremony
+rm -rf "$ceremony"
+mkdir -p "$ceremony"
+say "The key ceremony: 3 trustees, any 2 of them can count (files in $ceremony)"
+# --kdf interactive: the key files' Argon2id at its quick level, for the
+# demo's speed; trustees keep the default (moderate).
+election_id=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).id)' "$sample")
+trustee_names=("Présidente du bureau de vote" "Délégué de la liste FSU" "Déléguée de la liste UNSA")
+for i in 1 2 3; do
+  passphrase $i | "$cli" trustee init --election-id "$election_id" --index $i --trustees 3 --threshold 2 \
+    --name "${trustee_names[$((i - 1))]}" --key-file "$ceremony/ceremony-$i.key" \
+    --out "$ceremony/commitment-$i.json" --kdf interactive >/dev/null
+done
+for i in 1 2 3; do
+  passphrase $i | "$cli" trustee shares --key-file "$ceremony/ceremony-$i.key" \
+    --out "$ceremony/shares-$i.json" "$ceremony"/commitment-*.json >/dev/null
+done
+for i in 1 2 3; do
+  passphrase $i | "$cli" trustee finish --key-file "$ceremony/ceremony-$i.key" \
+    --share-key-file "$ceremony/share-$i.key" --out "$ceremony/verification-key-$i.json" \
+    --kdf interactive "$ceremony"/commitment-*.json "$ceremony"/shares-*.json >/dev/null
+done
+"$cli" trustees combine --out "$ceremony/trustees.json" "$ceremony"/commitment-*.json \
+  "$ceremony"/shares-*.json "$ceremony"/verification-key-*.json | tee "$ceremony/combine.txt"
+public_key=$(sed -n 's/^public_key: //p' "$ceremony/combine.txt")
+
 say "Setting up the sample election in $data"
 server_key=$("$admin" --data-dir "$data" server-key)
 json '
@@ -77,11 +110,11 @@ json '
   const now = Math.floor(Date.now() / 1000);
   const iso = (t) => new Date(t * 1000).toISOString().replace(/\.\d+Z$/, "Z");
   m.server_key = process.argv[2];
+  m.public_key = process.argv[4];
   m.opens_at = iso(now - 3600);
   m.closes_at = iso(now + 8 * 86400);
-  fs.writeFileSync(process.argv[3], JSON.stringify(m, null, 2));' "$sample" "$server_key" "$dir/manifest.json"
-"$admin" --data-dir "$data" election import "$dir/manifest.json" examples/sample-election/trustees.json >/dev/null
-election_id=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).id)' "$dir/manifest.json")
+  fs.writeFileSync(process.argv[3], JSON.stringify(m, null, 2));' "$sample" "$server_key" "$dir/manifest.json" "$public_key"
+"$admin" --data-dir "$data" election import "$dir/manifest.json" "$ceremony/trustees.json" >/dev/null
 scrutins=$(json 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).scrutins.map(s => s.id).join(" "))' "$dir/manifest.json")
 
 # The registrar's part: one vote code per voter (issue 5 prints them on
@@ -125,8 +158,9 @@ done
 cat "$dir/server.log"
 echo "the voter pages (portal): $base/"
 
-api() { # METHOD PATH [BODY]: one request with the demo voter's cookie jar and CSRF token
-  curl -s -b "$dir/cookies" -c "$dir/cookies" -X "$1" -H 'Content-Type: application/json' \
+jar=$dir/cookies
+api() { # METHOD PATH [BODY]: one request with the current voter's cookie jar and CSRF token
+  curl -s -b "$jar" -c "$jar" -X "$1" -H 'Content-Type: application/json' \
     -H "X-CSRF-Token: ${csrf:-}" ${3:+--data-binary "$3"} -w '\n' "$base$2"
 }
 pow() { # PURPOSE: '"pow_challenge":"...","pow_nonce":"..."', a challenge of the server solved
@@ -194,50 +228,72 @@ echo "a second ballot?        $(api POST /api/v1/ballots "$(cat "$dir/ballot.jso
 say "Anyone can find her ballot on the public board"
 curl -s "$base/api/v1/board/ballots/$local_ref" | head -c 200; echo "..."
 
-say "The other two voters ask for their activation links"
-links=()
+say "The other two voters activate their accounts and vote in $scrutin"
+other_choice=(unsa fsu)
 for i in 1 2; do
+  jar=$dir/cookies-$i csrf=''
   previous=$(latest_link "${emails[$i]}")
   api POST /api/v1/account/activation-link "{\"identifier\":\"${emails[$i]}\",$(pow link)}" >/dev/null
-  links+=("$base/activation#$(mailed_link "${emails[$i]}" "$previous")")
+  token=$(mailed_link "${emails[$i]}" "$previous")
+  api POST /api/v1/account/activate \
+    "{\"token\":\"$token\",\"password\":\"$password\",\"question\":\"Ville ?\",\"answer\":\"Lyon\"}" >/dev/null
+  session=$(api POST /api/v1/session "{\"identifier\":\"${emails[$i]}\",\"password\":\"$password\",$(pow login)}")
+  csrf=$(json 'console.log(JSON.parse(process.argv[1]).csrf_token)' "$session")
+  "$cli" ballot create --manifest "$dir/manifest.json" --scrutin "$scrutin" \
+    --choice "${other_choice[$((i - 1))]}" --code "${codes[$i]}" >"$dir/ballot-$i.json"
+  json 'const r = JSON.parse(process.argv[1]); if (!r.reference) { console.log(process.argv[1]); process.exit(1); }
+    console.log(process.argv[2] + ": ballot " + r.reference + " at log index " + r.log_index)' \
+    "$(api POST /api/v1/ballots "$(cat "$dir/ballot-$i.json")")" "${names[$i]}"
 done
-echo "${#links[@]} links mailed to $outbox"
+"$admin" --data-dir "$data" turnout
+
+say "The bureau de vote closes the vote (isoloir-admin close, while the server runs)"
+"$admin" --data-dir "$data" close
+"$cli" ballot create --manifest "$dir/manifest.json" --scrutin csa-ministeriel --choice fsu \
+  --code "${codes[2]}" >"$dir/ballot-late.json"
+echo "${names[2]} votes in csa-ministeriel after the close: $(api POST /api/v1/ballots "$(cat "$dir/ballot-late.json")")"
+
+board=$dir/board record=$dir/record
+rm -rf "$board" "$record" "$dir/published"
+mkdir -p "$board"
+say "Trustees 1 and 3 decrypt from the board's files; trustee 2 is away"
+for f in manifest.json trustees.json credentials.json ballots.jsonl tree_head.json close.json aggregates.json; do
+  curl -sf -o "$board/$f" "$base/api/v1/record/$f"
+done
+for i in 1 3; do
+  passphrase $i | "$cli" trustee decrypt --share-key-file "$ceremony/share-$i.key" --board "$board" \
+    --out "$ceremony/partials-$i.json"
+done
+
+say "The count: two trustees' partial decryptions combined (isoloir tally combine)"
+"$cli" tally combine --board "$board" --out "$record" "$ceremony/partials-1.json" "$ceremony/partials-3.json"
+
+say "Published on the board (isoloir-admin record publish checks it against the urn)"
+"$admin" --data-dir "$data" record publish "$record" | head -1
+
+say "Anyone checks the published record (isoloir record verify on the board's archive)"
+mkdir -p "$dir/published"
+curl -sf -o "$dir/published/record.tar.gz" "$base/api/v1/record/record.tar.gz"
+tar -xzf "$dir/published/record.tar.gz" -C "$dir/published"
+"$cli" record verify "$dir/published/$election_id-record"
 
 say "The demo is running"
 cat <<EOF
+Results     $base/resultats   (counts, turnout, the record to download and to check in the browser)
 Portal      $base/   (the voter pages, in French; English with ?lang=en)
   log in as   ${emails[0]}   password $password
-              (she voted in $scrutin; for the two other scrutins, her vote code ${codes[0]})
+              (the other two voters have the same password; the vote is closed)
   her ballot  $base/verifier#$local_ref
-  a new code  $base/reassort (logged in): answer Saint-Étienne, NUMEN ${numens[0]}
-              or social-security digits ${nirs[0]}; the link goes to $outbox
-              (an .sms file for ${phones[0]}, or an .eml to a personal address)
-  the others  open the activation link mailed to them, choose a password, log in, vote:
-EOF
-for i in 1 2; do
-  echo "              ${names[$i]}, vote code ${codes[$i]}"
-  echo "                ${links[$((i - 1))]}"
-done
-cat <<EOF
+Record      $base/api/v1/record/record.tar.gz   (each file: docs/api.md, "GET /api/v1/record/FILE")
+            unpacked and verified in $dir/published
+Trustees    $ceremony   (key files, round files, trustees.json, partials)
 
 Server      $base   (log: $dir/server.log, data: $data)
 Board       $base/api/v1/board/manifest
             $base/api/v1/board/ballots
-            $base/api/v1/board/tree-head
+            $base/api/v1/board/turnout
 Outbox      $outbox   (every mail the server sends lands here)
-API         docs/api.md ("HTTP API"); the pages: docs/booth-ui.md.
-
-Without a browser, over the API (a new link replaces the one above; unless
-ISOLOIR_DEMO_POW=0, the link request and the login also need "pow_challenge"
-and "pow_nonce" from GET /api/v1/pow, solved: docs/api.md):
-  curl -s -X POST -H 'Content-Type: application/json' \\
-       -d '{"identifier":"${emails[1]}"}' $base/api/v1/account/activation-link
-  # the link's token is in the newest file of $outbox, after "/activation#"
-  curl -s -X POST -H 'Content-Type: application/json' \\
-       -d '{"token":"TOKEN","password":"Choose-A-Passw0rd","question":"Q ?","answer":"A"}' \\
-       $base/api/v1/account/activate
-  curl -s -c jar -X POST -H 'Content-Type: application/json' \\
-       -d '{"identifier":"${emails[1]}","password":"Choose-A-Passw0rd"}' $base/api/v1/session
+API         docs/api.md ("HTTP API"); the pages: docs/booth-ui.md; the end: docs/election-end.md.
 EOF
 if [ "$once" = 1 ]; then
   echo; echo "--once: stopping the server."
