@@ -79,9 +79,12 @@ function table(ctx, scrutin, rows, ballots) {
     if (r.blank) return t('results.notExpressed');
     return expressed > 0 ? formatPercent(r.count / expressed, ctx.lang) : '—';
   };
-  return h('div', { class: 'table-wrap' },
+  // A region that can take the keyboard focus: on a narrow screen the table
+  // scrolls sideways, and keyboard users must be able to scroll it too.
+  const captionId = `caption-${scrutin.id}`;
+  return h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-labelledby': captionId },
     h('table', { class: 'table results-table', 'data-scrutin': scrutin.id },
-      h('caption', {}, t('results.caption', { title: scrutin.title })),
+      h('caption', { id: captionId }, t('results.caption', { title: scrutin.title })),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('results.option')),
         h('th', { scope: 'col', class: 'num' }, t('results.count')),
