@@ -12,8 +12,9 @@
 // shows its progress and reaches success with the election hash and the
 // recomputed counts equal to the shown ones; with one ballot line tampered
 // with, the page reports the refusal naming ballots.jsonl; before the count
-// (404 not_published), the page says so and still shows the turnout. No page
-// error, no CSP violation, no console error but the ones this test provokes.
+// (404 not_published), and during the vote (409 not_closed), the page says
+// so and still shows the turnout. No page error, no CSP violation, no
+// console error but the ones this test provokes.
 // Screenshots: test-results/results-*.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -64,8 +65,8 @@ const turnout = {
     votes: s.ballots })),
 };
 
-// What the test's board answers: {published, tampered}.
-const state = { published: true, tampered: false };
+// What the test's board answers: {closed, published, tampered}.
+const state = { closed: true, published: true, tampered: false };
 
 function startBoard() {
   const webDir = path.join(repoDir, 'web');
@@ -86,6 +87,7 @@ function startBoard() {
     if (m) {
       const name = m[1];
       const afterCount = name === 'tally.json' || name === 'results.json' || name === 'record.tar.gz';
+      if (!state.closed) return refuse(409, 'not_closed');
       if (afterCount && !state.published) return refuse(404, 'not_published');
       if (name === 'record.tar.gz') return send(200, ARCHIVE_BYTES, 'application/gzip');
       if (!(name in record)) return refuse(404, 'not_found');
@@ -111,6 +113,7 @@ let board;
 let context;
 let page;
 let resultsDir;
+const workers = []; // the URLs of the Web Workers the page started
 const consoleErrors = [];
 let where = '';
 
@@ -118,6 +121,7 @@ let where = '';
 const EXPECTED_HTTP = [
   [401, /^\/api\/v1\/session$/], // logged out
   [404, /^\/api\/v1\/record\/results\.json$/], // not published yet
+  [409, /^\/api\/v1\/record\/(manifest|results)\.json$/], // not closed yet
 ];
 
 function unexpectedConsoleErrors() {
@@ -274,6 +278,7 @@ export async function setup(ctx) {
     if (m.type() !== 'error' && !/Content Security Policy|Refused to/i.test(m.text())) return;
     consoleErrors.push({ where, text: m.text(), url: m.location().url || '' });
   });
+  page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
   page.on('pageerror', (e) => consoleErrors.push({ where, text: `pageerror: ${e}`, url: '' }));
   // A CSP violation is also reported as an event, in the page and in workers.
   await context.addInitScript(() => {
@@ -335,7 +340,10 @@ export const tests = [
       state.published = true;
       state.tampered = false;
       await visit('/resultats?lang=fr');
+      workers.length = 0;
       const seen = await runVerification();
+      // Off the page's thread: in the module worker.
+      assert.deepEqual(workers, ['/portal/verify-worker.js']);
       const outcome = page.locator('#verify-outcome');
       assert.equal(await outcome.getAttribute('role'), 'status');
       assert.equal(await page.locator('#verified-hash').textContent(), expected.election_hash);
@@ -397,4 +405,24 @@ export const tests = [
       state.published = true;
     }
   }],
+
+  ['during the vote (the record answers 409 not_closed): the titles from the board, the turnout, nothing published',
+    async () => {
+      state.closed = false;
+      try {
+        await visit('/resultats?lang=fr');
+        assert.match(await page.locator('#not-published').textContent(), /^Les résultats ne sont pas encore publiés\./);
+        const shown = await readPage();
+        assert.deepEqual(shown.map((s) => s.title), manifest.scrutins.map((s) => s.title));
+        for (const s of shown) {
+          assert.equal(s.rows, null);
+          checkTurnout(s, 'fr');
+        }
+        assert.equal(await page.locator('.downloads').count(), 0);
+        await audit('not-closed');
+        assertNoErrors();
+      } finally {
+        state.closed = true;
+      }
+    }],
 ];
