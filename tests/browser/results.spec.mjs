@@ -13,8 +13,9 @@
 // recomputed counts equal to the shown ones; with one ballot line tampered
 // with, the page reports the refusal naming ballots.jsonl; before the count
 // (404 not_published), and during the vote (409 not_closed), the page says
-// so and still shows the turnout. No page error, no CSP violation, no
-// console error but the ones this test provokes.
+// so and still shows the turnout; and a page shown other counts than the
+// record's raises the alarm after the verification. No page error, no CSP
+// violation, no console error but the ones this test provokes.
 // Screenshots: test-results/results-*.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -65,8 +66,17 @@ const turnout = {
     votes: s.ballots })),
 };
 
-// What the test's board answers: {closed, published, tampered}.
-const state = { closed: true, published: true, tampered: false };
+// What the test's board answers: {closed, published, tampered, lies}.
+// `lies`: the next results.json answered swaps two counts of the first
+// scrutin (a board showing the page other results than its record's).
+const state = { closed: true, published: true, tampered: false, lies: 0 };
+
+function lyingResults() {
+  const r = JSON.parse(record['results.json']);
+  const counts = r.scrutins[0].counts;
+  [counts[0].count, counts[1].count] = [counts[1].count, counts[0].count];
+  return Buffer.from(JSON.stringify(r), 'utf8');
+}
 
 function startBoard() {
   const webDir = path.join(repoDir, 'web');
@@ -91,7 +101,11 @@ function startBoard() {
       if (afterCount && !state.published) return refuse(404, 'not_published');
       if (name === 'record.tar.gz') return send(200, ARCHIVE_BYTES, 'application/gzip');
       if (!(name in record)) return refuse(404, 'not_found');
-      const body = name === 'ballots.jsonl' && state.tampered ? tamperedBallots() : record[name];
+      let body = name === 'ballots.jsonl' && state.tampered ? tamperedBallots() : record[name];
+      if (name === 'results.json' && state.lies > 0) {
+        state.lies -= 1;
+        body = lyingResults();
+      }
       return send(200, body, name.endsWith('.jsonl') ? 'application/jsonl' : 'application/json');
     }
     if (pathname.startsWith('/api/')) return refuse(404, 'not_found');
@@ -425,4 +439,23 @@ export const tests = [
         state.closed = true;
       }
     }],
+
+  ['results shown that are not the record\'s: the verification says the recomputed counts differ', async () => {
+    // The page's own results.json lies; the worker then fetches the record's.
+    state.lies = 1;
+    try {
+      await visit('/resultats?lang=fr');
+      const first = manifest.scrutins[0].id;
+      const rows = (await readPage())[0].rows;
+      const want = expected.results[first];
+      assert.equal(rows[0].count, num(want[rows[1].option], 'fr')); // the lie is on the page
+      await runVerification();
+      const text = await page.locator('#verify-refusal').textContent();
+      assert.equal(text, `ALERTE : les décomptes recalculés diffèrent des résultats affichés sur cette page (scrutins : ${first}).`);
+      assert.equal(await page.locator('#verify-outcome').textContent(), '');
+      assertNoErrors();
+    } finally {
+      state.lies = 0;
+    }
+  }],
 ];
