@@ -20,6 +20,7 @@ import reclamation from './pages/reclamation.js';
 import pratique from './pages/pratique.js';
 import verifier from './pages/verifier.js';
 import reassort from './pages/reassort.js';
+import resultats from './pages/resultats.js';
 import { loginForm } from './forms.js';
 
 const ROUTES = {
@@ -33,6 +34,7 @@ const ROUTES = {
   '/pratique': pratique,
   '/verifier': verifier,
   '/reassort': reassort,
+  '/resultats': resultats,
 };
 
 const notFound = {
@@ -255,7 +257,8 @@ function drawFooter() {
       h('ul', {},
         h('li', {}, h('a', { href: '/' }, t('site.home'))),
         h('li', {}, h('a', { href: '/pratique' }, t('practical.title'))),
-        h('li', {}, h('a', { href: '/verifier' }, t('verify.title'))))),
+        h('li', {}, h('a', { href: '/verifier' }, t('verify.title'))),
+        h('li', {}, h('a', { href: '/resultats' }, t('results.title'))))),
     h('p', {}, t('site.footer')));
 }
 
