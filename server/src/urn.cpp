@@ -216,6 +216,8 @@ struct Urn::State {
   std::shared_ptr<const Manifest> manifest;  // null before import_election
   MerkleLog log;
   bool broken = false;  // the log could not be reloaded after a failed commit
+  // The record's first files once closed (Urn::closed_record).
+  std::shared_ptr<const RecordFiles> closed_record;
   // At most cores - 1 ballots verified at once. A commit sleeps in about ten
   // fsyncs and must get a core back after each: with every core busy
   // verifying, each wake-up waits for a time slice while the lock is held,
@@ -1140,6 +1142,20 @@ Result<CloseState> Urn::close_state(const Timestamp& now) {
   // The window is over: no cast can be admitted any more, so the log at
   // closes_at is the log now.
   return closing::close(s.db, s.key, *s.manifest, s.manifest->closes_at, false);
+}
+
+Result<std::shared_ptr<const RecordFiles>> Urn::closed_record(const Timestamp& now) {
+  if (auto c = close_state(now); !c) return c.error();
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  if (!s.closed_record) {
+    auto files = closing::export_files(s.db, *s.manifest);
+    if (!files) return files.error();
+    files->tally.clear();
+    files->results.clear();
+    s.closed_record = std::make_shared<const RecordFiles>(std::move(*files));
+  }
+  return s.closed_record;
 }
 
 Result<std::string> Urn::published(std::string_view name) const {

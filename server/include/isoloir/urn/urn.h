@@ -279,6 +279,11 @@ class Urn {
   // closes_at), or earlier by close_early; "not_closed" while the vote is
   // open. Nothing computes an aggregate before.
   Result<CloseState> close_state(const Timestamp& now);
+  // The record's files of the closed election (close_state's refusals
+  // before), made once and kept in memory: after the close they never
+  // change, and the board must not rebuild a million ballots' file for
+  // every download. tally and results are left empty (published() has them).
+  Result<std::shared_ptr<const RecordFiles>> closed_record(const Timestamp& now);
   // A published file of the count ("tally.json", "results.json",
   // "record.tar.gz"), or "not_published".
   Result<std::string> published(std::string_view name) const;
