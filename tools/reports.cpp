@@ -327,6 +327,7 @@ constexpr double kMinShrink = 6.5;
 constexpr double kPadX = 4;
 constexpr double kPadY = 2.5;
 constexpr double kLeadingRatio = 1.22;
+constexpr double kAscent = 0.93;  // of the font size, DejaVu's capitals and accents
 
 struct Column {
   std::string title;
@@ -349,8 +350,11 @@ struct LaidCell {
   double grey;
 };
 
+// The cells' first lines share one baseline, `ascent` below the row's top
+// padding, whatever size each cell was shrunk to.
 struct LaidRow {
   std::vector<LaidCell> cells;
+  double ascent = 0;
   double height = 0;
 };
 
@@ -379,8 +383,15 @@ LaidRow lay_row(Canvas& c, const std::vector<Column>& columns, const std::vector
       laid.lines.resize(max_lines);
       laid.lines.back() += std::string(kEllipsis);
     }
-    row.height = std::max(row.height, static_cast<double>(laid.lines.size()) * leading + 2 * kPadY);
     row.cells.push_back(std::move(laid));
+  }
+  for (size_t i = 0; i < cells.size() && i < columns.size(); ++i) {
+    row.ascent = std::max(row.ascent, cells[i].size * kAscent);
+  }
+  for (const LaidCell& cell : row.cells) {
+    const double below = static_cast<double>(cell.lines.size() - 1) * cell.size * kLeadingRatio +
+                         cell.size * (kLeadingRatio - kAscent);
+    row.height = std::max(row.height, row.ascent + below + 2 * kPadY);
   }
   return row;
 }
@@ -394,7 +405,7 @@ void draw_row(Canvas& c, const std::vector<Column>& columns, const LaidRow& row,
   for (size_t i = 0; i < row.cells.size(); ++i) {
     const LaidCell& cell = row.cells[i];
     c.font(cell.face, cell.size, cell.grey);
-    double baseline = top + kPadY + cell.size * 0.93;
+    double baseline = top + kPadY + row.ascent;
     for (const std::string& line : cell.lines) {
       if (columns[i].right) {
         c.text_right(x + columns[i].width - kPadX, baseline, line);
@@ -410,6 +421,7 @@ void draw_row(Canvas& c, const std::vector<Column>& columns, const LaidRow& row,
 
 LaidRow header_row(Canvas& c, const std::vector<Column>& columns) {
   std::vector<Cell> cells;
+  cells.reserve(columns.size());
   for (const Column& col : columns)
     cells.push_back({col.title, Face::kBold, 8, 0.15, Fit::kShrink});
   return lay_row(c, columns, cells);
@@ -652,7 +664,8 @@ void pv_signatures(Flow& f, const PvData& d) {
   constexpr double kBoxHeight = 76;
   constexpr double kGap = 10;
   const double box_width = (kContentWidth - kGap) / 2;
-  const double height = 52 + static_cast<double>(boxes.size() / 2) * (kBoxHeight + kGap);
+  const size_t box_rows = boxes.size() / 2;  // even
+  const double height = 52 + static_cast<double>(box_rows) * (kBoxHeight + kGap);
   f.ensure(height);
   c.font(Face::kBold, 12);
   c.text(kMargin, f.y + 12, "Signatures");
@@ -666,7 +679,7 @@ void pv_signatures(Flow& f, const PvData& d) {
       c.font(Face::kBold, 8.5);
       c.text(x + 6, f.y + 13, boxes[i + k]);
       c.font(Face::kSans, 8, 0.35);
-      c.text(x + 6, f.y + 28, "Nom, prénom" NBSP ":");
+      c.text(x + 6, f.y + 28, i == 0 ? "Nom, prénom" NBSP ":" : "Nom, prénom, liste" NBSP ":");
       c.text(x + 6, f.y + 44, "Signature" NBSP ":");
     }
     f.y += kBoxHeight + kGap;
@@ -714,9 +727,9 @@ std::vector<Column> emargement_columns(bool with_scrutin) {
   constexpr double kTime = 128;
   if (with_scrutin) {
     return {{"N°", 30, true},
-            {"Nom", 112, false},
-            {"Identifiant", 124, false},
-            {"Scrutin", kContentWidth - 30 - 112 - 124 - kTime, false},
+            {"Nom", 124, false},
+            {"Identifiant", 118, false},
+            {"Scrutin", kContentWidth - 30 - 124 - 118 - kTime, false},
             {"Émargé le (heure de Paris)", kTime, false}};
   }
   return {{"N°", 34, true},
