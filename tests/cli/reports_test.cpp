@@ -447,6 +447,26 @@ TEST_F(Reports, SameDataSameFile) {
   EXPECT_TRUE(contains(info.out, "2026")) << "the creation date is generated_at's\n" << info.out;
 }
 
+TEST_F(Reports, PvWithLongTitlesAndOddBytesStaysOnThePage) {
+  PvData d = sample_pv();
+  d.election_title =
+      "Élections professionnelles 2026 des personnels enseignants, d’éducation, "
+      "d’orientation, administratifs, techniques, sociaux et de santé, d’inspection et de "
+      "direction du ministère de l’Éducation nationale et de la Jeunesse — Académie de Lyon";
+  d.election_id = "ep2026-lyon-" + std::string(120, 'x');  // one word wider than the page
+  // A line break and a byte that is not UTF-8: printed as a space and U+FFFD
+  // rather than failing the whole document.
+  d.scrutins[0].options[1].label = "UNSA\nÉducation \xff fin";
+  d.scrutins[0].title = "CAPA des professeurs certifiés et des professeurs agrégés, hors classe";
+  const std::string pdf = path("pv.pdf");
+  const Status written = write_pv_pdf(pdf, d);
+  ASSERT_TRUE(written.ok()) << written.error().message();
+  const std::string text = text_of(pdf);
+  for (const std::string& w : words_of(d.election_title)) EXPECT_TRUE(contains(text, w)) << w;
+  EXPECT_TRUE(contains(text, "UNSA Éducation \ufffd fin")) << text;
+  expect_words_inside(pdf);
+}
+
 // --- The émargement list as PDF -------------------------------------------------
 
 TEST_F(Reports, EmargementPdfSmall) {
