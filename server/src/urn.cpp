@@ -1257,6 +1257,18 @@ Result<CloseState> read_close(const std::string& dir) {
   return std::move(**state);
 }
 
+Result<Manifest> read_manifest(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return *c->manifest;
+}
+
+Result<std::string> read_published(const std::string& dir, std::string_view name) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return closing::published(c->db, name);
+}
+
 Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir) {
   auto c = open_side(dir, true);
   if (!c) return c.error();

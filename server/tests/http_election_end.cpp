@@ -186,6 +186,11 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   EXPECT_EQ(t["scrutins"][0]["registered"], 5);
   EXPECT_EQ(t["scrutins"][0]["votes"], 5);
 
+  // No procès-verbal before the close.
+  Ran no_pv = admin(d, {"--data-dir", data, "report", d + "/early-pv.pdf"});
+  EXPECT_EQ(no_pv.code, 1);
+  EXPECT_NE(no_pv.err.find("not_closed"), std::string::npos) << no_pv.err;
+
   // A trustee handed a board without its close refuses to decrypt.
   const std::string board = d + "/board";
   ASSERT_EQ(std::system(("mkdir -p " + board).c_str()), 0);
@@ -257,6 +262,27 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   ASSERT_EQ(verified.code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("ballots: 5"), std::string::npos) << verified.out;
   EXPECT_NE(verified.out.find(scrutin.options[0].id + ": 3"), std::string::npos) << verified.out;
+
+  // The bureau de vote's documents: the émargement list and the
+  // procès-verbal, from the urn while the server runs.
+  Ran csv = admin(d, {"--data-dir", data, "emargements", "csv", d + "/emargements.csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  const std::string list = slurp(d + "/emargements.csv");
+  for (const Voter& v : voters) EXPECT_NE(list.find(v.identifier), std::string::npos) << list;
+  EXPECT_NE(list.find(scrutin.title), std::string::npos) << list;
+  Ran pdf = admin(d, {"--data-dir", data, "emargements", "pdf", d + "/emargements.pdf"});
+  ASSERT_EQ(pdf.code, 0) << pdf.err;
+  Ran pv = admin(d, {"--data-dir", data, "report", d + "/pv.pdf"});
+  ASSERT_EQ(pv.code, 0) << pv.err;
+  ASSERT_EQ(std::system(("pdftotext -layout " + d + "/pv.pdf " + d + "/pv.txt").c_str()), 0);
+  const std::string text = slurp(d + "/pv.txt");
+  EXPECT_NE(text.find("Procès-verbal"), std::string::npos) << text;
+  EXPECT_NE(text.find(manifest.hash_b64), std::string::npos) << text;
+  EXPECT_NE(text.find(scrutin.options[0].label), std::string::npos) << text;
+  ASSERT_EQ(std::system(
+                ("pdftotext -layout " + d + "/emargements.pdf " + d + "/emargements.txt").c_str()),
+            0);
+  EXPECT_NE(slurp(d + "/emargements.txt").find(voters[4].identifier), std::string::npos);
 
   // Publishing twice is refused; the server still serves.
   EXPECT_EQ(admin(d, {"--data-dir", data, "record", "publish", record}).code, 1);

@@ -160,9 +160,14 @@ Result<std::vector<Turnout>> read_turnout(const std::string& dir);
 // name; read-only while the server runs.
 Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir);
 
-// The close of `dir`, if closed (read-only; "not_closed" otherwise), and the
-// manifest's canonical bytes.
+// The close of `dir`, if closed (read-only; "not_closed" otherwise).
 Result<CloseState> read_close(const std::string& dir);
+
+// The manifest of `dir` (read-only; "no_election").
+Result<Manifest> read_manifest(const std::string& dir);
+
+// A published file of the count of `dir` (read-only; "not_published").
+Result<std::string> read_published(const std::string& dir, std::string_view name);
 
 // Every complaint filed in data directory `dir`, oldest first, read through
 // a read-only connection to emargement.sqlite without the urn's lock, so
