@@ -9,6 +9,8 @@
 // Exit status: 0 done; 1 refused (a bad manifest or voter file, a second
 // import, a directory in use): nothing was changed; 2 usage or unreadable
 // file.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,6 +53,11 @@ constexpr const char* kUsageText =
     "                             the server runs)\n"
     "  close                      close the vote now, before closes_at: signed and final,\n"
     "                             casting is refused from then on (works while the server runs)\n"
+    "  tally RECORD_DIR PARTIALS...\n"
+    "                             the count: combine the trustees' partials files (any\n"
+    "                             threshold of valid ones; a bad one is named and set\n"
+    "                             aside), write the whole record into RECORD_DIR (new) and\n"
+    "                             publish it (works while the server runs)\n"
     "  record publish DIR         check the count in DIR (tally.json, results.json from\n"
     "                             `isoloir tally combine`) against the urn and publish it\n"
     "  emargements csv|pdf FILE   the émargement list (who voted in which scrutin, and when):\n"
@@ -291,6 +298,49 @@ int report(const std::string& dir, const std::string& out) {
   return kOk;
 }
 
+// The count in one step for the election officer: what `isoloir tally
+// combine` does from the board's files, done from the urn's own, then
+// published as `record publish` does.
+int tally(const std::string& dir, const std::string& out_dir,
+          const std::vector<std::string>& partials_paths) {
+  auto files = isoloir::urn::read_record(dir);
+  if (!files) return refused(files.error());
+  if (auto close = isoloir::urn::read_close(dir); !close) return refused(close.error());
+  std::vector<isoloir::PartialsFile> partials;
+  for (const std::string& path : partials_paths) {
+    auto bytes = read_file(path);
+    if (!bytes) return usage(bytes.error().detail);
+    partials.push_back({path, std::move(*bytes)});
+  }
+  // Every ballot is checked again: the count trusts no store.
+  auto board = isoloir::verify_board(isoloir::BoardFiles{
+      files->manifest, files->trustees, files->credentials, files->ballots, files->tree_head});
+  if (!board) return refused(board.error());
+  auto combined =
+      isoloir::combine_tally(board->manifest, board->trustees, board->aggregates, partials);
+  if (!combined) return refused(combined.error());
+  for (const isoloir::SetAside& a : combined->set_aside) {
+    std::fprintf(stderr, "isoloir-admin: set aside: %s: %s\n", a.who.c_str(), a.reason.c_str());
+  }
+  files->tally = combined->tally;
+  files->results = combined->results;
+  if (::mkdir(out_dir.c_str(), 0755) != 0) {
+    return usage("cannot create " + out_dir + ": " + std::strerror(errno));
+  }
+  const std::pair<const char*, const std::string*> parts[] = {
+      {"manifest.json", &files->manifest},       {"trustees.json", &files->trustees},
+      {"credentials.json", &files->credentials}, {"ballots.jsonl", &files->ballots},
+      {"tree_head.json", &files->tree_head},     {"tally.json", &files->tally},
+      {"results.json", &files->results}};
+  for (const auto& [name, content] : parts) {
+    std::ofstream f(out_dir + "/" + name, std::ios::binary | std::ios::trunc);
+    f << *content;
+    f.close();
+    if (!f) return usage("cannot write " + out_dir + "/" + name);
+  }
+  return publish_record(dir, out_dir);
+}
+
 int run(const std::vector<std::string>& args) {
   std::string dir;
   std::vector<std::string> command;
@@ -318,6 +368,9 @@ int run(const std::vector<std::string>& args) {
     return emargements(dir, command[1], command[2]);
   }
   if (command.size() == 2 && command[0] == "report") return report(dir, command[1]);
+  if (command.size() >= 3 && command[0] == "tally") {
+    return tally(dir, command[1], std::vector<std::string>(command.begin() + 2, command.end()));
+  }
   if (command.size() == 3 && command[0] == "record" && command[1] == "publish") {
     return publish_record(dir, command[2]);
   }

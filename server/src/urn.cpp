@@ -1257,6 +1257,12 @@ Result<CloseState> read_close(const std::string& dir) {
   return std::move(**state);
 }
 
+Result<RecordFiles> read_record(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return closing::export_files(c->db, *c->manifest);
+}
+
 Result<Manifest> read_manifest(const std::string& dir) {
   auto c = open_side(dir, true);
   if (!c) return c.error();

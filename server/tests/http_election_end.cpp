@@ -239,9 +239,15 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   ASSERT_EQ(combined.code, 0) << combined.err;
   EXPECT_NE(combined.err.find("trustee 2"), std::string::npos) << combined.err;
 
-  // Published by the admin, served by the board, verified by anyone.
-  Ran published = admin(d, {"--data-dir", data, "record", "publish", record});
-  ASSERT_EQ(published.code, 0) << published.err;
+  // The election officer counts from the urn in one step (the same partials,
+  // the same set aside) and publishes: the same record as anyone's.
+  Ran counted = admin(d, {"--data-dir", data, "tally", d + "/official", d + "/partials-1.json",
+                          d + "/partials-2.json", d + "/partials-3.json"});
+  ASSERT_EQ(counted.code, 0) << counted.err;
+  EXPECT_NE(counted.err.find("set aside: trustee 2"), std::string::npos) << counted.err;
+  for (const char* f : {"tally.json", "results.json", "ballots.jsonl", "tree_head.json"}) {
+    EXPECT_EQ(slurp(d + "/official/" + f), slurp(record + "/" + f)) << f;
+  }
   auto results = get(port, "/api/v1/record/results.json");
   ASSERT_TRUE(results);
   ASSERT_EQ(results->status, 200);
@@ -285,7 +291,9 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   EXPECT_NE(slurp(d + "/emargements.txt").find(voters[4].identifier), std::string::npos);
 
   // Publishing twice is refused; the server still serves.
-  EXPECT_EQ(admin(d, {"--data-dir", data, "record", "publish", record}).code, 1);
+  Ran again = admin(d, {"--data-dir", data, "record", "publish", record});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.err.find("already_published"), std::string::npos) << again.err;
   EXPECT_EQ(server.stop(), 0);
 }
 

@@ -163,6 +163,10 @@ Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir);
 // The close of `dir`, if closed (read-only; "not_closed" otherwise).
 Result<CloseState> read_close(const std::string& dir);
 
+// The record files of `dir` as the board serves them (read-only): tally and
+// results empty until published.
+Result<RecordFiles> read_record(const std::string& dir);
+
 // The manifest of `dir` (read-only; "no_election").
 Result<Manifest> read_manifest(const std::string& dir);
 
