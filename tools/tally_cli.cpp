@@ -141,13 +141,9 @@ Output trustee_decrypt(const Args& a) {
     if (!passphrase) return passphrase.error();
     return open_share_key_file(*key_text, passphrase->view());
   }();
-  if (!share) {
-    const Error& e = share.error();
-    if (e.reason == "bad_passphrase" || e.reason == "wrong_stage") {
-      return refused(fail(e.reason, key_path + ": " + e.detail));
-    }
-    return failed("share key file '" + key_path + "': " + e.message());
-  }
+  // A key file that does not open is an input error (exit 2), as in the
+  // ceremony's rounds: a wrong passphrase and an altered file look the same.
+  if (!share) return failed("share key file '" + key_path + "': " + share.error().message());
   if (share->election_id != board->manifest.id) {
     return refused(fail("wrong_election", key_path + " is a key of election " + share->election_id +
                                               ", the board's is " + board->manifest.id));
