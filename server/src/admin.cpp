@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ceremony_store.h"
 #include "isoloir/bytes.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/manifest.h"
@@ -49,6 +50,12 @@ constexpr const char* kUsageText =
     "                             the server runs)\n"
     "  close                      close the vote now, before closes_at: signed and final,\n"
     "                             casting is refused from then on (works while the server runs)\n"
+    "  ceremony open --election-id ID --threshold T [--url URL] NAME...\n"
+    "                             open the trustees' key ceremony in the browser; prints\n"
+    "                             each trustee's single-use link (URL/tresorier#TOKEN)\n"
+    "  ceremony finish --out TRUSTEES\n"
+    "                             trustees.json from what the trustees posted; prints the\n"
+    "                             election key (a trustee at fault is named, nothing written)\n"
     "  record publish DIR         check the count in DIR (tally.json, results.json from\n"
     "                             `isoloir tally combine`) against the urn and publish it\n";
 
@@ -210,6 +217,10 @@ int publish_record(const std::string& dir, const std::string& record_dir) {
 }
 
 int run(const std::vector<std::string>& args) {
+  // The key ceremony's relay (ceremony_store.h): its own options.
+  if (args.size() >= 3 && args[0] == "--data-dir" && args[2] == "ceremony") {
+    return isoloir::server::ceremony_admin(args[1], {args.begin() + 2, args.end()});
+  }
   std::string dir;
   std::vector<std::string> command;
   for (size_t i = 0; i < args.size(); ++i) {
