@@ -140,7 +140,9 @@ void install_ceremony(Router& server, Api& api, std::vector<Route>& routes) {
       {"/api/v1/ceremony/shares", CeremonyRound::kShares},
       {"/api/v1/ceremony/verification-key", CeremonyRound::kVerificationKey},
   };
-  for (const auto& [path, round] : posts) {
+  for (const auto& entry : posts) {
+    const CeremonyRound round = entry.second;
+    const char* path = entry.first;
     server.Post(path,
                 guarded(api, [round](Api& a, const httplib::Request& req, httplib::Response& res) {
                   post_document(a, req, res, round);
