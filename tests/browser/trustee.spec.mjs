@@ -9,7 +9,11 @@
 //    every page names trustee 4 and stops, the honest CLI trustee's `trustee
 //    shares` names it too, and `isoloir-admin ceremony finish` refuses naming
 //    it and writes nothing.
-// 2. An honest ceremony: the pages run rounds 1-3 (each key file downloaded
+// 2. Trustee 5 seals to trustees 1 and 2 each other's shares: pages 1 (run
+//    with the keyboard alone) and 2 name trustee 5 in round 3 and stop;
+//    page 3 (in English) gets a good share and goes on; the admin's finish
+//    refuses (trustees 1 and 2 never post their verification key).
+// 3. An honest ceremony: the pages run rounds 1-3 (each key file downloaded
 //    before its public document is posted), the links are spent afterwards
 //    (410), `ceremony finish` writes trustees.json and prints the key; the
 //    manifest with that key imports (load_trustees) into a new data
@@ -120,22 +124,48 @@ async function audit(page, name) {
   assert.deepEqual(bad, [], `axe on ${name}: ${JSON.stringify(bad, null, 2)}`);
 }
 
+const WORDS = {
+  fr: { pass: /^Phrase de passe/, again: /^La même phrase de passe/, start: 'Créer ma clé',
+    key: 'Télécharger ma clé de cérémonie', step2: /Étape 2/, share: 'Télécharger ma part de clé' },
+  en: { pass: /^Passphrase/, again: /^The same passphrase/, start: 'Create my key',
+    key: 'Download my ceremony key', step2: /Step 2/, share: 'Download my key share' },
+};
+
 // A page trustee up to its commitment posted: passphrase twice, the key
-// file downloaded (returned as text).
-async function pageRound1(browser, link, passphrase, { auditName } = {}) {
+// file downloaded (returned as text). `keyboard`: typed, tabbed and
+// submitted with the keyboard alone, the download link reached with Tab.
+async function pageRound1(browser, link, passphrase, { auditName = '', lang = 'fr', keyboard = false } = {}) {
+  const w = WORDS[lang];
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
   watch(page, `trustee ${link.index}`);
-  await page.goto(link.url);
-  await page.getByLabel(/^Phrase de passe/).waitFor();
+  await page.goto(lang === 'fr' ? link.url : link.url.replace('/tresorier#', `/tresorier?lang=${lang}#`));
+  await page.getByLabel(w.pass).waitFor();
   assert.match(await page.locator('table').innerText(), new RegExp(NAMES[4]));
   if (auditName) await audit(page, auditName);
-  await page.getByLabel(/^Phrase de passe/).fill(passphrase);
-  await page.getByLabel(/^La même phrase de passe/).fill(passphrase);
-  await page.getByRole('button', { name: 'Créer ma clé' }).click();
-  const link1 = page.getByRole('link', { name: 'Télécharger ma clé de cérémonie' });
+  if (keyboard) {
+    await page.getByLabel(w.pass).focus();
+    await page.keyboard.type(passphrase);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(passphrase);
+    await page.keyboard.press('Enter');
+  } else {
+    await page.getByLabel(w.pass).fill(passphrase);
+    await page.getByLabel(w.again).fill(passphrase);
+    await page.getByRole('button', { name: w.start }).click();
+  }
+  const link1 = page.getByRole('link', { name: w.key });
   await link1.waitFor({ timeout: LONG });
-  const [download] = await Promise.all([page.waitForEvent('download'), link1.click()]);
+  let download;
+  if (keyboard) {
+    // The step's heading has the focus; the download link is next.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'trustee-step-title');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'trustee-download');
+    [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  } else {
+    [download] = await Promise.all([page.waitForEvent('download'), link1.click()]);
+  }
   assert.equal(download.suggestedFilename(), `ceremony-${link.index}.key`);
   const keyFile = fs.readFileSync(await download.path(), 'utf8');
   // Argon2id at the CLI's default level (moderate, 256 MiB) fits in the
@@ -143,7 +173,7 @@ async function pageRound1(browser, link, passphrase, { auditName } = {}) {
   const header = JSON.parse(keyFile);
   assert.deepEqual([header.kind, header.stage, header.index, header.kdf.memlimit],
     ['trustee-key', 'ceremony', link.index, 256 * 1024 * 1024]);
-  await page.getByRole('heading', { name: /Étape 2/ }).waitFor({ timeout: LONG });
+  await page.getByRole('heading', { name: w.step2 }).waitFor({ timeout: LONG });
   return { context, page, keyFile };
 }
 
@@ -205,6 +235,55 @@ export const tests = [
     const fin = run(adminBin, ['--data-dir', urn.data, 'ceremony', 'finish', '--out', out]);
     assert.equal(fin.status, 1, fin.stdout);
     assert.match(fin.stderr, /bad_pok.*trustee 4/);
+    assert.equal(fs.existsSync(out), false);
+    for (const p of pages) await p.context.close();
+  }],
+
+  ['3-of-5, trustee 5 (CLI) seals wrong shares to trustees 1 and 2: their pages name it, trustee 3 (English, its share good) goes on', async ({ browser }) => {
+    const urn = await startUrn({ voters: 1 });
+    urns.push(urn);
+    const electionId = urn.manifest.id;
+    const links = openCeremony(urn, electionId);
+    const pages = [
+      await pageRound1(browser, links[0], PAGE_PASSPHRASES[0], { keyboard: true }),
+      await pageRound1(browser, links[1], PAGE_PASSPHRASES[1]),
+      await pageRound1(browser, links[2], PAGE_PASSPHRASES[2], { lang: 'en', auditName: 'passphrase-en' }),
+    ];
+    const dirs = { 4: path.join(work, 'share-4'), 5: path.join(work, 'share-5') };
+    for (const i of [4, 5]) {
+      assert.equal((await api(urn, links[i - 1].token, 'POST', '/commitment', cliInit(dirs[i], electionId, i))).status, 201);
+    }
+    const withCommitments = await waitState(urn, links[3].token, (s) => s.commitments.length === 5);
+    for (const i of [4, 5]) {
+      const files = writeDocs(dirs[i], withCommitments, ['commitments']);
+      const out = path.join(dirs[i], `shares-${i}.json`);
+      const r = run(cliBin, ['trustee', 'shares', '--key-file', path.join(dirs[i], `ceremony-${i}.key`), '--out', out,
+        ...files], `${CLI_PASSPHRASE}\n`);
+      assert.equal(r.status, 0, r.stderr);
+      const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+      if (i === 5) {
+        // Trustee 1's share sealed to trustee 2 and the other way round.
+        assert.deepEqual(doc.shares.map((x) => x.to), [1, 2, 3, 4]);
+        [doc.shares[0].sealed, doc.shares[1].sealed] = [doc.shares[1].sealed, doc.shares[0].sealed];
+      }
+      assert.equal((await api(urn, links[i - 1].token, 'POST', '/shares', doc)).status, 201);
+    }
+    for (const [i, p] of pages.slice(0, 2).entries()) {
+      const stopped = p.page.locator('#trustee-stopped');
+      await stopped.waitFor({ timeout: LONG });
+      const text = await stopped.innerText();
+      assert.match(text, /trésorier n° 5 \(Hervé Lefèvre\)/, `page of trustee ${i + 1}`);
+      assert.match(text, /bad_sealed_share|bad_share/);
+    }
+    await audit(pages[0].page, 'bad-share-named');
+    // Trustee 3's share from trustee 5 is good: its page goes on.
+    await pages[2].page.getByRole('link', { name: WORDS.en.share }).waitFor({ timeout: LONG });
+    await audit(pages[2].page, 'share-download-en');
+    // Trustees 1 and 2 never post their verification key: no trustees.json.
+    const out = path.join(work, 'share-trustees.json');
+    const fin = run(adminBin, ['--data-dir', urn.data, 'ceremony', 'finish', '--out', out]);
+    assert.equal(fin.status, 1);
+    assert.match(fin.stderr, /not_yet: trustee 1/);
     assert.equal(fs.existsSync(out), false);
     for (const p of pages) await p.context.close();
   }],
@@ -328,7 +407,8 @@ export const tests = [
 
   ['no page error, no CSP violation; axe clean on every state audited', () => {
     assert.deepEqual(problems, []);
-    assert.deepEqual(axeReport.map((r) => r.name), ['passphrase', 'cheater-named', 'share-download', 'done']);
+    assert.deepEqual(axeReport.map((r) => r.name),
+      ['passphrase', 'cheater-named', 'passphrase-en', 'bad-share-named', 'share-download-en', 'share-download', 'done']);
     fs.writeFileSync(path.join(resultsDir, 'trustee-axe.json'), JSON.stringify(axeReport, null, 2));
   }],
 ];
