@@ -15,7 +15,8 @@
 //    refuses (trustees 1 and 2 never post their verification key).
 // 3. An honest ceremony: the pages run rounds 1-3 (each key file downloaded
 //    before its public document is posted), the links are spent afterwards
-//    (410), `ceremony finish` writes trustees.json and prints the key; the
+//    (410; the page says so on a reload), a page reloaded mid-ceremony takes
+//    its key back from the downloaded file, `ceremony finish` writes trustees.json and prints the key; the
 //    manifest with that key imports (load_trustees) into a new data
 //    directory; a ceremony key file made in the page opens with `isoloir
 //    trustee finish` and gives the verification key the page posted.
@@ -110,7 +111,7 @@ function writeDocs(dir, state, kinds) {
 function watch(page, label) {
   page.on('pageerror', (e) => problems.push(`${label}: ${e}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`${label}: ${m.text()}`);
+    if (m.type() === 'error' && /CSP violation|Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`${label}: ${m.text()}`);
   });
 }
 
@@ -137,6 +138,9 @@ const WORDS = {
 async function pageRound1(browser, link, passphrase, { auditName = '', lang = 'fr', keyboard = false } = {}) {
   const w = WORDS[lang];
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1000, height: 900 } });
+  // Every CSP violation as a console error (the console check below).
+  await context.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
   const page = await context.newPage();
   watch(page, `trustee ${link.index}`);
   await page.goto(lang === 'fr' ? link.url : link.url.replace('/tresorier#', `/tresorier?lang=${lang}#`));
@@ -295,6 +299,19 @@ export const tests = [
     const links = openCeremony(urn, electionId);
     const pages = [];
     for (let i = 0; i < 3; i++) pages.push(await pageRound1(browser, links[i], PAGE_PASSPHRASES[i]));
+    // Trustee 2 reloads: the page forgot the key, and takes it back from the
+    // downloaded file (a wrong passphrase is refused first).
+    const saved = path.join(work, 'honest-ceremony-2.key');
+    fs.writeFileSync(saved, pages[1].keyFile);
+    await pages[1].page.reload();
+    await pages[1].page.getByRole('heading', { name: 'Reprendre la cérémonie' }).waitFor();
+    await pages[1].page.getByLabel(/^Fichier de clé de cérémonie/).setInputFiles(saved);
+    await pages[1].page.getByLabel(/^Phrase de passe/).fill('not the passphrase');
+    await pages[1].page.getByRole('button', { name: 'Reprendre' }).click();
+    await pages[1].page.getByText('Ce fichier ne s’ouvre pas avec cette phrase de passe').waitFor({ timeout: LONG });
+    await pages[1].page.getByLabel(/^Phrase de passe/).fill(PAGE_PASSPHRASES[1]);
+    await pages[1].page.getByRole('button', { name: 'Reprendre' }).click();
+    await pages[1].page.getByRole('heading', { name: /Étape 2/ }).waitFor({ timeout: LONG });
     const dirs = { 4: path.join(work, 'honest-4'), 5: path.join(work, 'honest-5') };
     for (const i of [4, 5]) {
       const c = cliInit(dirs[i], electionId, i);

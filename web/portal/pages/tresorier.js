@@ -223,11 +223,11 @@ export default {
     function passphraseForm() {
       const p1 = field(ctx, {
         label: t('trustee.passphrase'), hint: t('trustee.passphraseHint', { min: MIN_PASSPHRASE }), required: true,
-        attrs: { type: 'password', name: 'passphrase', autocomplete: 'new-password', id: 'trustee-passphrase' },
+        attrs: { type: 'password', name: 'passphrase', autocomplete: 'new-password' },
       });
       const p2 = field(ctx, {
         label: t('trustee.passphraseAgain'), required: true,
-        attrs: { type: 'password', name: 'passphrase2', autocomplete: 'new-password', id: 'trustee-passphrase2' },
+        attrs: { type: 'password', name: 'passphrase2', autocomplete: 'new-password' },
       });
       const meter = h('p', { class: 'hint', id: 'trustee-strength', 'aria-live': 'polite' });
       p1.input.addEventListener('input', () => {
@@ -287,11 +287,11 @@ export default {
     function resumeForm() {
       const file = field(ctx, {
         label: t('trustee.keyFile'), required: true,
-        attrs: { type: 'file', name: 'keyfile', id: 'trustee-keyfile' },
+        attrs: { type: 'file', name: 'keyfile' },
       });
       const pass = field(ctx, {
         label: t('trustee.passphrase'), required: true,
-        attrs: { type: 'password', name: 'passphrase', autocomplete: 'current-password', id: 'trustee-resume-passphrase' },
+        attrs: { type: 'password', name: 'passphrase', autocomplete: 'current-password' },
       });
       const form = h('form', { novalidate: true },
         h('p', {}, t('trustee.resumeIntro')),
@@ -427,7 +427,8 @@ export default {
         if (heading) heading.textContent = ctx.t('trustee.title');
         drawSummary();
         // A form half filled in or a wasm call under way stays as it is.
-        if (!S.busy && S.phase !== 'passphrase' && S.phase !== 'resume') drawStep();
+        const typed = [...step.querySelectorAll('input')].some((i) => i.value);
+        if (!S.busy && !typed) drawStep();
       },
     };
   },
