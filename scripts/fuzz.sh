@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 all=(canonical_json base64url manifest ballot receipt trustees record voter_csv server_config
-  id_token mail http_request)
+  id_token mail http_request closing)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 if [ "$build" = 1 ]; then

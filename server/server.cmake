@@ -75,7 +75,8 @@ target_link_libraries(isoloir-server PRIVATE isoloir_http)
 target_compile_options(isoloir-server PRIVATE ${ISOLOIR_WARNINGS})
 
 add_executable(isoloir-admin ${CMAKE_SOURCE_DIR}/server/src/admin.cpp)
-target_link_libraries(isoloir-admin PRIVATE isoloir_urn)
+# isoloir_reports (tools/tools.cmake): the procès-verbal and the émargement list.
+target_link_libraries(isoloir-admin PRIVATE isoloir_urn isoloir_reports)
 target_compile_options(isoloir-admin PRIVATE ${ISOLOIR_WARNINGS})
 
 # Black-box tests: the real binaries on 127.0.0.1, driven over HTTP.

@@ -30,3 +30,18 @@ target_compile_definitions(isoloir_cli_tests PRIVATE ISOLOIR_VECTORS_DIR="${ISOL
                                                      ISOLOIR_CLI="$<TARGET_FILE:isoloir>")
 add_dependencies(isoloir_cli_tests isoloir)
 gtest_discover_tests(isoloir_cli_tests TEST_PREFIX "cli." DISCOVERY_TIMEOUT 60)
+
+# The bureau de vote's documents (tools/reports.cpp: the procès-verbal and the
+# émargement list, PDF and CSV), a library for isoloir-admin, and their tests,
+# read back with poppler's pdftotext and pdfinfo (poppler-utils).
+add_library(isoloir_reports STATIC ${CMAKE_SOURCE_DIR}/tools/reports.cpp
+                                   ${CMAKE_SOURCE_DIR}/tools/paris_time.cpp)
+target_include_directories(isoloir_reports PUBLIC ${CMAKE_SOURCE_DIR}/tools
+                                                  ${CMAKE_SOURCE_DIR}/include)
+target_link_libraries(isoloir_reports PUBLIC PkgConfig::CAIRO)
+target_compile_options(isoloir_reports PRIVATE ${ISOLOIR_WARNINGS})
+
+add_executable(isoloir_report_tests ${CMAKE_SOURCE_DIR}/tests/cli/reports_test.cpp)
+target_link_libraries(isoloir_report_tests PRIVATE isoloir_reports GTest::gtest GTest::gtest_main)
+target_compile_options(isoloir_report_tests PRIVATE ${ISOLOIR_WARNINGS})
+gtest_discover_tests(isoloir_report_tests TEST_PREFIX "reports." DISCOVERY_TIMEOUT 60)

@@ -5,6 +5,10 @@
 #                                  copied into web/booth/wasm/ after each build
 #   isoloir_trustee.mjs/.wasm      the trustee page's module (the key ceremony's rounds,
 #                                  wasm/trustee_bindings.cpp); copied beside the booth's
+#   isoloir_verifier.mjs/.wasm     the election record's verifier for the results
+#                                  page (/resultats, in a Web Worker); a module of
+#                                  its own so the booth does not grow; copied
+#                                  beside the booth's, not in the npm package
 #   isoloir_conformance.mjs/.wasm  test-only: the conformance checks of
 #                                  tests/conformance, run by tests/js/conformance.test.mjs
 #
@@ -76,6 +80,18 @@ if(ISOLOIR_COPY_TO_PACKAGE)
       "$<TARGET_FILE_DIR:isoloir_trustee>/isoloir_trustee.wasm"
       "${ISOLOIR_PACKAGE_WASM_DIR}/"
     COMMENT "Copying isoloir_trustee.mjs/.wasm into web/booth/wasm/")
+endif()
+
+isoloir_wasm_module(isoloir_verifier createIsoloirVerifier ${CMAKE_SOURCE_DIR}/wasm/verifier_bindings.cpp)
+
+if(ISOLOIR_COPY_TO_PACKAGE)
+  add_custom_command(TARGET isoloir_verifier POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${ISOLOIR_PACKAGE_WASM_DIR}"
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different
+      "$<TARGET_FILE_DIR:isoloir_verifier>/isoloir_verifier.mjs"
+      "$<TARGET_FILE_DIR:isoloir_verifier>/isoloir_verifier.wasm"
+      "${ISOLOIR_PACKAGE_WASM_DIR}/"
+    COMMENT "Copying isoloir_verifier.mjs/.wasm into web/booth/wasm/")
 endif()
 
 # Test-only module: the same core plus the conformance checks.

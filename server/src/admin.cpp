@@ -9,6 +9,8 @@
 // Exit status: 0 done; 1 refused (a bad manifest or voter file, a second
 // import, a directory in use): nothing was changed; 2 usage or unreadable
 // file.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,10 +23,12 @@
 #include "ceremony_store.h"
 #include "isoloir/bytes.h"
 #include "isoloir/canonical_json.h"
+#include "isoloir/closing.h"
 #include "isoloir/manifest.h"
 #include "isoloir/timestamp.h"
 #include "isoloir/urn/data_dir.h"
 #include "isoloir/urn/voter_file.h"
+#include "reports.h"
 #include "text.h"
 
 namespace {
@@ -56,8 +60,18 @@ constexpr const char* kUsageText =
     "  ceremony finish --out TRUSTEES\n"
     "                             trustees.json from what the trustees posted; prints the\n"
     "                             election key (a trustee at fault is named, nothing written)\n"
+    "  tally RECORD_DIR PARTIALS...\n"
+    "                             the count: combine the trustees' partials files (any\n"
+    "                             threshold of valid ones; a bad one is named and set\n"
+    "                             aside), write the whole record into RECORD_DIR (new) and\n"
+    "                             publish it (works while the server runs)\n"
     "  record publish DIR         check the count in DIR (tally.json, results.json from\n"
-    "                             `isoloir tally combine`) against the urn and publish it\n";
+    "                             `isoloir tally combine`) against the urn and publish it\n"
+    "  emargements csv|pdf FILE   the émargement list (who voted in which scrutin, and when):\n"
+    "                             CSV, or a PDF to print (works while the server runs)\n"
+    "  report FILE.pdf            the procès-verbal of the published results: per scrutin\n"
+    "                             registered voters, votes, blank, each list's count, and\n"
+    "                             the record's fingerprint (works while the server runs)\n";
 
 int usage(const std::string& why) {
   std::fprintf(stderr, "isoloir-admin: %s\n%s", why.c_str(), kUsageText);
@@ -216,6 +230,124 @@ int publish_record(const std::string& dir, const std::string& record_dir) {
   return kOk;
 }
 
+int emargements(const std::string& dir, const std::string& format, const std::string& out) {
+  if (format != "csv" && format != "pdf")
+    return usage("emargements csv FILE or emargements pdf FILE");
+  auto list = isoloir::urn::read_emargements(dir);
+  if (!list) return refused(list.error());
+  auto manifest = isoloir::urn::read_manifest(dir);
+  if (!manifest) return refused(manifest.error());
+  std::vector<isoloir::reports::EmargementRow> rows;
+  for (const isoloir::urn::EmargementEntry& e : *list) {
+    auto voted = isoloir::Timestamp::parse(e.voted_at, "voted_at");
+    if (!voted) return refused(voted.error());
+    const isoloir::Scrutin* s = manifest->find_scrutin(e.scrutin);
+    rows.push_back({e.name, e.identifier, s != nullptr ? s->title : e.scrutin, voted->seconds});
+  }
+  if (format == "csv") {
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f << isoloir::reports::emargement_csv(rows);
+    f.close();
+    if (!f) return usage("cannot write " + out);
+  } else if (auto st = isoloir::reports::write_emargement_pdf(out, manifest->title, "", rows,
+                                                              isoloir::Timestamp::now().seconds);
+             !st) {
+    return refused(st.error());
+  }
+  std::printf("%zu émargements: %s\n", rows.size(), out.c_str());
+  return kOk;
+}
+
+int report(const std::string& dir, const std::string& out) {
+  auto manifest = isoloir::urn::read_manifest(dir);
+  if (!manifest) return refused(manifest.error());
+  auto close = isoloir::urn::read_close(dir);
+  if (!close) return refused(close.error());
+  auto results_text = isoloir::urn::read_published(dir, "results.json");
+  if (!results_text) return refused(results_text.error());
+  auto turnout = isoloir::urn::read_turnout(dir);
+  if (!turnout) return refused(turnout.error());
+  auto verified = isoloir::verify_close(close->document, *manifest);
+  if (!verified) return refused(verified.error());
+  auto results = isoloir::parse_canonical(*results_text);
+  if (!results) return refused(results.error());
+
+  isoloir::reports::PvData pv;
+  pv.election_title = manifest->title;
+  pv.election_id = manifest->id;
+  pv.election_hash = manifest->hash_b64;
+  pv.tree_size = verified->tree_head.size;
+  pv.tree_root = isoloir::base64url_encode(verified->tree_head.root);
+  pv.closed_at = verified->closed_at.seconds;
+  pv.early_close = verified->early;
+  pv.generated_at = isoloir::Timestamp::now().seconds;
+  // results.json was checked with the whole record when it was published:
+  // its counts are in manifest order.
+  const isoloir::Json& scrutins = (*results)["scrutins"];
+  for (size_t i = 0; i < manifest->scrutins.size() && i < scrutins.size(); ++i) {
+    const isoloir::Scrutin& s = manifest->scrutins[i];
+    isoloir::reports::PvScrutin out_s;
+    out_s.id = s.id;
+    out_s.title = s.title;
+    out_s.votes = scrutins[i]["ballots"].get<uint64_t>();
+    for (const isoloir::urn::Turnout& t : *turnout) {
+      if (t.scrutin == s.id) out_s.registered = t.registered;
+    }
+    const isoloir::Json& counts = scrutins[i]["counts"];
+    for (size_t k = 0; k < s.options.size() && k < counts.size(); ++k) {
+      out_s.options.push_back(
+          {s.options[k].label, s.options[k].blank, counts[k]["count"].get<uint64_t>()});
+    }
+    pv.scrutins.push_back(std::move(out_s));
+  }
+  if (auto st = isoloir::reports::write_pv_pdf(out, pv); !st) return refused(st.error());
+  std::printf("procès-verbal: %s\n", out.c_str());
+  return kOk;
+}
+
+// The count in one step for the election officer: what `isoloir tally
+// combine` does from the board's files, done from the urn's own, then
+// published as `record publish` does.
+int tally(const std::string& dir, const std::string& out_dir,
+          const std::vector<std::string>& partials_paths) {
+  auto files = isoloir::urn::read_record(dir);
+  if (!files) return refused(files.error());
+  if (auto close = isoloir::urn::read_close(dir); !close) return refused(close.error());
+  std::vector<isoloir::PartialsFile> partials;
+  for (const std::string& path : partials_paths) {
+    auto bytes = read_file(path);
+    if (!bytes) return usage(bytes.error().detail);
+    partials.push_back({path, std::move(*bytes)});
+  }
+  // Every ballot is checked again: the count trusts no store.
+  auto board = isoloir::verify_board(isoloir::BoardFiles{
+      files->manifest, files->trustees, files->credentials, files->ballots, files->tree_head});
+  if (!board) return refused(board.error());
+  auto combined =
+      isoloir::combine_tally(board->manifest, board->trustees, board->aggregates, partials);
+  if (!combined) return refused(combined.error());
+  for (const isoloir::SetAside& a : combined->set_aside) {
+    std::fprintf(stderr, "isoloir-admin: set aside: %s: %s\n", a.who.c_str(), a.reason.c_str());
+  }
+  files->tally = combined->tally;
+  files->results = combined->results;
+  if (::mkdir(out_dir.c_str(), 0755) != 0) {
+    return usage("cannot create " + out_dir + ": " + std::strerror(errno));
+  }
+  const std::pair<const char*, const std::string*> parts[] = {
+      {"manifest.json", &files->manifest},       {"trustees.json", &files->trustees},
+      {"credentials.json", &files->credentials}, {"ballots.jsonl", &files->ballots},
+      {"tree_head.json", &files->tree_head},     {"tally.json", &files->tally},
+      {"results.json", &files->results}};
+  for (const auto& [name, content] : parts) {
+    std::ofstream f(out_dir + "/" + name, std::ios::binary | std::ios::trunc);
+    f << *content;
+    f.close();
+    if (!f) return usage("cannot write " + out_dir + "/" + name);
+  }
+  return publish_record(dir, out_dir);
+}
+
 int run(const std::vector<std::string>& args) {
   // The key ceremony's relay (ceremony_store.h): its own options.
   if (args.size() >= 3 && args[0] == "--data-dir" && args[2] == "ceremony") {
@@ -243,6 +375,13 @@ int run(const std::vector<std::string>& args) {
   if (command == std::vector<std::string>{"reclamations"}) return reclamations(dir);
   if (command == std::vector<std::string>{"turnout"}) return turnout(dir);
   if (command == std::vector<std::string>{"close"}) return close_now(dir);
+  if (command.size() == 3 && command[0] == "emargements") {
+    return emargements(dir, command[1], command[2]);
+  }
+  if (command.size() == 2 && command[0] == "report") return report(dir, command[1]);
+  if (command.size() >= 3 && command[0] == "tally") {
+    return tally(dir, command[1], std::vector<std::string>(command.begin() + 2, command.end()));
+  }
   if (command.size() == 3 && command[0] == "record" && command[1] == "publish") {
     return publish_record(dir, command[2]);
   }

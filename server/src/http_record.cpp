@@ -60,16 +60,16 @@ void get_record_file(Api& api, const httplib::Request& req, httplib::Response& r
   if (name == "close.json") return send_file(res, close->document, kJson);
   if (name == "aggregates.json") return send_file(res, close->aggregates, kJson);
   if (name == "tree_head.json") return send_file(res, close->tree_head, kJson);
-  auto files = api.urn.export_record();
+  auto files = api.urn.closed_record(Timestamp::from_unix(api.now()));
   if (!files) return send_record_error(res, files.error());
-  if (name == "manifest.json") return send_file(res, files->manifest, kJson);
+  const RecordFiles& f = **files;
+  if (name == "manifest.json") return send_file(res, f.manifest, kJson);
   if (name == "trustees.json") {
-    if (files->trustees.empty())
-      return send_record_error(res, fail("no_trustees", "no transcript"));
-    return send_file(res, files->trustees, kJson);
+    if (f.trustees.empty()) return send_record_error(res, fail("no_trustees", "no transcript"));
+    return send_file(res, f.trustees, kJson);
   }
-  if (name == "credentials.json") return send_file(res, files->credentials, kJson);
-  return send_file(res, files->ballots, "application/x-ndjson");
+  if (name == "credentials.json") return send_file(res, f.credentials, kJson);
+  return send_file(res, f.ballots, "application/x-ndjson");
 }
 
 }  // namespace

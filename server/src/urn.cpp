@@ -216,6 +216,8 @@ struct Urn::State {
   std::shared_ptr<const Manifest> manifest;  // null before import_election
   MerkleLog log;
   bool broken = false;  // the log could not be reloaded after a failed commit
+  // The record's first files once closed (Urn::closed_record).
+  std::shared_ptr<const RecordFiles> closed_record;
   // At most cores - 1 ballots verified at once. A commit sleeps in about ten
   // fsyncs and must get a core back after each: with every core busy
   // verifying, each wake-up waits for a time slice while the lock is held,
@@ -1142,6 +1144,20 @@ Result<CloseState> Urn::close_state(const Timestamp& now) {
   return closing::close(s.db, s.key, *s.manifest, s.manifest->closes_at, false);
 }
 
+Result<std::shared_ptr<const RecordFiles>> Urn::closed_record(const Timestamp& now) {
+  if (auto c = close_state(now); !c) return c.error();
+  std::lock_guard lock(s_->mu);
+  State& s = *s_;
+  if (!s.closed_record) {
+    auto files = closing::export_files(s.db, *s.manifest);
+    if (!files) return files.error();
+    files->tally.clear();
+    files->results.clear();
+    s.closed_record = std::make_shared<const RecordFiles>(std::move(*files));
+  }
+  return s.closed_record;
+}
+
 Result<std::string> Urn::published(std::string_view name) const {
   std::lock_guard lock(s_->mu);
   return closing::published(s_->db, name);
@@ -1239,6 +1255,24 @@ Result<CloseState> read_close(const std::string& dir) {
   if (!state) return state.error();
   if (!*state) return fail("not_closed", "the election is not closed");
   return std::move(**state);
+}
+
+Result<RecordFiles> read_record(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return closing::export_files(c->db, *c->manifest);
+}
+
+Result<Manifest> read_manifest(const std::string& dir) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return *c->manifest;
+}
+
+Result<std::string> read_published(const std::string& dir, std::string_view name) {
+  auto c = open_side(dir, true);
+  if (!c) return c.error();
+  return closing::published(c->db, name);
 }
 
 Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir) {

@@ -186,6 +186,11 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   EXPECT_EQ(t["scrutins"][0]["registered"], 5);
   EXPECT_EQ(t["scrutins"][0]["votes"], 5);
 
+  // No procès-verbal before the close.
+  Ran no_pv = admin(d, {"--data-dir", data, "report", d + "/early-pv.pdf"});
+  EXPECT_EQ(no_pv.code, 1);
+  EXPECT_NE(no_pv.err.find("not_closed"), std::string::npos) << no_pv.err;
+
   // A trustee handed a board without its close refuses to decrypt.
   const std::string board = d + "/board";
   ASSERT_EQ(std::system(("mkdir -p " + board).c_str()), 0);
@@ -234,9 +239,15 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   ASSERT_EQ(combined.code, 0) << combined.err;
   EXPECT_NE(combined.err.find("trustee 2"), std::string::npos) << combined.err;
 
-  // Published by the admin, served by the board, verified by anyone.
-  Ran published = admin(d, {"--data-dir", data, "record", "publish", record});
-  ASSERT_EQ(published.code, 0) << published.err;
+  // The election officer counts from the urn in one step (the same partials,
+  // the same set aside) and publishes: the same record as anyone's.
+  Ran counted = admin(d, {"--data-dir", data, "tally", d + "/official", d + "/partials-1.json",
+                          d + "/partials-2.json", d + "/partials-3.json"});
+  ASSERT_EQ(counted.code, 0) << counted.err;
+  EXPECT_NE(counted.err.find("set aside: trustee 2"), std::string::npos) << counted.err;
+  for (const char* f : {"tally.json", "results.json", "ballots.jsonl", "tree_head.json"}) {
+    EXPECT_EQ(slurp(d + "/official/" + f), slurp(record + "/" + f)) << f;
+  }
   auto results = get(port, "/api/v1/record/results.json");
   ASSERT_TRUE(results);
   ASSERT_EQ(results->status, 200);
@@ -258,8 +269,31 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   EXPECT_NE(verified.out.find("ballots: 5"), std::string::npos) << verified.out;
   EXPECT_NE(verified.out.find(scrutin.options[0].id + ": 3"), std::string::npos) << verified.out;
 
+  // The bureau de vote's documents: the émargement list and the
+  // procès-verbal, from the urn while the server runs.
+  Ran csv = admin(d, {"--data-dir", data, "emargements", "csv", d + "/emargements.csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  const std::string list = slurp(d + "/emargements.csv");
+  for (const Voter& v : voters) EXPECT_NE(list.find(v.identifier), std::string::npos) << list;
+  EXPECT_NE(list.find(scrutin.title), std::string::npos) << list;
+  Ran pdf = admin(d, {"--data-dir", data, "emargements", "pdf", d + "/emargements.pdf"});
+  ASSERT_EQ(pdf.code, 0) << pdf.err;
+  Ran pv = admin(d, {"--data-dir", data, "report", d + "/pv.pdf"});
+  ASSERT_EQ(pv.code, 0) << pv.err;
+  ASSERT_EQ(std::system(("pdftotext -layout " + d + "/pv.pdf " + d + "/pv.txt").c_str()), 0);
+  const std::string text = slurp(d + "/pv.txt");
+  EXPECT_NE(text.find("Procès-verbal"), std::string::npos) << text;
+  EXPECT_NE(text.find(manifest.hash_b64), std::string::npos) << text;
+  EXPECT_NE(text.find(scrutin.options[0].label), std::string::npos) << text;
+  ASSERT_EQ(std::system(
+                ("pdftotext -layout " + d + "/emargements.pdf " + d + "/emargements.txt").c_str()),
+            0);
+  EXPECT_NE(slurp(d + "/emargements.txt").find(voters[4].identifier), std::string::npos);
+
   // Publishing twice is refused; the server still serves.
-  EXPECT_EQ(admin(d, {"--data-dir", data, "record", "publish", record}).code, 1);
+  Ran again = admin(d, {"--data-dir", data, "record", "publish", record});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.err.find("already_published"), std::string::npos) << again.err;
   EXPECT_EQ(server.stop(), 0);
 }
 

@@ -309,7 +309,7 @@ export const tests = [
     assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
     const menu = await page.locator('nav .tiles .tile-title').allTextContents();
     assert.deepEqual(menu, ['Je vote', 'Obtenir un réassort de votre code de vote', 'Mes informations personnelles',
-      'Listes électorales', 'Formuler une réclamation', 'Informations pratiques', 'Vérifier un bulletin', 'Se déconnecter']);
+      'Listes électorales', 'Formuler une réclamation', 'Informations pratiques', 'Vérifier un bulletin', 'Résultats', 'Se déconnecter']);
     await page.getByText(`Bienvenue, ${voter.name}.`).waitFor();
     await page.locator('.who').filter({ hasText: voter.identifier }).waitFor();
     await audit('home');

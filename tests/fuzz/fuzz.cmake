@@ -5,7 +5,7 @@
 # and runs them.
 set(ISOLOIR_FUZZ_TARGETS
   canonical_json base64url manifest ballot receipt trustees record voter_csv server_config
-  id_token mail http_request)
+  id_token mail http_request closing)
 foreach(name IN LISTS ISOLOIR_FUZZ_TARGETS)
   add_executable(fuzz_${name} ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.cpp
                               ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)

@@ -66,6 +66,38 @@ for (const n of [0, 1, 3]) {
   add('record', cut.join(sep));
 }
 
+// The election's end: the record's tally and tree head in the shapes of
+// aggregates.json, close.json and a partials file; the ceremony's round
+// documents from the vectors' transcript (their proofs are real).
+const tally = JSON.parse(file('record/tally.json'));
+const treeHead = JSON.parse(file('record/tree_head.json'));
+const withByte = (b, text) => Buffer.concat([Buffer.from([b]), Buffer.from(text)]);
+add('closing', withByte(0, JSON.stringify({ closed_at: treeHead.timestamp, early: false,
+  election: tally.election, kind: 'close', signature: treeHead.signature, tree_head: treeHead,
+  version: 'isoloir/1' })));
+add('closing', withByte(1, JSON.stringify({ election: tally.election, kind: 'aggregates',
+  scrutins: tally.scrutins.map((s) => ({ ballots: s.ballots, id: s.id,
+    options: s.options.map(({ alpha, beta, id, index }) => (alpha ? { alpha, beta, id, index } : { id, index })) })),
+  tree_head: treeHead, version: 'isoloir/1' })));
+for (const trustee of [1, 2, 3]) {
+  add('closing', withByte(2, JSON.stringify({ election: tally.election, kind: 'partials',
+    scrutins: tally.scrutins.filter((s) => s.ballots > 0).map((s) => ({ id: s.id,
+      options: s.options.map((o) => o.partials.find((p) => p.trustee === trustee))
+        .filter(Boolean).map((p, index) => ({ d: p.d, index, proof: p.proof })) })),
+    trustee, version: 'isoloir/1' })));
+}
+const tr = dkg.trustees;
+for (const t of tr.trustees) {
+  add('closing', withByte(3, JSON.stringify({ box_key: t.box_key, commitments: t.commitments,
+    election_id: tr.election_id, index: t.index, kind: 'trustee-commitment', name: t.name,
+    pok: t.pok, threshold: tr.threshold, trustees: tr.trustees.length, version: 'isoloir/1' })));
+  add('closing', withByte(4, JSON.stringify({ election_id: tr.election_id, from: t.index,
+    kind: 'trustee-shares', shares: tr.shares.filter((s) => s.from === t.index)
+      .map(({ sealed, to }) => ({ sealed, to })), version: 'isoloir/1' })));
+  add('closing', withByte(5, JSON.stringify({ election_id: tr.election_id, index: t.index,
+    kind: 'trustee-verification-key', verification_key: t.verification_key, version: 'isoloir/1' })));
+}
+
 const header = 'identifier,name,scrutins,credential,pseudonym,numen,challenge,phone';
 const cred = 'dTLtGGKridMb9KVCv4CWEgKn5yW7o-bZE4iIP2zvJiM';
 add('voter_csv', `${header}\nj.dupont@ac-paris.fr,Jeanne Dupont,csa-ministeriel;capn-2d,${cred},v-0001,12E3456789ABC,,+33612345678\n`);

@@ -1,7 +1,8 @@
 // What an integrator installs: `npm pack` of this package ships the booth,
 // its WebAssembly module (built, gitignored, yet published), the API client,
 // the language helpers and the widget, with their types; and nothing of the
-// server, the tests or the sources.
+// server, the tests or the sources, nor the results page's record verifier
+// (web/booth/wasm/isoloir_verifier.*, built beside the booth's module).
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +22,8 @@ describe('npm package', () => {
       'web/booth/wasm/isoloir_booth.mjs', 'web/booth/wasm/isoloir_booth.wasm', 'package.json']) {
       expect(files).toContain(needed);
     }
+    expect(files.filter((f) => f.startsWith('web/booth/wasm/')).sort())
+      .toEqual(['web/booth/wasm/isoloir_booth.mjs', 'web/booth/wasm/isoloir_booth.wasm']);
     for (const f of files) {
       expect(f).not.toMatch(/^(server|src|include|tests|wasm|tools|bench|scripts|web\/portal)\//);
     }

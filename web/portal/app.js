@@ -21,6 +21,7 @@ import pratique from './pages/pratique.js';
 import verifier from './pages/verifier.js';
 import reassort from './pages/reassort.js';
 import tresorier from './pages/tresorier.js';
+import resultats from './pages/resultats.js';
 import { loginForm } from './forms.js';
 
 const ROUTES = {
@@ -35,6 +36,7 @@ const ROUTES = {
   '/verifier': verifier,
   '/reassort': reassort,
   '/tresorier': tresorier,
+  '/resultats': resultats,
 };
 
 const notFound = {
@@ -257,7 +259,8 @@ function drawFooter() {
       h('ul', {},
         h('li', {}, h('a', { href: '/' }, t('site.home'))),
         h('li', {}, h('a', { href: '/pratique' }, t('practical.title'))),
-        h('li', {}, h('a', { href: '/verifier' }, t('verify.title'))))),
+        h('li', {}, h('a', { href: '/verifier' }, t('verify.title'))),
+        h('li', {}, h('a', { href: '/resultats' }, t('results.title'))))),
     h('p', {}, t('site.footer')));
 }
 

@@ -10,6 +10,7 @@ const MENU = [
   ['/reclamation', 'home.reclamation', 'home.reclamationHint'],
   ['/pratique', 'home.practical', 'home.practicalHint'],
   ['/verifier', 'home.verifyItem', 'home.verifyHint'],
+  ['/resultats', 'home.results', 'home.resultsHint'],
 ];
 
 function menu(ctx, view, heading) {
@@ -63,7 +64,8 @@ export default {
             h('h2', { id: 'public' }, t('home.public')),
             h('ul', { class: 'plain' },
               h('li', {}, h('a', { href: '/verifier' }, t('home.verify'))),
-              h('li', {}, h('a', { href: '/pratique' }, t('home.info'))))))));
+              h('li', {}, h('a', { href: '/pratique' }, t('home.info'))),
+              h('li', {}, h('a', { href: '/resultats' }, t('home.resultsLink'))))))));
     return null;
   },
 };

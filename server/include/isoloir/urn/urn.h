@@ -160,9 +160,18 @@ Result<std::vector<Turnout>> read_turnout(const std::string& dir);
 // name; read-only while the server runs.
 Result<std::vector<EmargementEntry>> read_emargements(const std::string& dir);
 
-// The close of `dir`, if closed (read-only; "not_closed" otherwise), and the
-// manifest's canonical bytes.
+// The close of `dir`, if closed (read-only; "not_closed" otherwise).
 Result<CloseState> read_close(const std::string& dir);
+
+// The record files of `dir` as the board serves them (read-only): tally and
+// results empty until published.
+Result<RecordFiles> read_record(const std::string& dir);
+
+// The manifest of `dir` (read-only; "no_election").
+Result<Manifest> read_manifest(const std::string& dir);
+
+// A published file of the count of `dir` (read-only; "not_published").
+Result<std::string> read_published(const std::string& dir, std::string_view name);
 
 // Every complaint filed in data directory `dir`, oldest first, read through
 // a read-only connection to emargement.sqlite without the urn's lock, so
@@ -279,6 +288,11 @@ class Urn {
   // closes_at), or earlier by close_early; "not_closed" while the vote is
   // open. Nothing computes an aggregate before.
   Result<CloseState> close_state(const Timestamp& now);
+  // The record's files of the closed election (close_state's refusals
+  // before), made once and kept in memory: after the close they never
+  // change, and the board must not rebuild a million ballots' file for
+  // every download. tally and results are left empty (published() has them).
+  Result<std::shared_ptr<const RecordFiles>> closed_record(const Timestamp& now);
   // A published file of the count ("tally.json", "results.json",
   // "record.tar.gz"), or "not_published".
   Result<std::string> published(std::string_view name) const;
