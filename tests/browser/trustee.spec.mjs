@@ -178,6 +178,8 @@ async function pageRound1(browser, link, passphrase, { auditName = '', lang = 'f
   assert.deepEqual([header.kind, header.stage, header.index, header.kdf.memlimit],
     ['trustee-key', 'ceremony', link.index, 256 * 1024 * 1024]);
   await page.getByRole('heading', { name: w.step2 }).waitFor({ timeout: LONG });
+  // The rounds ran in the page's Worker, not on its thread.
+  assert.ok(page.workers().some((x) => x.url().endsWith('/portal/trustee-worker.js')));
   return { context, page, keyFile };
 }
 

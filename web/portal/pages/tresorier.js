@@ -1,6 +1,7 @@
 // "/tresorier#TOKEN": the key ceremony in the browser, for a trustee
 // (docs/election-end.md section 1, "In a browser"). The page runs the three
-// rounds of `isoloir trustee` in the WebAssembly module isoloir_trustee and
+// rounds of `isoloir trustee` in the WebAssembly module isoloir_trustee (in a
+// Web Worker, /portal/trustee-worker.js: Argon2id does not freeze the page) and
 // relays only public documents through the server (/api/v1/ceremony):
 //
 //   1. passphrase (twice) -> init: the ceremony key file, DOWNLOADED by the
@@ -21,13 +22,34 @@ import { alertBox, field, statusBox } from '../forms.js';
 const POLL_MS = 1500;
 const MIN_PASSPHRASE = 10;
 
-let modulePromise = null;
-function trusteeModule() {
-  if (!modulePromise) {
-    modulePromise = import('/booth/wasm/isoloir_trustee.mjs').then((m) => m.default());
-    modulePromise.catch(() => { modulePromise = null; });
+// The module runs in a Worker (/portal/trustee-worker.js): each call is a
+// message, each answer the module's own {ok, ...} object.
+let roundsPromise = null;
+function trusteeRounds() {
+  if (!roundsPromise) {
+    const worker = new Worker('/portal/trustee-worker.js', { type: 'module' });
+    const pending = new Map();
+    let next = 0;
+    worker.onmessage = (event) => {
+      const { id, result } = event.data || {};
+      const done = pending.get(id);
+      pending.delete(id);
+      if (done) done(result);
+    };
+    worker.onerror = () => {
+      for (const done of pending.values()) done({ ok: false, error: 'module_failed', detail: '' });
+      pending.clear();
+    };
+    const call = (fn) => (...args) => new Promise((resolve) => {
+      next += 1;
+      pending.set(next, resolve);
+      worker.postMessage({ id: next, fn, args });
+    });
+    roundsPromise = Promise.resolve({
+      init: call('init'), shares: call('shares'), finish: call('finish'), check: call('check'), openKeyFile: call('openKeyFile'),
+    });
   }
-  return modulePromise;
+  return roundsPromise;
 }
 
 class CeremonyError extends Error {
@@ -154,11 +176,11 @@ export default {
         S.busy = true;
         status.show(t('trustee.working2'));
         await paint();
-        const M = await trusteeModule();
+        const M = await trusteeRounds();
         const commitments = S.ceremony.commitments.map((d) => JSON.stringify(d));
-        const checked = M.check(commitments);
+        const checked = await M.check(commitments);
         if (!checked.ok) { S.busy = false; status.clear(); return stopWith(checked); }
-        const r = M.shares(S.keyFile, S.passphrase, commitments);
+        const r = await M.shares(S.keyFile, S.passphrase, commitments);
         if (!r.ok) { S.busy = false; status.clear(); return stopWith(r); }
         await call(S.token, 'POST', '/shares', JSON.parse(r.shares));
         S.busy = false;
@@ -171,10 +193,10 @@ export default {
         S.busy = true;
         status.show(t('trustee.working3'));
         await paint();
-        const M = await trusteeModule();
+        const M = await trusteeRounds();
         const commitments = S.ceremony.commitments.map((d) => JSON.stringify(d));
         const shares = S.ceremony.shares.map((d) => JSON.stringify(d));
-        const r = M.finish(S.keyFile, S.passphrase, commitments, shares, S.kdf);
+        const r = await M.finish(S.keyFile, S.passphrase, commitments, shares, S.kdf);
         S.busy = false;
         status.clear();
         if (!r.ok) return stopWith(r);
@@ -257,14 +279,14 @@ export default {
         await paint();
         let r;
         try {
-          const M = await trusteeModule();
+          const M = await trusteeRounds();
           const c = S.ceremony;
           const name = me().name;
-          r = M.init(c.election_id, c.me, c.trustees, c.threshold, name, v, S.kdf);
+          r = await M.init(c.election_id, c.me, c.trustees, c.threshold, name, v, S.kdf);
           if (!r.ok && r.error === 'out_of_memory') {
             // Argon2id's 256 MiB did not fit: libsodium's interactive level.
             S.kdf = 'interactive';
-            r = M.init(c.election_id, c.me, c.trustees, c.threshold, name, v, S.kdf);
+            r = await M.init(c.election_id, c.me, c.trustees, c.threshold, name, v, S.kdf);
           }
         } catch {
           r = { ok: false, error: 'module_failed', detail: '' };
@@ -302,8 +324,8 @@ export default {
         const f = file.input.files && file.input.files[0];
         if (!f) return file.setError(t('common.fieldRequired'));
         const text = await f.text();
-        const M = await trusteeModule();
-        const opened = M.openKeyFile(text, pass.input.value);
+        const M = await trusteeRounds();
+        const opened = await M.openKeyFile(text, pass.input.value);
         if (!opened.ok || opened.stage !== 'ceremony' || opened.index !== S.ceremony.me ||
             opened.electionId !== S.ceremony.election_id) {
           return pass.setError(t('trustee.resumeRefused'));
