@@ -30,8 +30,10 @@ list(FILTER ISOLOIR_URN_TEST_SOURCES EXCLUDE REGEX "/mail_test\\.cpp$")
 add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+# server/src for the ceremony store's private header (ceremony_store.h).
 target_include_directories(isoloir_urn_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
-                                                     ${CMAKE_SOURCE_DIR}/tests/native)
+                                                     ${CMAKE_SOURCE_DIR}/tests/native
+                                                     ${CMAKE_SOURCE_DIR}/server/src)
 target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn SQLite::SQLite3 OpenSSL::Crypto
                                                 GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
@@ -86,6 +88,7 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_concurrency.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_clock.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_election_end.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_ceremony.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native

@@ -3,6 +3,8 @@
 #
 #   isoloir_booth.mjs/.wasm        the shipped ES6 module (web/booth/index.js loads it);
 #                                  copied into web/booth/wasm/ after each build
+#   isoloir_trustee.mjs/.wasm      the trustee page's module (the key ceremony's rounds,
+#                                  wasm/trustee_bindings.cpp); copied beside the booth's
 #   isoloir_verifier.mjs/.wasm     the election record's verifier for the results
 #                                  page (/resultats, in a Web Worker); a module of
 #                                  its own so the booth does not grow; copied
@@ -64,6 +66,20 @@ if(ISOLOIR_COPY_TO_PACKAGE)
       "$<TARGET_FILE_DIR:isoloir_booth>/isoloir_booth.wasm"
       "${ISOLOIR_PACKAGE_WASM_DIR}/"
     COMMENT "Copying isoloir_booth.mjs/.wasm into web/booth/wasm/")
+endif()
+
+# The trustee page's module: a separate module, so the booth's stays as small
+# as it was (the ceremony and key files are not linked into it).
+isoloir_wasm_module(isoloir_trustee createIsoloirTrustee ${CMAKE_SOURCE_DIR}/wasm/trustee_bindings.cpp)
+
+if(ISOLOIR_COPY_TO_PACKAGE)
+  add_custom_command(TARGET isoloir_trustee POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${ISOLOIR_PACKAGE_WASM_DIR}"
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different
+      "$<TARGET_FILE_DIR:isoloir_trustee>/isoloir_trustee.mjs"
+      "$<TARGET_FILE_DIR:isoloir_trustee>/isoloir_trustee.wasm"
+      "${ISOLOIR_PACKAGE_WASM_DIR}/"
+    COMMENT "Copying isoloir_trustee.mjs/.wasm into web/booth/wasm/")
 endif()
 
 isoloir_wasm_module(isoloir_verifier createIsoloirVerifier ${CMAKE_SOURCE_DIR}/wasm/verifier_bindings.cpp)

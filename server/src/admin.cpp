@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ceremony_store.h"
 #include "isoloir/bytes.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/closing.h"
@@ -53,6 +54,12 @@ constexpr const char* kUsageText =
     "                             the server runs)\n"
     "  close                      close the vote now, before closes_at: signed and final,\n"
     "                             casting is refused from then on (works while the server runs)\n"
+    "  ceremony open --election-id ID --threshold T [--url URL] NAME...\n"
+    "                             open the trustees' key ceremony in the browser; prints\n"
+    "                             each trustee's single-use link (URL/tresorier#TOKEN)\n"
+    "  ceremony finish --out TRUSTEES\n"
+    "                             trustees.json from what the trustees posted; prints the\n"
+    "                             election key (a trustee at fault is named, nothing written)\n"
     "  tally RECORD_DIR PARTIALS...\n"
     "                             the count: combine the trustees' partials files (any\n"
     "                             threshold of valid ones; a bad one is named and set\n"
@@ -342,6 +349,10 @@ int tally(const std::string& dir, const std::string& out_dir,
 }
 
 int run(const std::vector<std::string>& args) {
+  // The key ceremony's relay (ceremony_store.h): its own options.
+  if (args.size() >= 3 && args[0] == "--data-dir" && args[2] == "ceremony") {
+    return isoloir::server::ceremony_admin(args[1], {args.begin() + 2, args.end()});
+  }
   std::string dir;
   std::vector<std::string> command;
   for (size_t i = 0; i < args.size(); ++i) {

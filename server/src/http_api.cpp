@@ -63,6 +63,7 @@ Result<std::unique_ptr<HttpApi>> HttpApi::create(const Services& services) {
   Result<std::map<std::string, WebFile>> web = load_web_root(services.config.web_root);
   if (!web) return web.error();
   api->web = std::move(*web);
+  api->ceremonies = services.ceremonies;
   if (!services.config.oidc_issuer.empty()) {
     Result<std::unique_ptr<OidcClient>> oidc = OidcClient::make(OidcConfig{
         services.config.oidc_issuer, services.config.oidc_client_id,
@@ -100,6 +101,7 @@ void HttpApi::install(Router& server) {
   install_reissue(server, api, table->routes);
   install_oidc(server, api, table->routes);
   install_record(server, api, table->routes);
+  install_ceremony(server, api, table->routes);
   for (const Route& r : table->routes) table->patterns.emplace_back(r.pattern);
 
   const Router::Handler other = [table](const httplib::Request& req, httplib::Response& res) {

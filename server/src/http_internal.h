@@ -115,6 +115,8 @@ struct Api {
   std::unique_ptr<OidcClient> oidc;
   std::mutex oidc_mu;
   std::map<std::string, OidcFlow> oidc_flows;
+  // The key ceremony's relay, or null (Services::ceremonies).
+  CeremonyStore* ceremonies = nullptr;
   // The voter pages by URL path ("/portal/app.js"); empty without web_root.
   std::map<std::string, WebFile> web;
   // Link requests, resolved and mailed off the request path (issue 9,
@@ -206,6 +208,7 @@ void install_web(Router& server, Api& api, std::vector<Route>& routes);
 void install_reissue(Router& server, Api& api, std::vector<Route>& routes);
 void install_oidc(Router& server, Api& api, std::vector<Route>& routes);
 void install_record(Router& server, Api& api, std::vector<Route>& routes);
+void install_ceremony(Router& server, Api& api, std::vector<Route>& routes);
 
 // The files under `root`/portal and `root`/booth ("bad_config" when there is
 // no portal/index.html); none for an empty root.

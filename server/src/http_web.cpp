@@ -28,9 +28,9 @@ constexpr const char* kPageCsp =
 
 // The paths of the portal's pages (docs/booth-ui.md); each serves the shell.
 const char* const kPages[] = {
-    "/",         "/activation",  "/mot-de-passe", "/vote",     "/informations",
-    "/listes",   "/reclamation", "/pratique",     "/verifier", "/reassort",
-    "/resultats"};
+    "/",          "/activation",  "/mot-de-passe", "/vote",     "/informations",
+    "/listes",    "/reclamation", "/pratique",     "/verifier", "/reassort",
+    "/resultats", "/tresorier"};
 
 std::string mime_of(const fs::path& p) {
   static const std::map<std::string, std::string> kTypes = {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "ceremony_store.h"
 #include "isoloir/portal/account_store.h"
 #include "isoloir/server/config.h"
 #include "isoloir/server/http_api.h"
@@ -96,6 +97,8 @@ int run(const std::vector<std::string>& args) {
   auto accounts =
       isoloir::portal::AccountStore::open(config->data_dir + "/portal.sqlite", sessions);
   if (!accounts) return cannot_start(accounts.error().message());
+  auto ceremonies = isoloir::server::CeremonyStore::open(config->data_dir + "/ceremony.sqlite");
+  if (!ceremonies) return cannot_start(ceremonies.error().message());
   auto mailer = make_mailer(*config);
   if (!mailer) return cannot_start(mailer.error().message());
   auto sms = config->sms_url.empty()
@@ -110,8 +113,9 @@ int run(const std::vector<std::string>& args) {
   const int port = (*server)->port();
   const std::string base = "http://" + url_host(config->listen) + ":" + std::to_string(port);
   const std::string public_url = config->public_url.empty() ? base : config->public_url;
-  auto api = isoloir::server::HttpApi::create(
-      isoloir::server::Services{**urn, **accounts, **mailer, **sms, *config, public_url});
+  isoloir::server::Services services{**urn, **accounts, **mailer, **sms, *config, public_url};
+  services.ceremonies = ceremonies->get();
+  auto api = isoloir::server::HttpApi::create(services);
   if (!api) return cannot_start(api.error().message());
   (*api)->install(router);
 

@@ -20,6 +20,7 @@ import reclamation from './pages/reclamation.js';
 import pratique from './pages/pratique.js';
 import verifier from './pages/verifier.js';
 import reassort from './pages/reassort.js';
+import tresorier from './pages/tresorier.js';
 import resultats from './pages/resultats.js';
 import { loginForm } from './forms.js';
 
@@ -34,6 +35,7 @@ const ROUTES = {
   '/pratique': pratique,
   '/verifier': verifier,
   '/reassort': reassort,
+  '/tresorier': tresorier,
   '/resultats': resultats,
 };
 

@@ -29,6 +29,8 @@ inline constexpr uint64_t kBallotPageMax = 100;
 inline constexpr uint64_t kElectorPageMax = 50;
 
 // What the API serves from; each must outlive the HttpApi.
+class CeremonyStore;
+
 struct Services {
   urn::Urn& urn;
   portal::AccountStore& accounts;
@@ -40,6 +42,9 @@ struct Services {
   // proofs of work, the windows shown): the system's when empty. Given by
   // tests that must step time instead of sleeping through it.
   std::function<int64_t()> clock = {};
+  // The key ceremony's relay (server/src/ceremony_store.h); its routes
+  // answer 404 no_ceremony without it.
+  CeremonyStore* ceremonies = nullptr;
 };
 
 struct Api;
