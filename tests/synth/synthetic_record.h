@@ -11,11 +11,13 @@
 #define ISOLOIR_SYNTH_SYNTHETIC_RECORD_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "isoloir/record.h"
 #include "isoloir/result.h"
+#include "isoloir/scalar.h"
 
 namespace isoloir::synth {
 
@@ -32,12 +34,26 @@ struct Options {
   uint32_t turnout_percent = 100;  // per voter and scrutin, drawn from the seed
   uint64_t seed = 1;
   unsigned threads = 0;  // ballots made on this many threads; 0: every core
+  // How the ballots are proved. `trapdoor`: the generator knows the
+  // election's secret key x (it ran the ceremony) and the ballots' r, so
+  // every h^y in the proofs is g^(x y), a fixed-base multiplication, about 5
+  // times faster than the booth's prover; the points, proofs, signatures and
+  // bytes are exactly create_ballot's for the same draws. `reference`:
+  // create_ballot itself (slower; for checking that the two agree).
+  enum class Prover { trapdoor, reference };
+  Prover prover = Prover::trapdoor;
+  // Told (ballots made, ballots to make) after each block of ballots, on the
+  // calling thread; for a progress display, it may not throw.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 struct Record {
   RecordFiles files;
   std::vector<RecordScrutinResult> results;  // the counts the votes were drawn to give
   uint64_t ballots = 0;
+  // Trustee j's key share x_j at index j - 1: what a benchmark of the
+  // trustees' partial decryptions needs (a real record never carries them).
+  std::vector<Scalar> key_shares;
 };
 
 // Refuses options no election could have ("malformed": no voter, no option,
