@@ -166,6 +166,22 @@ TEST(SyntheticRecord, SameSeedSameBallotsOtherSeedOthers) {
   EXPECT_NE(a.files.ballots, c.files.ballots);
 }
 
+TEST(SyntheticRecord, TrapdoorProverMakesCreateBallotsBytes) {
+  // The fast prover (the default) against the booth's create_ballot, with the
+  // same draws: the same ballots byte for byte, so the same record.
+  auto o = small();
+  o.options = 4;
+  o.voters = 9;
+  const auto fast = synth::make_record(o).value();
+  o.prover = synth::Options::Prover::reference;
+  const auto reference = synth::make_record(o).value();
+  EXPECT_EQ(fast.files.ballots, reference.files.ballots);
+  EXPECT_EQ(fast.files.tree_head, reference.files.tree_head);
+  EXPECT_EQ(fast.files.tally, reference.files.tally);
+  EXPECT_EQ(fast.files.results, reference.files.results);
+  EXPECT_TRUE(verify_record(fast.files).ok());
+}
+
 TEST(SyntheticRecord, AbsentTrusteesAreFineWhileTheThresholdRemains) {
   auto o = small();
   o.trustees = 5;

@@ -6,14 +6,18 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
+#include <utility>
 
 #include "isoloir/ballot.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/closing.h"
 #include "isoloir/credential.h"
+#include "isoloir/hash.h"
 #include "isoloir/manifest.h"
 #include "isoloir/merkle.h"
+#include "isoloir/proof.h"
 #include "isoloir/random.h"
 #include "isoloir/record_writer.h"
 #include "isoloir/registry.h"
@@ -72,6 +76,7 @@ std::string pseudonym(uint64_t voter) {
 struct Ceremony {
   Trustees transcript;
   std::vector<Scalar> shares;  // x_j, index j - 1
+  Scalar secret;               // x, with h = g^x: the sum of the polynomials' constant terms
 };
 
 Result<Ceremony> key_ceremony(const Options& o, const std::string& election_id) {
@@ -96,10 +101,14 @@ Result<Ceremony> key_ceremony(const Options& o, const std::string& election_id) 
     info.commitments = poly->commitments();
     info.pok = poly->prove_knowledge(election_id, i, rng);
     c.transcript.trustees.push_back(std::move(info));
+    c.secret += poly->eval(0);
     polys.push_back(std::move(*poly));
   }
   const auto all = c.transcript.all_commitments();
   c.transcript.public_key = election_key(all);
+  if (!(Point::base_mul(c.secret) == c.transcript.public_key)) {
+    return fail("bad_public_key", "the generator's secret key is not the election's");
+  }
   for (uint32_t j = 1; j <= o.trustees; ++j) {
     c.transcript.trustees[j - 1].verification_key = verification_key(all, j);
     std::vector<Scalar> received;
@@ -160,9 +169,11 @@ struct Job {
   uint32_t option = 0;   // 0-based, the one marked
 };
 
+// What the log needs of a ballot: its line and leaf; the ciphertexts go
+// into the aggregates of the thread that made it.
 struct Made {
   std::string bytes;
-  VerifiedBallot parsed;  // the fields the tally needs, read back from the bytes
+  VerifiedBallot parsed;  // the fields the tally needs
 };
 
 // The ciphertexts of a ballot this generator has just made (it trusts its own
@@ -181,6 +192,131 @@ Result<VerifiedBallot> read_back(const Manifest& m, const Job& job, const std::s
     b.answers.push_back(Ciphertext{*alpha, *beta});
   }
   return b;
+}
+
+// The ballot format's constants (src/ballot.cpp, src/proof.cpp, PROTOCOL.md
+// section 4), repeated here for the trapdoor prover: a change there that is
+// not made here gives ballots that verify_record refuses, and the test
+// SyntheticRecord.TrapdoorProverMakesCreateBallotsBytes compares the two.
+constexpr std::string_view kBallotVersion = "isoloir/1";
+constexpr std::string_view kBallotSignatureTag = "isoloir/1/ballot";
+constexpr std::string_view kDisjunctiveTag = "isoloir/1/disjunctive";
+constexpr int64_t kOptionValues[] = {0, 1};
+
+Json proof_json(const DisjunctiveProof& proof) {
+  Json out = Json::array();
+  for (const auto& br : proof) {
+    Json e = Json::object();
+    e["c"] = br.c.to_base64url();
+    e["s"] = br.s.to_base64url();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// prove_disjunctive's proof, for (alpha, beta) = (g^r, g^m h^r), h = g^x,
+// with the same draws from `rng` in the same order: every commitment
+// g^z alpha^-c, h^z (beta g^-v)^-c is g^(z - r c), g^(x z - c (m + x r - v)),
+// one fixed-base multiplication each instead of three variable-base ones.
+// Variable time: the generator's secrets are not anyone's.
+DisjunctiveProof prove_with_trapdoor(const ProofContext& ctx, const Scalar& x, const Point& alpha,
+                                     const Point& beta, const Scalar& r, const Scalar& m,
+                                     std::span<const int64_t> values, size_t real,
+                                     ScalarSource& rng) {
+  const size_t n = values.size();
+  std::vector<ProofBranch> drawn(n - 1);
+  for (auto& p : drawn) {
+    p.c = rng.next();
+    p.s = rng.next();
+  }
+  const Scalar w = rng.next();
+  DisjunctiveProof branches(n);
+  Transcript t(kDisjunctiveTag);
+  t.add(ByteView(ctx.election_hash)).add(ctx.scrutin).add(ByteView(ctx.credential));
+  t.add(ctx.label).add(alpha).add(beta);
+  const Scalar xr = x * r;
+  Scalar others;
+  for (size_t j = 0; j < n; ++j) {
+    if (j == real) {
+      t.add(Point::base_mul(w)).add(Point::base_mul(x * w));
+      continue;
+    }
+    const ProofBranch& p = drawn[j < real ? j : j - 1];
+    const Scalar shifted = m + xr - Scalar::from_u64(static_cast<uint64_t>(values[j]));
+    t.add(Point::base_mul(p.s - r * p.c)).add(Point::base_mul(x * p.s - p.c * shifted));
+    branches[j] = p;
+    others += p.c;
+  }
+  branches[real].c = t.challenge() - others;
+  branches[real].s = w + branches[real].c * r;
+  return branches;
+}
+
+// create_ballot for one marked option, through the trapdoor: the same bytes
+// for the same draws. The ciphertexts are returned too (no reading back).
+Result<Made> trapdoor_ballot(const Manifest& m, const Scalar& x, const Job& job,
+                             const SigningKey& credential, ScalarSource& rng) {
+  const Scrutin& s = m.scrutins[job.scrutin];
+  if (s.min != 1 || s.max != 1) return fail("malformed", "the generator marks one option");
+  const PublicKey& pk = credential.public_key();
+  Made out;
+  out.parsed.scrutin = s.id;
+  out.parsed.credential = pk;
+  Json answers = Json::array();
+  Scalar sum_r;
+  const Scalar one = Scalar::from_u64(1);
+  const Scalar zero;
+  for (size_t i = 0; i < s.options.size(); ++i) {
+    const bool marked = i == job.option;
+    const Scalar r = rng.next();
+    const Point alpha = Point::base_mul(r);
+    const Point beta = Point::base_mul(x * r + (marked ? one : zero));
+    const std::string label = "option:" + std::to_string(i);
+    const ProofContext ctx{m.hash, s.id, pk, label};
+    const DisjunctiveProof proof = prove_with_trapdoor(ctx, x, alpha, beta, r, marked ? one : zero,
+                                                       kOptionValues, marked ? 1 : 0, rng);
+    Json a = Json::object();
+    a["alpha"] = alpha.to_base64url();
+    a["beta"] = beta.to_base64url();
+    a["proof"] = proof_json(proof);
+    answers.push_back(std::move(a));
+    sum_r += r;
+    out.parsed.answers.push_back(Ciphertext{alpha, beta});
+  }
+  // The products of the ciphertexts, g^(sum of r) and g^(1 + x sum of r): two
+  // multiplications instead of a point addition per option.
+  const Point sum_alpha = Point::base_mul(sum_r);
+  const Point sum_beta = Point::base_mul(x * sum_r + one);
+  const int64_t sums[] = {1};  // min .. max
+  const ProofContext sum_ctx{m.hash, s.id, pk, "sum"};
+  const DisjunctiveProof sum_proof =
+      prove_with_trapdoor(sum_ctx, x, sum_alpha, sum_beta, sum_r, one, sums, 0, rng);
+  Json doc = Json::object();
+  doc["version"] = std::string(kBallotVersion);
+  doc["election"] = m.hash_b64;
+  doc["scrutin"] = s.id;
+  doc["credential"] = base64url_encode(pk);
+  doc["answers"] = std::move(answers);
+  doc["sum_proof"] = proof_json(sum_proof);
+  const SignatureBytes sig = credential.sign(kBallotSignatureTag, as_bytes(canonical_dump(doc)));
+  doc["signature"] = base64url_encode(sig);
+  out.bytes = canonical_dump(doc);
+  out.parsed.digest = ballot_digest(out.bytes);
+  out.parsed.reference = base64url_encode(out.parsed.digest);
+  return out;
+}
+
+// Runs f(k, thread) for k in [first, last) on `threads` threads, each k once.
+template <typename F>
+void parallel_for(size_t first, size_t last, unsigned threads, F&& f) {
+  std::atomic<size_t> next{first};
+  auto work = [&](unsigned thread) {
+    for (size_t k = next++; k < last; k = next++) f(k, thread);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& t : pool) t.join();
 }
 
 Status check(const Options& o) {
@@ -262,56 +398,66 @@ Result<Record> make_record(const Options& o) {
     }
   }
 
-  // The ballots, on every core.
-  std::vector<Made> made(jobs.size());
-  std::atomic<size_t> next{0};
+  // The ballots, on every core, in blocks so that only the log's text and
+  // leaves grow with the record: each thread multiplies its ballots into its
+  // own aggregates, and the lines are appended in log order after each block.
+  // Received in order across the window, after the re-issues.
+  const int64_t first = kOpens + 2 * 3'600;
+  const int64_t span = kCloses - 3'600 - first;
+  auto received_at = [&](size_t k) {
+    return Timestamp::from_unix(
+        first + static_cast<int64_t>(static_cast<double>(k) / static_cast<double>(jobs.size()) *
+                                     static_cast<double>(span)));
+  };
+  const unsigned threads =
+      o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
+  std::vector<Aggregates> per_thread(threads, Aggregates(m));
+  std::vector<merkle::Hash> leaves(jobs.size());
   std::mutex mu;
-  std::optional<Error> first_error;
-  auto work = [&] {
-    for (size_t k = next++; k < jobs.size(); k = next++) {
+  std::optional<std::pair<size_t, Error>> first_error;  // the lowest log index that failed
+  constexpr size_t kBlock = 4096;
+  std::vector<std::string> lines;
+  for (size_t block = 0; block < jobs.size(); block += kBlock) {
+    const size_t last = std::min(jobs.size(), block + kBlock);
+    lines.assign(last - block, std::string());
+    parallel_for(block, last, threads, [&](size_t k, unsigned thread) {
       const Job& job = jobs[k];
       const uint64_t which = job.voter < o.reissued ? 1 : 0;
       auto key = credential_key(election_id, seeded_code(o.seed, job.voter, which));
       SeededScalars rng(o.seed, "ballot", k);
-      const Scrutin& s = m.scrutins[job.scrutin];
-      Result<CreatedBallot> b = key ? create_ballot(m, s.id, {s.options[job.option].id}, *key, rng)
-                                    : Result<CreatedBallot>(key.error());
-      Result<VerifiedBallot> parsed =
-          b ? read_back(m, job, b->bytes) : Result<VerifiedBallot>(b.error());
-      if (!parsed) {
+      Result<Made> made = key ? Result<Made>(Made{}) : Result<Made>(key.error());
+      if (made && o.prover == Options::Prover::trapdoor) {
+        made = trapdoor_ballot(m, ceremony->secret, job, *key, rng);
+      } else if (made) {
+        const Scrutin& s = m.scrutins[job.scrutin];
+        auto b = create_ballot(m, s.id, {s.options[job.option].id}, *key, rng);
+        auto parsed = b ? read_back(m, job, b->bytes) : Result<VerifiedBallot>(b.error());
+        made = parsed ? Result<Made>(Made{std::move(b->bytes), std::move(*parsed)})
+                      : Result<Made>(parsed.error());
+      }
+      Result<std::string> line =
+          made ? ballot_line(k, received_at(k), made->bytes) : Result<std::string>(made.error());
+      Status added = line ? per_thread[thread].add(made->parsed) : Status(line.error());
+      if (!added) {
         std::lock_guard lock(mu);
-        if (!first_error) first_error = parsed.error();
+        if (!first_error || first_error->first > k) first_error.emplace(k, added.error());
         return;
       }
-      made[k].bytes = std::move(b->bytes);
-      made[k].parsed = std::move(*parsed);
+      lines[k - block] = std::move(*line);
+      leaves[k] = merkle::leaf_hash(made->parsed.digest);
+    });
+    if (first_error) return first_error->second;
+    for (std::string& line : lines) {
+      out.files.ballots += line;
+      std::string().swap(line);
     }
-  };
-  const unsigned threads =
-      o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (first_error) return *first_error;
-
-  // The log: received in order across the window, after the re-issues.
-  Aggregates aggregates(m);
-  std::vector<merkle::Hash> leaves;
-  leaves.reserve(made.size());
-  const int64_t first = kOpens + 2 * 3'600;
-  const int64_t span = kCloses - 3'600 - first;
-  for (size_t k = 0; k < made.size(); ++k) {
-    const auto at = Timestamp::from_unix(
-        first + static_cast<int64_t>(static_cast<double>(k) / static_cast<double>(made.size()) *
-                                     static_cast<double>(span)));
-    auto line = ballot_line(k, at, made[k].bytes);
-    if (!line) return line.error();
-    out.files.ballots += *line;
-    if (Status s = aggregates.add(made[k].parsed); !s) return s.error();
-    leaves.push_back(merkle::leaf_hash(made[k].parsed.digest));
+    if (o.progress) o.progress(last, jobs.size());
   }
-  out.ballots = made.size();
+  Aggregates aggregates(m);
+  for (const Aggregates& a : per_thread) {
+    if (Status s = aggregates.merge(a); !s) return s.error();
+  }
+  out.ballots = jobs.size();
   out.files.tree_head = sign_tree_head(server, m.hash_b64, leaves.size(), merkle::root(leaves),
                                        Timestamp::from_unix(kCloses))
                             .bytes;
