@@ -343,6 +343,34 @@ Result<std::string> make_partials(const Manifest& manifest, const Trustees& trus
   return canonical_dump(d);
 }
 
+Result<Board> verify_closed_board(const ClosedBoardFiles& files, const RecordProgress& progress) {
+  auto board = verify_board(files.board, progress);
+  if (!board) return board.error();
+  auto close = verify_close(files.close, board->manifest);
+  if (!close) return close.error();
+  if (close->tree_head_bytes != files.board.tree_head) {
+    return fail("bad_close", "close.json: its tree head is not tree_head.json");
+  }
+  auto aggregates = parse_aggregates(files.aggregates, board->manifest);
+  if (!aggregates) return aggregates.error();
+  if (Status s = compare_aggregates(*aggregates, board->manifest, board->aggregates,
+                                    files.board.tree_head);
+      !s) {
+    return s.error();
+  }
+  return board;
+}
+
+Result<std::string> decrypt_board(const Board& board, std::string_view key_election_id,
+                                  uint32_t trustee, const Scalar& key_share, ScalarSource& rng) {
+  if (key_election_id != board.manifest.id) {
+    return fail("wrong_election", "the key share is a key of election " +
+                                      std::string(key_election_id) + ", the board's is " +
+                                      board.manifest.id);
+  }
+  return make_partials(board.manifest, board.trustees, board.aggregates, trustee, key_share, rng);
+}
+
 Result<PartialsDocument> parse_partials(std::string_view bytes, const Manifest& manifest,
                                         const Aggregates& aggregates) {
   const std::string f = "partials";

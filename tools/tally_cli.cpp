@@ -47,24 +47,11 @@ Result<BoardText> read_board(Inputs& in, const std::string& dir) {
 }
 
 // Everything `record verify` checks of the first five files, then the close
-// (signed by the server, its tree head that of tree_head.json) and that
-// aggregates.json is the product of the ballots.
+// and aggregates.json (verify_closed_board).
 Result<Board> check_board(const BoardText& b) {
-  auto board =
-      verify_board(BoardFiles{b.manifest, b.trustees, b.credentials, b.ballots, b.tree_head});
-  if (!board) return board.error();
-  auto close = verify_close(b.close, board->manifest);
-  if (!close) return close.error();
-  if (close->tree_head_bytes != b.tree_head) {
-    return fail("bad_close", "close.json: its tree head is not tree_head.json");
-  }
-  auto aggregates = parse_aggregates(b.aggregates, board->manifest);
-  if (!aggregates) return aggregates.error();
-  if (Status s = compare_aggregates(*aggregates, board->manifest, board->aggregates, b.tree_head);
-      !s) {
-    return s.error();
-  }
-  return board;
+  return verify_closed_board(
+      ClosedBoardFiles{BoardFiles{b.manifest, b.trustees, b.credentials, b.ballots, b.tree_head},
+                       b.close, b.aggregates});
 }
 
 // RECORD_DIR must be new, or an empty directory.
@@ -144,13 +131,8 @@ Output trustee_decrypt(const Args& a) {
   // A key file that does not open is an input error (exit 2), as in the
   // ceremony's rounds: a wrong passphrase and an altered file look the same.
   if (!share) return failed("share key file '" + key_path + "': " + share.error().message());
-  if (share->election_id != board->manifest.id) {
-    return refused(fail("wrong_election", key_path + " is a key of election " + share->election_id +
-                                              ", the board's is " + board->manifest.id));
-  }
   SystemScalarSource rng;
-  auto partials = make_partials(board->manifest, board->trustees, board->aggregates, share->index,
-                                share->key_share, rng);
+  auto partials = decrypt_board(*board, share->election_id, share->index, share->key_share, rng);
   if (!partials) return refused(partials.error());
   auto tmp = TempFile::next_to(out);
   if (!tmp) return failed(tmp.error().detail);

@@ -115,6 +115,24 @@ Status compare_aggregates(const AggregatesDocument& document, const Manifest& ma
                           const Aggregates& computed, std::string_view tree_head_bytes);
 
 // ---------------------------------------------------------------------------
+// The board after the close: what a trustee checks before decrypting.
+
+// The five files of BoardFiles and the two the board adds at the close.
+struct ClosedBoardFiles {
+  BoardFiles board;
+  std::string_view close;       // close.json
+  std::string_view aggregates;  // aggregates.json
+};
+
+// verify_board, then close.json (verify_close) whose tree head must be the
+// bytes of tree_head.json ("bad_close"), then aggregates.json read strictly
+// and equal to the product of the ballots ("aggregates_differ" naming the
+// scrutin and option). The trustee's decryption step (`isoloir trustee
+// decrypt` and the trustee page) decrypts nothing the board did not prove.
+Result<Board> verify_closed_board(const ClosedBoardFiles& files,
+                                  const RecordProgress& progress = {});
+
+// ---------------------------------------------------------------------------
 // The trustees' partial decryptions (section 4).
 
 // {"version","kind":"partials","election","trustee":j,"scrutins":[{"id",
@@ -137,6 +155,13 @@ struct PartialsDocument {
 Result<std::string> make_partials(const Manifest& manifest, const Trustees& trustees,
                                   const Aggregates& aggregates, uint32_t trustee,
                                   const Scalar& key_share, ScalarSource& rng);
+
+// make_partials for the trustee whose key share opened from its key file, on
+// a board verify_closed_board accepted: "wrong_election" when the key is of
+// another election (`key_election_id` is the key file's election id), then
+// make_partials' own refusals.
+Result<std::string> decrypt_board(const Board& board, std::string_view key_election_id,
+                                  uint32_t trustee, const Scalar& key_share, ScalarSource& rng);
 
 // Reads a partials file strictly: canonical JSON, the header and exact keys,
 // the election, a trustee index >= 1; scrutins of the manifest in its order,

@@ -252,6 +252,90 @@ TEST(AggregatesFile, TheParserIsStrict) {
   EXPECT_EQ(parse_aggregates(f.record.close, m).error().reason, "wrong_kind");
 }
 
+// --- verify_closed_board and decrypt_board ----------------------------------
+
+ClosedBoardFiles closed_board_of(const synth::Record& r) {
+  return ClosedBoardFiles{board_of(r.files), r.close, r.aggregates};
+}
+
+TEST(ClosedBoard, TheBoardAfterTheCloseVerifiesAndDecrypts) {
+  const synth::Record r = make(opts(9, 2));
+  uint64_t told = 0;
+  auto board = verify_closed_board(closed_board_of(r), [&](uint64_t done, uint64_t total) {
+    EXPECT_LE(done, total);
+    told = done;
+  });
+  ASSERT_TRUE(board) << board.error().message();
+  EXPECT_EQ(board->report.ballots, r.ballots);
+  EXPECT_EQ(told, r.ballots);
+
+  SystemScalarSource rng;
+  auto bytes = decrypt_board(*board, board->manifest.id, 3, r.key_shares[2], rng);
+  ASSERT_TRUE(bytes) << bytes.error().message();
+  auto doc = parse_partials(*bytes, board->manifest, board->aggregates);
+  ASSERT_TRUE(doc) << doc.error().message();
+  EXPECT_EQ(doc->trustee, 3U);
+  EXPECT_TRUE(verify_partials(*doc, board->manifest, board->trustees, board->aggregates));
+}
+
+TEST(ClosedBoard, AKeyOfAnotherElectionOrTrusteeIsRefused) {
+  const synth::Record r = make({});
+  auto board = verify_closed_board(closed_board_of(r));
+  ASSERT_TRUE(board) << board.error().message();
+  SystemScalarSource rng;
+  auto other = decrypt_board(*board, "another-election", 1, r.key_shares[0], rng);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().reason, "wrong_election");
+  EXPECT_TRUE(contains(other.error().detail, "another-election")) << other.error().detail;
+  EXPECT_EQ(decrypt_board(*board, board->manifest.id, 2, r.key_shares[0], rng).error().reason,
+            "wrong_key_share");
+}
+
+TEST(ClosedBoard, AggregatesThatAreNotTheBallotsAreRefused) {
+  const synth::Record r = make(opts(12, 2));
+  Json doc = parse_canonical(r.aggregates).value();
+  Json& options = doc["scrutins"][1]["options"];
+  std::swap(options[0]["alpha"], options[2]["alpha"]);
+  std::swap(options[0]["beta"], options[2]["beta"]);
+  const std::string lying = canonical_dump(doc);
+  ClosedBoardFiles files = closed_board_of(r);
+  files.aggregates = lying;
+  auto board = verify_closed_board(files);
+  ASSERT_FALSE(board);
+  EXPECT_EQ(board.error().reason, "aggregates_differ");
+  EXPECT_TRUE(contains(board.error().detail, "scrutin-2 option liste-1")) << board.error().detail;
+}
+
+TEST(ClosedBoard, ACloseOverAnotherTreeHeadIsRefused) {
+  const synth::Record r = make({});
+  const Manifest m = parse_manifest(r.files.manifest).value();
+  const SigningKey key = server_key(r);
+  const TreeHead head = verify_tree_head(r.files.tree_head, m.server_key, m.hash_b64).value();
+  // The same log re-signed an hour before: a valid tree head, not the close's.
+  const Timestamp before = Timestamp::from_unix(head.timestamp.seconds - 3'600);
+  const std::string earlier = sign_tree_head(key, m.hash_b64, head.size, head.root, before).bytes;
+  ClosedBoardFiles files = closed_board_of(r);
+  files.board.tree_head = earlier;
+  auto board = verify_closed_board(files);
+  ASSERT_FALSE(board);
+  EXPECT_EQ(board.error().reason, "bad_close");
+
+  // A close that is not the server's.
+  ClosedBoardFiles unsigned_close = closed_board_of(r);
+  Json close = parse_canonical(r.close).value();
+  close["early"] = true;
+  const std::string altered = canonical_dump(close);
+  unsigned_close.close = altered;
+  EXPECT_EQ(verify_closed_board(unsigned_close).error().reason, "bad_signature");
+
+  // And a ballot changed is refused before anything else.
+  ClosedBoardFiles tampered = closed_board_of(r);
+  std::string ballots = r.files.ballots;
+  ballots[ballots.find("\"alpha\":\"") + 12] ^= 1;
+  tampered.board.ballots = ballots;
+  EXPECT_FALSE(verify_closed_board(tampered));
+}
+
 // --- verify_board ----------------------------------------------------------------
 
 TEST(Board, VerifyBoardIsVerifyRecordsFirstHalf) {
