@@ -5,7 +5,10 @@
 // for `isoloir trustee decrypt` and `isoloir tally combine`. Usage:
 //   isoloir-synth-record --out DIR [--voters N] [--scrutins S] [--options K]
 //     [--trustees N] [--threshold T] [--decrypting 1,3] [--reissued R]
-//     [--turnout P] [--seed X] [--threads N]
+//     [--turnout P] [--seed X] [--threads N] [--share-keys PASSPHRASE]
+// --share-keys also writes each trustee's key share as `isoloir trustee
+// finish` and the trustee page do (share-J.key, sealed under PASSPHRASE at
+// the interactive KDF cost), for tests of the decryption step.
 // Exit status: 0 written, 2 bad arguments or a file that cannot be written.
 #include <cerrno>
 #include <charconv>
@@ -17,6 +20,9 @@
 #include <string>
 #include <string_view>
 
+#include "isoloir/key_file.h"
+#include "isoloir/manifest.h"
+#include "isoloir/point.h"
 #include "synthetic_record.h"
 
 namespace {
@@ -42,7 +48,7 @@ int usage(const std::string& why) {
   std::fprintf(stderr,
                "isoloir-synth-record: %s\nusage: isoloir-synth-record --out DIR [--voters N] "
                "[--scrutins S] [--options K] [--trustees N] [--threshold T] [--decrypting 1,3] "
-               "[--reissued R] [--turnout P] [--seed X] [--threads N]\n",
+               "[--reissued R] [--turnout P] [--seed X] [--threads N] [--share-keys PASSPHRASE]\n",
                why.c_str());
   return 2;
 }
@@ -59,6 +65,7 @@ bool write_file(const std::filesystem::path& path, const std::string& bytes) {
 int main(int argc, char** argv) {
   isoloir::synth::Options o;
   std::string out;
+  std::string share_passphrase;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (i + 1 >= argc) return usage(std::string(flag) + " needs a value");
@@ -68,6 +75,9 @@ int main(int argc, char** argv) {
     const bool small = number && n <= 1'000'000'000;
     if (flag == "--out") {
       out = value;
+    } else if (flag == "--share-keys") {
+      if (value.empty()) return usage("--share-keys takes a passphrase");
+      share_passphrase = value;
     } else if (flag == "--decrypting") {
       if (!parse_list(value, o.decrypting)) return usage("--decrypting takes indices: 1,3");
     } else if (!small) {
@@ -122,6 +132,21 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "isoloir-synth-record: cannot write %s: %s\n", name,
                    std::strerror(errno));
       return 2;
+    }
+  }
+  if (!share_passphrase.empty()) {
+    auto manifest = isoloir::parse_manifest(f.manifest);
+    auto limits = isoloir::kdf_limits("interactive");
+    if (!manifest || !limits) return usage("cannot read back the manifest");
+    for (size_t j = 0; j < record->key_shares.size(); ++j) {
+      const isoloir::ShareKey key{manifest->id, static_cast<uint32_t>(j + 1), record->key_shares[j],
+                                  isoloir::Point::base_mul(record->key_shares[j])};
+      auto sealed = isoloir::seal_share_key_file(key, share_passphrase, *limits);
+      const std::string name = "share-" + std::to_string(j + 1) + ".key";
+      if (!sealed || !write_file(dir / name, *sealed)) {
+        std::fprintf(stderr, "isoloir-synth-record: cannot write %s\n", name.c_str());
+        return 2;
+      }
     }
   }
   std::printf("%llu ballots in %.1f s (%.0f ballots/s) written to %s\n",
