@@ -1,6 +1,7 @@
 // Embind surface of the trustee module (isoloir_trustee.mjs): the three
 // rounds of the key ceremony (include/isoloir/ceremony.h) for the trustee page
-// (web/portal/pages/tresorier.js), on JSON strings. It makes and reads
+// (web/portal/pages/tresorier.js), and the decryption step after the close
+// (web/portal/pages/depouillement.js), on JSON strings. It makes and reads
 // exactly the files of `isoloir trustee` (docs/election-end.md section 1): a
 // key file sealed here opens with the tool, and the other way round.
 //
@@ -17,15 +18,19 @@
 #include <emscripten/val.h>
 #include <sodium.h>
 
+#include <array>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "isoloir/canonical_json.h"
 #include "isoloir/ceremony.h"
+#include "isoloir/closing.h"
 #include "isoloir/key_file.h"
 #include "isoloir/random.h"
 #include "isoloir/result.h"
+#include "js_progress.h"
 
 namespace {
 
@@ -215,6 +220,61 @@ val open_key_file(const std::string& key_file, std::string passphrase) {
   return o;
 }
 
+// The decryption step (docs/election-end.md section 4): the seven files the
+// board serves after the close, checked as `isoloir trustee decrypt` checks
+// them (verify_closed_board: every ballot, the close, the aggregates
+// recomputed), then the share key file opened and the partials made:
+// {ok, partials, trustee, electionId, electionHash, ballots}. A key file that
+// does not open says so with where: "share_key_file", so that the page can
+// put the message at the field; a board that does not verify has no `where`.
+val decrypt(const val& board, const std::string& share_key_file, std::string passphrase,
+            const val& progress) {
+  const WipedString wipe(passphrase);
+  if (board.isNull() || board.isUndefined() || board.typeOf().as<std::string>() != "object") {
+    return error_object("bad_argument", "board must be an object of the seven board files");
+  }
+  if (!isoloir::wasm::is_progress_argument(progress)) {
+    return error_object("bad_argument", "progress must be a function");
+  }
+  std::array<std::string, 7> text;
+  const std::array<const char*, 7> names = {"manifest",  "trustees", "credentials", "ballots",
+                                            "tree_head", "close",    "aggregates"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    val v = board[names[i]];
+    if (v.typeOf().as<std::string>() != "string") {
+      return error_object("bad_argument", std::string("board.") + names[i] + " must be a string");
+    }
+    text[i] = v.as<std::string>();
+  }
+  const isoloir::ClosedBoardFiles files{
+      isoloir::BoardFiles{text[0], text[1], text[2], text[3], text[4]}, text[5], text[6]};
+  auto checked = isoloir::verify_closed_board(files, isoloir::wasm::js_progress(progress));
+  if (!checked) return error_object(checked.error());
+  auto share = isoloir::open_share_key_file(share_key_file, passphrase);
+  if (!share) {
+    val o = error_object(share.error());
+    o.set("where", std::string("share_key_file"));
+    return o;
+  }
+  isoloir::SystemScalarSource rng;
+  auto partials =
+      isoloir::decrypt_board(*checked, share->election_id, share->index, share->key_share, rng);
+  if (!partials) return error_object(partials.error());
+  val o = ok_object();
+  o.set("partials", *partials);
+  o.set("trustee", share->index);
+  o.set("electionId", checked->manifest.id);
+  o.set("electionHash", checked->manifest.hash_b64);
+  o.set("ballots", static_cast<double>(checked->report.ballots));
+  return o;
+}
+
+// decrypt(board, shareKeyFile, passphrase): the same without a progress display.
+val decrypt_quietly(const val& board, const std::string& share_key_file, std::string passphrase) {
+  const WipedString wipe(passphrase);
+  return decrypt(board, share_key_file, passphrase, val::undefined());
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(isoloir_trustee) {
@@ -223,4 +283,6 @@ EMSCRIPTEN_BINDINGS(isoloir_trustee) {
   emscripten::function("finish", &finish);
   emscripten::function("check", &check);
   emscripten::function("openKeyFile", &open_key_file);
+  emscripten::function("decrypt", &decrypt);
+  emscripten::function("decrypt", &decrypt_quietly);
 }

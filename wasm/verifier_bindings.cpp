@@ -13,10 +13,8 @@
 // after each block of them. Nothing throws into JavaScript: a C++ throw would
 // abort the instance, arguments the core cannot take are refused with reason
 // "bad_argument", and an exception thrown by `progress` is caught in
-// JavaScript (call_progress below) so it never unwinds through wasm frames.
+// JavaScript (js_progress.h) so it never unwinds through wasm frames.
 #include <emscripten/bind.h>
-#include <emscripten/em_js.h>
-#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
 #include <array>
@@ -26,23 +24,11 @@
 
 #include "isoloir/record.h"
 #include "isoloir/result.h"
+#include "js_progress.h"
 
 namespace {
 
 using emscripten::val;
-
-// Calls the JS function behind `fn` with (done, total); an exception it
-// throws is swallowed here, in JavaScript: the progress display must not
-// stop the verification, nor leave the wasm stack half unwound.
-// clang-format off
-EM_JS(void, call_progress, (emscripten::EM_VAL fn, double done, double total), {
-  try {
-    Emval.toValue(fn)(done, total);
-  } catch (e) {
-    // a broken progress display is not a reason to stop verifying
-  }
-});
-// clang-format on
 
 val error_object(const std::string& reason, const std::string& detail) {
   val o = val::object();
@@ -60,8 +46,7 @@ val verify_record(const val& files, const val& progress) {
   if (files.isNull() || files.isUndefined() || files.typeOf().as<std::string>() != "object") {
     return error_object("bad_argument", "files must be an object of the seven record files");
   }
-  const bool has_progress = progress.typeOf().as<std::string>() == "function";
-  if (!has_progress && !progress.isUndefined() && !progress.isNull()) {
+  if (!isoloir::wasm::is_progress_argument(progress)) {
     return error_object("bad_argument", "progress must be a function");
   }
   isoloir::RecordFiles in;
@@ -80,13 +65,7 @@ val verify_record(const val& files, const val& progress) {
     *out = v.as<std::string>();
   }
 
-  isoloir::RecordProgress told;
-  if (has_progress) {
-    told = [&progress](uint64_t done, uint64_t total) {
-      call_progress(progress.as_handle(), static_cast<double>(done), static_cast<double>(total));
-    };
-  }
-  auto r = isoloir::verify_record(in, told);
+  auto r = isoloir::verify_record(in, isoloir::wasm::js_progress(progress));
   if (!r.ok()) return error_object(r.error().reason, r.error().detail);
 
   val o = val::object();
