@@ -287,6 +287,7 @@ Portal      $base/   (the voter pages, in French; English with ?lang=en)
 Record      $base/api/v1/record/record.tar.gz   (each file: docs/api.md, "GET /api/v1/record/FILE")
             unpacked and verified in $dir/published
 Trustees    $ceremony   (key files, round files, trustees.json, partials)
+            $base/depouillement   (a trustee's decryption in the browser: share-J.key from there, passphrase 'demo passphrase of trustee J')
 
 Server      $base   (log: $dir/server.log, data: $data)
 Board       $base/api/v1/board/manifest

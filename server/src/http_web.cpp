@@ -30,7 +30,7 @@ constexpr const char* kPageCsp =
 const char* const kPages[] = {
     "/",          "/activation",  "/mot-de-passe", "/vote",     "/informations",
     "/listes",    "/reclamation", "/pratique",     "/verifier", "/reassort",
-    "/resultats", "/tresorier"};
+    "/resultats", "/tresorier",   "/depouillement"};
 
 std::string mime_of(const fs::path& p) {
   static const std::map<std::string, std::string> kTypes = {

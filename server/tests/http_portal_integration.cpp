@@ -1068,8 +1068,8 @@ TEST(PortalWeb, PagesAreServedFromMemoryUnderAStrictPolicy) {
       "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
       "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
       "form-action 'self'; frame-ancestors 'none'";
-  for (const char* page :
-       {"/", "/activation", "/mot-de-passe", "/vote", "/verifier", "/resultats"}) {
+  for (const char* page : {"/", "/activation", "/mot-de-passe", "/vote", "/verifier", "/resultats",
+                           "/tresorier", "/depouillement"}) {
     auto r = b.get(page);
     ASSERT_TRUE(r) << page;
     EXPECT_EQ(r->status, 200) << page;

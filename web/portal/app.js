@@ -22,6 +22,7 @@ import verifier from './pages/verifier.js';
 import reassort from './pages/reassort.js';
 import tresorier from './pages/tresorier.js';
 import resultats from './pages/resultats.js';
+import depouillement from './pages/depouillement.js';
 import { loginForm } from './forms.js';
 
 const ROUTES = {
@@ -37,6 +38,7 @@ const ROUTES = {
   '/reassort': reassort,
   '/tresorier': tresorier,
   '/resultats': resultats,
+  '/depouillement': depouillement,
 };
 
 const notFound = {

@@ -18,39 +18,10 @@
 // file again. The link's token is read from the fragment, never sent in a URL.
 import { h, replace } from '../dom.js';
 import { alertBox, field, statusBox } from '../forms.js';
+import { trusteeWorker } from '../trustee-client.js';
 
 const POLL_MS = 1500;
 const MIN_PASSPHRASE = 10;
-
-// The module runs in a Worker (/portal/trustee-worker.js): each call is a
-// message, each answer the module's own {ok, ...} object.
-let roundsPromise = null;
-function trusteeRounds() {
-  if (!roundsPromise) {
-    const worker = new Worker('/portal/trustee-worker.js', { type: 'module' });
-    const pending = new Map();
-    let next = 0;
-    worker.onmessage = (event) => {
-      const { id, result } = event.data || {};
-      const done = pending.get(id);
-      pending.delete(id);
-      if (done) done(result);
-    };
-    worker.onerror = () => {
-      for (const done of pending.values()) done({ ok: false, error: 'module_failed', detail: '' });
-      pending.clear();
-    };
-    const call = (fn) => (...args) => new Promise((resolve) => {
-      next += 1;
-      pending.set(next, resolve);
-      worker.postMessage({ id: next, fn, args });
-    });
-    roundsPromise = Promise.resolve({
-      init: call('init'), shares: call('shares'), finish: call('finish'), check: call('check'), openKeyFile: call('openKeyFile'),
-    });
-  }
-  return roundsPromise;
-}
 
 class CeremonyError extends Error {
   constructor(status, body) {
@@ -176,7 +147,7 @@ export default {
         S.busy = true;
         status.show(t('trustee.working2'));
         await paint();
-        const M = await trusteeRounds();
+        const M = await trusteeWorker();
         const commitments = S.ceremony.commitments.map((d) => JSON.stringify(d));
         const checked = await M.check(commitments);
         if (!checked.ok) { S.busy = false; status.clear(); return stopWith(checked); }
@@ -193,7 +164,7 @@ export default {
         S.busy = true;
         status.show(t('trustee.working3'));
         await paint();
-        const M = await trusteeRounds();
+        const M = await trusteeWorker();
         const commitments = S.ceremony.commitments.map((d) => JSON.stringify(d));
         const shares = S.ceremony.shares.map((d) => JSON.stringify(d));
         const r = await M.finish(S.keyFile, S.passphrase, commitments, shares, S.kdf);
@@ -279,7 +250,7 @@ export default {
         await paint();
         let r;
         try {
-          const M = await trusteeRounds();
+          const M = await trusteeWorker();
           const c = S.ceremony;
           const name = me().name;
           r = await M.init(c.election_id, c.me, c.trustees, c.threshold, name, v, S.kdf);
@@ -324,7 +295,7 @@ export default {
         const f = file.input.files && file.input.files[0];
         if (!f) return file.setError(t('common.fieldRequired'));
         const text = await f.text();
-        const M = await trusteeRounds();
+        const M = await trusteeWorker();
         const opened = await M.openKeyFile(text, pass.input.value);
         if (!opened.ok || opened.stage !== 'ceremony' || opened.index !== S.ceremony.me ||
             opened.electionId !== S.ceremony.election_id) {
