@@ -21,12 +21,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoDir } from '../js/support.mjs';
+import { startPageServer, unexpectedConsoleErrors } from './page-server.mjs';
 import { buildDir } from './urn.mjs';
 
 const require = createRequire(import.meta.url);
@@ -34,14 +34,6 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 const cliBin = path.join(buildDir, 'isoloir');
 const synthBin = path.join(buildDir, 'isoloir-synth-record');
 
-// The real server's policy for its pages (server/src/http_web.cpp, kPageCsp).
-const PAGE_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-  "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; " +
-  "form-action 'self'; frame-ancestors 'none'";
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
-};
 const BOARD_FILES = ['manifest.json', 'trustees.json', 'credentials.json', 'ballots.jsonl', 'tree_head.json',
   'close.json', 'aggregates.json'];
 const PASS = 'passphrase of the trustees';
@@ -76,37 +68,19 @@ function lyingAggregates() {
 }
 
 function startBoard() {
-  const webDir = path.join(repoDir, 'web');
-  const srv = http.createServer((req, res) => {
-    const pathname = new URL(req.url, 'http://localhost').pathname;
-    const send = (status, body, type) => {
-      res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': PAGE_CSP, 'Content-Type': type });
-      res.end(body);
-    };
-    const refuse = (status, error) => send(status, JSON.stringify({ error, detail: '' }), 'application/json');
-    if (req.method !== 'GET') return refuse(405, 'method_not_allowed');
-    if (pathname === '/api/v1/session') return refuse(401, 'not_logged_in');
-    if (pathname === '/api/v1/board/manifest') return send(200, files['manifest.json'], 'application/json');
-    const m = pathname.match(/^\/api\/v1\/record\/([a-z_.]+)$/);
-    if (m) {
+  return startPageServer({
+    pages: ['/depouillement'],
+    api(pathname, send, refuse) {
+      if (pathname === '/api/v1/session') return refuse(401, 'not_logged_in');
+      if (pathname === '/api/v1/board/manifest') return send(200, files['manifest.json'], 'application/json');
+      const m = pathname.match(/^\/api\/v1\/record\/([a-z_.]+)$/);
+      if (!m) return false;
       if (!state.closed) return refuse(409, 'not_closed');
-      if (!BOARD_FILES.includes(m[1])) return refuse(404, 'not_found');
+      if (!BOARD_FILES.includes(m[1])) return false;
       const body = m[1] === 'aggregates.json' && state.lying ? lyingAggregates() : files[m[1]];
       return send(200, body, m[1].endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json');
-    }
-    if (pathname.startsWith('/api/')) return refuse(404, 'not_found');
-    let file;
-    if (pathname === '/' || pathname === '/depouillement') file = path.join(webDir, 'portal', 'index.html');
-    else if (/^\/(portal|booth)\//.test(pathname)) file = path.resolve(webDir, '.' + path.posix.normalize(pathname));
-    if (!file || !file.startsWith(webDir + path.sep) || !MIME[path.extname(file)]) return refuse(404, 'not_found');
-    fs.readFile(file, (err, data) => (err ? refuse(404, 'not_found') : send(200, data, MIME[path.extname(file)])));
-    return undefined;
+    },
   });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${srv.address().port}`,
-    close: () => new Promise((r) => srv.close(r)),
-  })));
 }
 
 const EXPECTED_HTTP = [
@@ -115,17 +89,7 @@ const EXPECTED_HTTP = [
 ];
 
 function assertNoErrors() {
-  const bad = consoleErrors.filter(({ text, url }) => {
-    const m = text.match(/^Failed to load resource: the server responded with a status of (\d+)/);
-    if (!m) return true;
-    let p = '';
-    try {
-      p = new URL(url).pathname;
-    } catch {
-      return true;
-    }
-    return !EXPECTED_HTTP.some(([status, re]) => String(status) === m[1] && re.test(p));
-  });
+  const bad = unexpectedConsoleErrors(consoleErrors, EXPECTED_HTTP);
   assert.deepEqual(bad, [], `console errors: ${JSON.stringify(bad, null, 2)}`);
 }
 

@@ -12,16 +12,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
 import { repoDir, sha256b64url } from '../js/support.mjs';
+import { PAGE_CSP } from './page-server.mjs';
 import { startUrn } from './urn.mjs';
 import { axeSource, checkAxe, watchPage } from './widget.spec.mjs';
 
 const example = path.join(repoDir, 'examples', 'integrator');
 const dist = path.join(example, 'dist');
-
-// isoloir-server's page policy (server/src/http_web.cpp).
-const PAGE_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-  "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; " +
-  "frame-ancestors 'none'";
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',

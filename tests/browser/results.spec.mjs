@@ -19,24 +19,14 @@
 // Screenshots: test-results/results-*.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatDateTime } from '../../web/booth/i18n.js';
 import { repoDir, vectorsDir } from '../js/support.mjs';
+import { startPageServer, unexpectedConsoleErrors } from './page-server.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-// The real server's policy for its pages (server/src/http_web.cpp, kPageCsp).
-const PAGE_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-  "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; " +
-  "form-action 'self'; frame-ancestors 'none'";
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
-};
 
 const expected = JSON.parse(fs.readFileSync(path.join(vectorsDir, 'record.json'), 'utf8'));
 const recordDir = path.join(vectorsDir, expected.directory);
@@ -79,48 +69,28 @@ function lyingResults() {
 }
 
 function startBoard() {
-  const webDir = path.join(repoDir, 'web');
-  const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url, 'http://localhost').pathname;
-    const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': PAGE_CSP };
-    const send = (status, body, type) => {
-      res.writeHead(status, { ...headers, 'Content-Type': type });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
-    const refuse = (status, error) => send(status, JSON.stringify({ error, detail: '' }), 'application/json');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, 'method_not_allowed');
-    if (pathname === '/api/v1/session') return refuse(401, 'not_logged_in');
-    if (pathname === '/api/v1/board/manifest') return send(200, record['manifest.json'], 'application/json');
-    if (pathname === '/api/v1/board/turnout') return send(200, JSON.stringify(turnout), 'application/json');
-    const m = pathname.match(/^\/api\/v1\/record\/([a-z_.]+)$/);
-    if (m) {
+  return startPageServer({
+    pages: ['/resultats'],
+    api(pathname, send, refuse) {
+      if (pathname === '/api/v1/session') return refuse(401, 'not_logged_in');
+      if (pathname === '/api/v1/board/manifest') return send(200, record['manifest.json'], 'application/json');
+      if (pathname === '/api/v1/board/turnout') return send(200, JSON.stringify(turnout), 'application/json');
+      const m = pathname.match(/^\/api\/v1\/record\/([a-z_.]+)$/);
+      if (!m) return false;
       const name = m[1];
       const afterCount = name === 'tally.json' || name === 'results.json' || name === 'record.tar.gz';
       if (!state.closed) return refuse(409, 'not_closed');
       if (afterCount && !state.published) return refuse(404, 'not_published');
       if (name === 'record.tar.gz') return send(200, ARCHIVE_BYTES, 'application/gzip');
-      if (!(name in record)) return refuse(404, 'not_found');
+      if (!(name in record)) return false;
       let body = name === 'ballots.jsonl' && state.tampered ? tamperedBallots() : record[name];
       if (name === 'results.json' && state.lies > 0) {
         state.lies -= 1;
         body = lyingResults();
       }
       return send(200, body, name.endsWith('.jsonl') ? 'application/jsonl' : 'application/json');
-    }
-    if (pathname.startsWith('/api/')) return refuse(404, 'not_found');
-    // Page paths answer the shell; files come from web/portal and web/booth.
-    let file;
-    if (pathname === '/' || pathname === '/resultats') file = path.join(webDir, 'portal', 'index.html');
-    else if (/^\/(portal|booth)\//.test(pathname)) file = path.resolve(webDir, '.' + path.posix.normalize(pathname));
-    if (!file || !file.startsWith(webDir + path.sep) || !MIME[path.extname(file)]) return refuse(404, 'not_found');
-    fs.readFile(file, (err, data) => (err ? refuse(404, 'not_found') : send(200, data, MIME[path.extname(file)])));
-    return undefined;
+    },
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => server.close(r)),
-  })));
 }
 
 let board;
@@ -138,22 +108,8 @@ const EXPECTED_HTTP = [
   [409, /^\/api\/v1\/record\/(manifest|results)\.json$/], // not closed yet
 ];
 
-function unexpectedConsoleErrors() {
-  return consoleErrors.filter(({ text, url }) => {
-    const m = text.match(/^Failed to load resource: the server responded with a status of (\d+)/);
-    if (!m) return true;
-    let p = '';
-    try {
-      p = new URL(url).pathname;
-    } catch {
-      return true;
-    }
-    return !EXPECTED_HTTP.some(([status, re]) => String(status) === m[1] && re.test(p));
-  });
-}
-
 function assertNoErrors() {
-  const bad = unexpectedConsoleErrors();
+  const bad = unexpectedConsoleErrors(consoleErrors, EXPECTED_HTTP);
   assert.deepEqual(bad, [], `console errors: ${JSON.stringify(bad, null, 2)}`);
 }
 
