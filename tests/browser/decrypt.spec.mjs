@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoDir } from '../js/support.mjs';
-import { startPageServer, unexpectedConsoleErrors } from './page-server.mjs';
+import { startPageServer, unexpectedConsoleErrors, watchConsole } from './page-server.mjs';
 import { buildDir } from './urn.mjs';
 
 const require = createRequire(import.meta.url);
@@ -164,16 +164,7 @@ export async function setup(ctx) {
   context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 }, timezoneId: 'Asia/Kathmandu',
     acceptDownloads: true });
   page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() !== 'error' && !/Content Security Policy|Refused to/i.test(m.text())) return;
-    consoleErrors.push({ where, text: m.text(), url: m.location().url || '' });
-  });
-  page.on('pageerror', (e) => consoleErrors.push({ where, text: `pageerror: ${e}`, url: '' }));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
+  await watchConsole(context, page, consoleErrors, () => where);
 }
 
 export async function teardown() {

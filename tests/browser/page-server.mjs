@@ -73,3 +73,22 @@ export function unexpectedConsoleErrors(errors, expected) {
     return !expected.some(([status, re]) => String(status) === m[1] && re.test(p));
   });
 }
+
+/**
+ * Collects into `errors` ({where, text, url}) what `page` logs as an error or
+ * a CSP refusal and its uncaught exceptions; `where()` names the step. The
+ * context reports CSP violations as console errors too (in the page and its
+ * workers).
+ */
+export async function watchConsole(context, page, errors, where) {
+  page.on('console', (m) => {
+    if (m.type() !== 'error' && !/Content Security Policy|Refused to/i.test(m.text())) return;
+    errors.push({ where: where(), text: m.text(), url: m.location().url || '' });
+  });
+  page.on('pageerror', (e) => errors.push({ where: where(), text: `pageerror: ${e}`, url: '' }));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+}

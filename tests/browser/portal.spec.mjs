@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadBooth } from '../../web/booth/index.js';
 import { formatDateTime } from '../../web/booth/i18n.js';
+import { unexpectedConsoleErrors } from './page-server.mjs';
 import { adminBin, startUrn } from './urn.mjs';
 
 const require = createRequire(import.meta.url);
@@ -76,20 +77,10 @@ function watch(p, label) {
   p.on('pageerror', (e) => consoleErrors.push({ where: `${label} ${where}`, text: `pageerror: ${e}`, url: '' }));
 }
 
-function unexpectedConsoleErrors() {
+function unexpectedErrors() {
   const widgetMissing = !fs.existsSync(path.join(repoDir, 'web', 'booth', 'widget.js'));
-  return consoleErrors.filter(({ text, url }) => {
-    const m = text.match(/^Failed to load resource: the server responded with a status of (\d+)/);
-    if (!m) return true;
-    let p = '';
-    try {
-      p = new URL(url).pathname;
-    } catch {
-      return true;
-    }
-    if (widgetMissing && p === '/booth/widget.js' && m[1] === '404') return false; // the widget's engineer is on it
-    return !EXPECTED_HTTP.some(([status, re]) => String(status) === m[1] && re.test(p));
-  });
+  const expected = widgetMissing ? [...EXPECTED_HTTP, [404, /^\/booth\/widget\.js$/]] : EXPECTED_HTTP; // the widget's engineer is on it
+  return unexpectedConsoleErrors(consoleErrors, expected);
 }
 
 async function settle(p = page) {
@@ -612,7 +603,7 @@ export const tests = [
   }],
 
   ['no page logged an error or a CSP violation', () => {
-    assert.deepEqual(unexpectedConsoleErrors(), []);
+    assert.deepEqual(unexpectedErrors(), []);
   }],
 
   ['axe-core: no serious or critical violation on any page (report)', () => {

@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatDateTime } from '../../web/booth/i18n.js';
 import { repoDir, vectorsDir } from '../js/support.mjs';
-import { startPageServer, unexpectedConsoleErrors } from './page-server.mjs';
+import { startPageServer, unexpectedConsoleErrors, watchConsole } from './page-server.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -244,18 +244,8 @@ export async function setup(ctx) {
   board = await startBoard();
   context = await ctx.browser.newContext({ viewport: { width: 1100, height: 800 }, timezoneId: 'Pacific/Kiritimati' });
   page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() !== 'error' && !/Content Security Policy|Refused to/i.test(m.text())) return;
-    consoleErrors.push({ where, text: m.text(), url: m.location().url || '' });
-  });
   page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
-  page.on('pageerror', (e) => consoleErrors.push({ where, text: `pageerror: ${e}`, url: '' }));
-  // A CSP violation is also reported as an event, in the page and in workers.
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
+  await watchConsole(context, page, consoleErrors, () => where);
 }
 
 export async function teardown() {
