@@ -27,8 +27,12 @@ const MIME = {
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
   "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
-// mounts: URL prefix -> directory. Resolves to {url, close()}.
-export function startServer({ mounts = { '/vectors/': vectorsDir, '/': path.join(repoDir, 'web') } } = {}) {
+export const DEFAULT_MOUNTS = Object.freeze({ '/vectors/': vectorsDir, '/': path.join(repoDir, 'web') });
+
+// mounts: URL prefix -> directory. csp: the policy of every answer (the
+// benchmark adds the hash of its page's import map to the booth's).
+// Resolves to {url, close()}.
+export function startServer({ mounts = DEFAULT_MOUNTS, csp = CSP } = {}) {
   const table = Object.entries(mounts).sort(([a], [b]) => b.length - a.length);
   const server = http.createServer((req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
@@ -55,7 +59,7 @@ export function startServer({ mounts = { '/vectors/': vectorsDir, '/': path.join
           'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
           'Content-Length': data.length,
           'Cache-Control': 'no-store',
-          'Content-Security-Policy': CSP,
+          'Content-Security-Policy': csp,
           'X-Content-Type-Options': 'nosniff',
         });
         res.end(req.method === 'HEAD' ? undefined : data);
