@@ -106,7 +106,8 @@ export function b64urlDecode(text) {
 function canonicalString(s) {
   // JSON.stringify escapes exactly as RFC 8785 does (", \, \b \f \n \r \t,
   // other controls as lowercase \u00xx, nothing else) for well-formed text.
-  if (!s.isWellFormed()) throw new Refusal('non_canonical_json', 'lone surrogate in a string');
+  // A lone surrogate has no UTF-8 form (in a u-regex, a pair is one code point).
+  if (/\p{Surrogate}/u.test(s)) throw new Refusal('non_canonical_json', 'lone surrogate in a string');
   return JSON.stringify(s);
 }
 

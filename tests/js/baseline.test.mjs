@@ -3,11 +3,17 @@
 // real booth: if they were not the same protocol, the Chromium benchmark
 // would compare different amounts of work.
 import { describe, expect, test } from '@jest/globals';
+import { webcrypto } from 'node:crypto';
 import { loadBooth } from '../../web/booth/index.js';
-import { b64urlDecode } from '../../bench/baseline/protocol.mjs';
-import { loadNobleBaseline } from '../../bench/baseline/noble.mjs';
-import { loadSodiumBaseline } from '../../bench/baseline/sodium.mjs';
+import { b64url, b64urlDecode, canonicalJson, parseCanonical } from '../../bench/baseline/protocol.mjs';
 import { readVector, sha256b64url, vectorsManifest } from './support.mjs';
+
+// The baselines draw from the browser's crypto.getRandomValues, and
+// libsodium.js's ES module asks for it as soon as it loads: Node 18 (Debian
+// 12's) has WebCrypto but not as a global, so give it one before importing.
+globalThis.crypto ??= webcrypto;
+const { loadNobleBaseline } = await import('../../bench/baseline/noble.mjs');
+const { loadSodiumBaseline } = await import('../../bench/baseline/sodium.mjs');
 
 const booth = await loadBooth();
 const baselines = [await loadSodiumBaseline(), await loadNobleBaseline()];
@@ -46,6 +52,47 @@ function chosenIds(manifestObj, scrutinId, choices) {
   const scrutin = manifestObj.scrutins.find((s) => s.id === scrutinId);
   return scrutin.options.filter((_, i) => choices[i]).map((o) => o.id);
 }
+
+describe('the shared protocol layer', () => {
+  const cj = readVector('canonical_json.json');
+  const b64 = readVector('base64url.json');
+  const hex = (bytes) => Buffer.from(bytes).toString('hex');
+
+  // What a receiver does with bytes: UTF-8 (fatal on errors, and keeping a
+  // byte order mark, which TextDecoder would otherwise drop unseen), then
+  // the strict check.
+  function receives(bytesHex) {
+    try {
+      parseCanonical(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(bytesHex, 'hex')));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  test.each(cj.canonicalise.map((c) => [c.input, c]))('canonical JSON of %s', (_i, c) => {
+    expect(canonicalJson(JSON.parse(c.input))).toBe(c.canonical);
+  });
+
+  // JSON.parse cannot tell 1.0 from 1 nor see a duplicate key, so the layer
+  // only refuses those as a receiver does: the text is not its canonical form.
+  test.each(cj.errors.map((c) => [c.input, c]))('a receiver refuses %s', (_i, c) => {
+    expect(() => parseCanonical(c.input)).toThrow(expect.objectContaining({ reason: c.expected_reason }));
+  });
+
+  test.each(cj.strict.map((c, i) => [i, c.why, c]))('strict #%i (%s)', (_i, _why, c) => {
+    expect(receives(c.bytes_hex)).toBe(c.canonical);
+  });
+
+  test.each(b64.valid.map((c) => [c.b64url, c]))('base64url %j both ways', (_t, c) => {
+    expect(b64url(Buffer.from(c.bytes_hex, 'hex'))).toBe(c.b64url);
+    expect(hex(b64urlDecode(c.b64url))).toBe(c.bytes_hex);
+  });
+
+  test.each(b64.invalid.map((c) => [c.b64url, c.why]))('base64url refuses %j (%s)', (text) => {
+    expect(b64urlDecode(text)).toBeNull();
+  });
+});
 
 describe.each(baselines.map((b) => [b.name, b]))('baseline on %s', (_name, baseline) => {
   test('election hash and credentials as the vectors', () => {
