@@ -69,7 +69,8 @@ enable_debsrc() {
 }
 
 sodium_ok=0
-if installed libsodium-dev && bash "$repo/scripts/build-libsodium-wasm.sh" --check >/dev/null 2>&1; then
+if installed libsodium-dev && bash "$repo/scripts/build-libsodium-wasm.sh" --check >/dev/null 2>&1 &&
+  bash "$repo/scripts/libsodium-private.sh" --check >/dev/null 2>&1; then
   sodium_ok=1
 fi
 
@@ -102,7 +103,8 @@ else
   "${APT[@]}" install -y --no-upgrade "${pkgs_chromium[@]}"
 fi
 
-# libsodium for wasm32, from Debian's source package (cached outside the repo).
+# libsodium for wasm32 and libsodium's internal group header, from Debian's
+# source package (cached outside the repo).
 if [ $sodium_ok = 1 ]; then
   log "libsodium-wasm: cache valid, skipped"
 else
@@ -113,8 +115,10 @@ else
     apt_update # deb-src configured but its lists were never fetched
   fi
   bash "$repo/scripts/build-libsodium-wasm.sh" >/dev/null
+  bash "$repo/scripts/libsodium-private.sh" >/dev/null
 fi
 log "libsodium-wasm: $(bash "$repo/scripts/build-libsodium-wasm.sh" --check)"
+log "libsodium-private: $(bash "$repo/scripts/libsodium-private.sh" --check)"
 
 # npm dev dependencies (jest, playwright-core: no browser download, Debian's chromium is used).
 cd "$repo"

@@ -13,6 +13,8 @@ if(VALGRIND_EXECUTABLE AND VALGRIND_INCLUDE_DIR)
   target_include_directories(isoloir_core_ct PUBLIC ${CMAKE_SOURCE_DIR}/include)
   target_include_directories(isoloir_core_ct SYSTEM PUBLIC ${NLOHMANN_SHIM} ${SODIUM_INCLUDE_DIRS}
                                                            ${VALGRIND_INCLUDE_DIR})
+  target_include_directories(isoloir_core_ct SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
+                                                            ${SODIUM_PRIVATE_INCLUDE}/sodium)
   target_link_libraries(isoloir_core_ct PUBLIC ${SODIUM_LIB})
   target_compile_options(isoloir_core_ct PRIVATE ${ISOLOIR_WARNINGS})
   target_compile_definitions(isoloir_core_ct PRIVATE ISOLOIR_CT_VALGRIND)
