@@ -2,7 +2,58 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
+#include "ge25519.h"
+
 namespace isoloir {
+namespace {
+
+static_assert(sizeof(ge25519_p3) == sizeof(Point::Rep), "libsodium's ge25519_p3 is 160 bytes");
+
+ge25519_p3 load(const Point::Rep& rep) {
+  ge25519_p3 p;
+  std::memcpy(&p, rep.data(), sizeof p);
+  return p;
+}
+
+Point::Rep store(const ge25519_p3& p) {
+  Point::Rep rep;
+  std::memcpy(rep.data(), &p, sizeof p);
+  return rep;
+}
+
+// A scalar as libsodium's multiplications take it: the top bit cleared, as
+// crypto_scalarmult_ristretto255 does (a reduced scalar never has it set).
+// Wiped by the caller's destructor: the scalar may be secret.
+class ScalarBytes {
+ public:
+  explicit ScalarBytes(const Scalar& s) {
+    std::memcpy(b_, s.bytes().data(), sizeof b_);
+    b_[31] &= 127;
+  }
+  ScalarBytes(const ScalarBytes&) = delete;
+  ScalarBytes& operator=(const ScalarBytes&) = delete;
+  ~ScalarBytes() { sodium_memzero(b_, sizeof b_); }
+  const unsigned char* data() const { return b_; }
+
+ private:
+  unsigned char b_[32];
+};
+
+const Point::Rep& identity_rep() {
+  static const Point::Rep rep = [] {
+    ge25519_p3 p;
+    const unsigned char zero[Point::kBytes] = {0};
+    [[maybe_unused]] const int rc = ristretto255_frombytes(&p, zero);
+    return store(p);
+  }();
+  return rep;
+}
+
+}  // namespace
+
+Point::Point() : rep_(identity_rep()), has_enc_(true) {}  // enc_: 32 zero bytes
 
 Point Point::generator() {
   static const Point g = base_mul(Scalar::from_u64(1));
@@ -14,12 +65,15 @@ Result<Point> Point::decode(const std::array<uint8_t, kBytes>& bytes, std::strin
     return fail("identity_point", std::string(field));
   }
   // RFC 9496 encodings have bit 255 clear; libsodium 1.0.18 ignores that bit.
-  if ((bytes[31] & 0x80) != 0 || crypto_core_ristretto255_is_valid_point(bytes.data()) != 1) {
+  // ristretto255_frombytes is crypto_core_ristretto255_is_valid_point's check.
+  ge25519_p3 p;
+  if ((bytes[31] & 0x80) != 0 || ristretto255_frombytes(&p, bytes.data()) != 0) {
     return fail("invalid_point", std::string(field));
   }
-  Point p;
-  p.b_ = bytes;
-  return p;
+  Point out(store(p));
+  out.enc_ = bytes;
+  out.has_enc_ = true;
+  return out;
 }
 
 Result<Point> Point::from_base64url(std::string_view text, std::string_view field) {
@@ -29,58 +83,103 @@ Result<Point> Point::from_base64url(std::string_view text, std::string_view fiel
 }
 
 Point Point::from_hash(const std::array<uint8_t, 64>& h) {
-  Point p;
-  crypto_core_ristretto255_from_hash(p.b_.data(), h.data());
-  return p;
+  std::array<uint8_t, kBytes> bytes{};
+  crypto_core_ristretto255_from_hash(bytes.data(), h.data());
+  ge25519_p3 p;
+  [[maybe_unused]] const int rc = ristretto255_frombytes(&p, bytes.data());
+  Point out(store(p));
+  out.enc_ = bytes;
+  out.has_enc_ = true;
+  return out;
 }
 
-Point Point::base_mul(const Scalar& s) {
-  Point p;
-  // On an identity result libsodium returns -1 and leaves 32 zero bytes, which
-  // is our identity: no branch on the (possibly secret) outcome.
-  [[maybe_unused]] const int rc =
-      crypto_scalarmult_ristretto255_base(p.b_.data(), s.bytes().data());
-  return p;
+std::array<uint8_t, Point::kBytes> Point::encode() const {
+  if (has_enc_) return enc_;
+  std::array<uint8_t, kBytes> out{};
+  const ge25519_p3 p = load(rep_);
+  ristretto255_p3_tobytes(out.data(), &p);
+  return out;
 }
 
-// No special case for the identity in mul, + and -: the prover feeds them
+// No special case for the identity anywhere below: the prover feeds these
 // points derived from the vote, so a test for the identity would be a branch
-// on secret data. libsodium decodes 32 zero bytes as the identity (RFC 9496)
-// and computes with it like any other point.
+// on secret data. libsodium's formulas are complete (the identity and a
+// doubling go through the same code as any other sum).
+Point Point::base_mul(const Scalar& s) {
+  const ScalarBytes t(s);
+  ge25519_p3 r;
+  ge25519_scalarmult_base(&r, t.data());
+  return Point(store(r));
+}
+
 Point Point::mul(const Scalar& s) const {
-  Point p;
-  // An identity result leaves 32 zero bytes (and returns -1), as in base_mul.
-  [[maybe_unused]] const int rc =
-      crypto_scalarmult_ristretto255(p.b_.data(), s.bytes().data(), b_.data());
-  return p;
+  const ScalarBytes t(s);
+  const ge25519_p3 p = load(rep_);
+  ge25519_p3 r;
+  ge25519_scalarmult(&r, t.data(), &p);
+  return Point(store(r));
+}
+
+Point Point::mul_add_base_vartime(const Scalar& a, const Scalar& b) const {
+  const ge25519_p3 p = load(rep_);
+  ge25519_p2 sum;
+  ge25519_double_scalarmult_vartime(&sum, a.bytes().data(), &p, b.bytes().data());
+  // Back to extended coordinates through the point's Edwards encoding
+  // (libsodium has no p2 -> p3 conversion of its own): the same curve point.
+  unsigned char ed[32];
+  ge25519_tobytes(ed, &sum);
+  ge25519_p3 r;
+  [[maybe_unused]] const int rc = ge25519_frombytes(&r, ed);
+  return Point(store(r));
 }
 
 Point Point::operator+(const Point& o) const {
-  Point r;
-  // Fails only on an invalid encoding, which a Point never holds.
-  [[maybe_unused]] const int rc = crypto_core_ristretto255_add(r.b_.data(), b_.data(), o.b_.data());
-  return r;
+  const ge25519_p3 p = load(rep_);
+  const ge25519_p3 q = load(o.rep_);
+  ge25519_cached c;
+  ge25519_p3_to_cached(&c, &q);
+  ge25519_p1p1 sum;
+  ge25519_add(&sum, &p, &c);
+  ge25519_p3 r;
+  ge25519_p1p1_to_p3(&r, &sum);
+  return Point(store(r));
 }
 
 Point Point::operator-(const Point& o) const {
-  Point r;
-  [[maybe_unused]] const int rc = crypto_core_ristretto255_sub(r.b_.data(), b_.data(), o.b_.data());
-  return r;
+  const ge25519_p3 p = load(rep_);
+  const ge25519_p3 q = load(o.rep_);
+  ge25519_cached c;
+  ge25519_p3_to_cached(&c, &q);
+  ge25519_p1p1 diff;
+  ge25519_sub(&diff, &p, &c);
+  ge25519_p3 r;
+  ge25519_p1p1_to_p3(&r, &diff);
+  return Point(store(r));
 }
 
 bool Point::is_identity() const {
-  return sodium_is_zero(b_.data(), b_.size()) == 1;
+  const auto e = encode();
+  return sodium_is_zero(e.data(), e.size()) == 1;
 }
 
 bool Point::operator==(const Point& o) const {
-  return b_ == o.b_;
+  return encode() == o.encode();
 }
 
 Point Point::select(uint8_t take, const Point& a, const Point& b) {
-  const auto mask = static_cast<uint8_t>(-static_cast<int8_t>(take & 1));
-  Point r;
-  for (size_t i = 0; i < kBytes; ++i) {
-    r.b_[i] = static_cast<uint8_t>(a.b_[i] ^ (mask & (a.b_[i] ^ b.b_[i])));
+  const auto mask = static_cast<uint64_t>(0) - static_cast<uint64_t>(take & 1);
+  Point r(a.rep_);
+  for (size_t i = 0; i < r.rep_.size(); ++i) {
+    r.rep_[i] = a.rep_[i] ^ (mask & (a.rep_[i] ^ b.rep_[i]));
+  }
+  // Whether an encoding is kept is the same for every vote (it depends on
+  // how a and b were made, not on `take`).
+  r.has_enc_ = a.has_enc_ && b.has_enc_;
+  if (r.has_enc_) {
+    const auto m8 = static_cast<uint8_t>(mask);
+    for (size_t i = 0; i < kBytes; ++i) {
+      r.enc_[i] = static_cast<uint8_t>(a.enc_[i] ^ (m8 & (a.enc_[i] ^ b.enc_[i])));
+    }
   }
   return r;
 }

@@ -18,8 +18,11 @@ uint8_t ct_gt(uint64_t a, uint64_t b) {
   return static_cast<uint8_t>((b - a) >> 63);
 }
 
-// g^v for a public small value v (v >= 0); the identity for 0.
+// g^v for a public small value v (v >= 0); the identity for 0. The values are
+// the scrutin's allowed ones, never the vote: 0 and 1 need no multiplication.
 Point g_pow(int64_t v) {
+  if (v == 0) return Point::identity();
+  if (v == 1) return Point::generator();
   return Point::base_mul(Scalar::from_u64(static_cast<uint64_t>(v)));
 }
 
@@ -99,7 +102,8 @@ bool verify_disjunctive(const ProofContext& ctx, const Point& h, const Point& al
   for (size_t j = 0; j < proof.size(); ++j) {
     const ProofBranch& br = proof[j];
     const Point shifted = beta - g_pow(values[j]);
-    const Point a = Point::base_mul(br.s) - alpha.mul(br.c);
+    // Public values only: g^s alpha^-c in one variable-time pass.
+    const Point a = alpha.mul_add_base_vartime(-br.c, br.s);
     const Point b = h.mul(br.s) - shifted.mul(br.c);
     t.add(a).add(b);
     sum += br.c;

@@ -1,7 +1,9 @@
 // An element of the ristretto255 group. Callers never see its representation:
-// they decode it once at the edge (strictly), compute, and encode at the edge,
-// so the representation can move to libsodium's internal group type without
-// touching the protocol code.
+// they decode it once at the edge (strictly), compute, and encode at the edge.
+// Inside, a point is libsodium's own extended-coordinates type (ge25519_p3,
+// src/ge25519.h): operations chain without decoding and encoding around each
+// one, and encode() costs one libsodium encoding unless the point was decoded
+// from bytes, whose encoding it keeps.
 #ifndef ISOLOIR_POINT_H_
 #define ISOLOIR_POINT_H_
 
@@ -20,7 +22,7 @@ class Point {
  public:
   static constexpr size_t kBytes = 32;
 
-  Point() = default;  // the identity
+  Point();  // the identity
   static Point identity() { return Point(); }
   static Point generator();
 
@@ -34,13 +36,16 @@ class Point {
   static Point from_hash(const std::array<uint8_t, 64>& h);
 
   // The canonical encoding; the identity encodes as 32 zero bytes.
-  std::array<uint8_t, kBytes> encode() const { return b_; }
-  std::string to_base64url() const { return base64url_encode(b_); }
+  std::array<uint8_t, kBytes> encode() const;
+  std::string to_base64url() const { return base64url_encode(encode()); }
 
   // g^s in constant time.
   static Point base_mul(const Scalar& s);
   // this^s in constant time.
   Point mul(const Scalar& s) const;
+  // this^a g^b in variable time: for public values only (the verifier's
+  // g^s alpha^-c). One pass over both scalars instead of two multiplications.
+  Point mul_add_base_vartime(const Scalar& a, const Scalar& b) const;
   Point operator+(
       const Point& o) const;  // the group operation (written multiplicatively in the text)
   Point operator-(const Point& o) const;
@@ -53,8 +58,19 @@ class Point {
   // Constant-time choice: `take` (0 or 1) selects `b` over `a`.
   static Point select(uint8_t take, const Point& a, const Point& b);
 
+  // libsodium's ge25519_p3, as opaque words (copied in and out of
+  // libsodium's type by src/point.cpp: no aliasing of the two).
+  using Rep = std::array<uint64_t, 20>;
+
  private:
-  std::array<uint8_t, kBytes> b_{};
+  explicit Point(const Rep& rep) : rep_(rep) {}
+
+  Rep rep_;
+  // The encoding when it is known without computing it (a decoded point);
+  // never filled in later, so that a const Point shared between threads is
+  // never written.
+  std::array<uint8_t, kBytes> enc_{};
+  bool has_enc_ = false;
 };
 
 }  // namespace isoloir

@@ -1,0 +1,29 @@
+// libsodium's internal group type and functions (ge25519_p3 and friends,
+// sodium/private/ed25519_ref10.h from Debian's source package of the linked
+// libsodium, fetched by scripts/libsodium-private.sh). Only src/point.cpp
+// includes this: Point keeps its points in libsodium's own representation so
+// that a chain of operations decodes its inputs once and encodes only what is
+// hashed or sent, instead of every libsodium call decoding and encoding both
+// of its operands (issue 11). Nothing here does field arithmetic: every
+// operation is one of libsodium's.
+#ifndef ISOLOIR_SRC_GE25519_H_
+#define ISOLOIR_SRC_GE25519_H_
+
+// The field element's layout must be the library's: 64-bit limbs where
+// libsodium was built with 128-bit multiplication (Debian's amd64 build),
+// 32-bit limbs in our wasm32 build (no __multi3 in it). The point types are
+// 160 bytes either way (static_assert in point.cpp).
+#if defined(__SIZEOF_INT128__) && !defined(__EMSCRIPTEN__) && !defined(HAVE_TI_MODE)
+#define HAVE_TI_MODE 1
+#endif
+
+// As libsodium's own build defines it (private/common.h warns otherwise).
+#ifndef CONFIGURED
+#define CONFIGURED 1
+#endif
+
+extern "C" {
+#include <sodium/private/ed25519_ref10.h>
+}
+
+#endif  // ISOLOIR_SRC_GE25519_H_
