@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <memory>
 #include <set>
 
 #include "declassify.h"
@@ -115,6 +116,13 @@ Json encode_proof(const DisjunctiveProof& proof) {
   return out;
 }
 
+// h's table: the manifest's (parse_manifest builds it), or one for this call
+// when the Manifest was made by hand.
+std::shared_ptr<const PointTable> key_table(const Manifest& manifest) {
+  if (manifest.public_key_table) return manifest.public_key_table;
+  return std::make_shared<const PointTable>(manifest.public_key);
+}
+
 }  // namespace
 
 Digest32 ballot_digest(std::string_view bytes) {
@@ -210,6 +218,7 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
   const auto& credential = d.ballot.credential;
   VerifiedBallot& out = d.ballot;
   const std::vector<DisjunctiveProof>& proofs = d.proofs;
+  const std::shared_ptr<const PointTable> table = key_table(manifest);
   Json unsigned_doc = doc;
   unsigned_doc.erase("signature");
   if (!verify_signature(kSignatureTag, as_bytes(canonical_dump(unsigned_doc)), d.signature,
@@ -220,8 +229,8 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
   for (size_t i = 0; i < out.answers.size(); ++i) {
     const std::string label = option_label(i);
     const ProofContext ctx{manifest.hash, scrutin->id, credential, label};
-    if (!verify_disjunctive(ctx, manifest.public_key, out.answers[i].alpha, out.answers[i].beta,
-                            kOptionValues, proofs[i])) {
+    if (!verify_disjunctive(ctx, *table, out.answers[i].alpha, out.answers[i].beta, kOptionValues,
+                            proofs[i])) {
       return fail("bad_option_proof", at("answers", i) + ".proof");
     }
   }
@@ -231,7 +240,7 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
     sum_beta += ct.beta;
   }
   const ProofContext sum_ctx{manifest.hash, scrutin->id, credential, "sum"};
-  if (!verify_disjunctive(sum_ctx, manifest.public_key, sum_alpha, sum_beta, d.sums, d.sum_proof)) {
+  if (!verify_disjunctive(sum_ctx, *table, sum_alpha, sum_beta, d.sums, d.sum_proof)) {
     return fail("bad_sum_proof", "sum_proof");
   }
 
@@ -288,7 +297,8 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
   }
 
   const PublicKey& pk = credential.public_key();
-  const Point& h = manifest.public_key;
+  const std::shared_ptr<const PointTable> table = key_table(manifest);
+  const PointTable& h = *table;
   const Point g = Point::generator();
   Json answers = Json::array();
   Point sum_alpha, sum_beta;
@@ -296,7 +306,7 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
   for (size_t i = 0; i < n; ++i) {
     const Scalar r = rng.next();
     const Point alpha = Point::base_mul(r);
-    const Point hr = h.mul(r);
+    const Point hr = h.mul(r);  // from h's table, in constant time
     // beta = g^m h^r with m in {0, 1}: both candidates are computed, one is kept by mask.
     const Point beta = Point::select(marks[i], hr, hr + g);
     internal::declassify(beta);  // published: the ballot's ciphertext

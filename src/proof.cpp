@@ -33,7 +33,7 @@ void start(Transcript& t, const ProofContext& ctx, const Point& alpha, const Poi
 
 }  // namespace
 
-DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const Point& h, const Point& alpha,
+DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                                    const Point& beta, const Scalar& r,
                                    std::span<const int64_t> values, size_t real,
                                    ScalarSource& rng) {
@@ -51,6 +51,11 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const Point& h, cons
     if (minus_one) return i >= 1 ? &drawn[i - 1] : nullptr;
     return i < drawn.size() ? &drawn[i] : nullptr;
   };
+  // m = values[real], the encrypted value, read by mask from every entry.
+  Scalar m;
+  for (size_t j = 0; j < n; ++j) {
+    m = Scalar::select(ct_eq(j, real), m, Scalar::from_u64(static_cast<uint64_t>(values[j])));
+  }
 
   DisjunctiveProof branches(n);
   Transcript t(kTag);
@@ -64,13 +69,15 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const Point& h, cons
     const Scalar c_prev = prev ? prev->c : zero, s_prev = prev ? prev->s : zero;
     // For a simulated branch (c_j, s_j) is its drawn pair. For the real one,
     // c' is whatever pair sits there and x = w + r c', so that the same
-    // formula g^x alpha^-c', h^x (beta g^-v)^-c' yields g^w and h^w.
+    // formulas yield g^w and h^w (m - v_j is then 0).
     const Scalar c = Scalar::select(after, c_same, c_prev);
     const Scalar s = Scalar::select(after, s_same, s_prev);
     const Scalar x = Scalar::select(is_real, s, w + r * c);
-    const Point shifted = beta - g_pow(values[j]);  // public: v_j is not the vote
-    const Point a = Point::base_mul(x) - alpha.mul(c);
-    const Point b = h.mul(x) - shifted.mul(c);
+    // A = g^x alpha^-c = g^(x - c r); B = h^x (beta g^-v)^-c = h^(x - c r) g^(-c (m - v)).
+    const Scalar y = x - c * r;
+    const Scalar shift = -(c * (m - Scalar::from_u64(static_cast<uint64_t>(values[j]))));
+    const Point a = Point::base_mul(y);
+    const Point b = h.mul(y) + Point::base_mul(shift);
     t.add(a).add(b);
     branches[j].c = c;
     branches[j].s = s;
@@ -92,7 +99,7 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const Point& h, cons
   return branches;
 }
 
-bool verify_disjunctive(const ProofContext& ctx, const Point& h, const Point& alpha,
+bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                         const Point& beta, std::span<const int64_t> values,
                         const DisjunctiveProof& proof) {
   if (proof.size() != values.size() || proof.empty()) return false;
@@ -102,7 +109,8 @@ bool verify_disjunctive(const ProofContext& ctx, const Point& h, const Point& al
   for (size_t j = 0; j < proof.size(); ++j) {
     const ProofBranch& br = proof[j];
     const Point shifted = beta - g_pow(values[j]);
-    // Public values only: g^s alpha^-c in one variable-time pass.
+    // Public values only: g^s alpha^-c in one variable-time pass; h^s from
+    // h's table.
     const Point a = alpha.mul_add_base_vartime(-br.c, br.s);
     const Point b = h.mul(br.s) - shifted.mul(br.c);
     t.add(a).add(b);

@@ -4,6 +4,7 @@
 #define ISOLOIR_MANIFEST_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "isoloir/bytes.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/point.h"
+#include "isoloir/point_table.h"
 #include "isoloir/result.h"
 #include "isoloir/signature.h"
 #include "isoloir/timestamp.h"
@@ -44,7 +46,11 @@ struct Manifest {
   std::string timezone;
   Timestamp opens_at;
   Timestamp closes_at;
-  Point public_key;        // the trustees' joint key h
+  Point public_key;  // the trustees' joint key h
+  // h's multiples (parse_manifest builds them once): the prover's and the
+  // verifier's h^x. Null in a Manifest made by hand: the ballot functions then
+  // build one for the call.
+  std::shared_ptr<const PointTable> public_key_table;
   PublicKey server_key{};  // signs deposit proofs, émargements and tree heads
   std::vector<Scrutin> scrutins;
 

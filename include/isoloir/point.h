@@ -63,6 +63,7 @@ class Point {
   using Rep = std::array<uint64_t, 20>;
 
  private:
+  friend class PointTable;  // reads and writes rep_ (src/point_table.cpp)
   explicit Point(const Rep& rep) : rep_(rep) {}
 
   Rep rep_;

@@ -10,6 +10,7 @@
 
 #include "isoloir/bytes.h"
 #include "isoloir/point.h"
+#include "isoloir/point_table.h"
 #include "isoloir/random.h"
 #include "isoloir/scalar.h"
 #include "isoloir/signature.h"
@@ -36,12 +37,18 @@ struct ProofContext {
 // every branch runs the same constant-time operations whichever is real, and
 // branch selection uses masks, not branches. Draws from `rng`, in order, the
 // simulated branches' (c, s) in increasing branch order, then w.
-DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const Point& h, const Point& alpha,
+//
+// Each commitment is made with fixed bases only, from r: A_j = g^y and
+// B_j = h^y g^(-c_j (m - v_j)) with y = x_j - c_j r and m = values[real]
+// (the points of the textbook g^x alpha^-c, h^x (beta g^-v)^-c): the same
+// three constant-time fixed-base multiplications for every branch, h's from
+// its table.
+DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                                    const Point& beta, const Scalar& r,
                                    std::span<const int64_t> values, size_t real, ScalarSource& rng);
 
 // Public verification (variable time is fine: everything here is public).
-bool verify_disjunctive(const ProofContext& ctx, const Point& h, const Point& alpha,
+bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                         const Point& beta, std::span<const int64_t> values,
                         const DisjunctiveProof& proof);
 

@@ -1,9 +1,15 @@
 // Point and scalar arithmetic that the vectors do not reach: the identity in
-// sums and products, constant-time selection. The section 1 vectors
+// sums and products, constant-time selection, h's table and the verifier's
+// variable-time double multiplication against plain multiplication. The section 1 vectors
 // themselves run in tests/conformance/core_checks.cpp.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <vector>
+
 #include "isoloir/point.h"
+#include "isoloir/point_table.h"
+#include "isoloir/random.h"
 #include "isoloir/scalar.h"
 
 namespace isoloir {
@@ -19,6 +25,54 @@ TEST(Points, IdentityArithmetic) {
   EXPECT_EQ(Point::identity() - g, g.mul(-Scalar::from_u64(1)));
   EXPECT_EQ(g.mul(Scalar::from_u64(2)), g + g);
   EXPECT_TRUE(Point::identity().mul(Scalar::from_u64(5)).is_identity());
+}
+
+// Scalars whose radix-16 digits reach the table's edges: 0, 1, 8 and 15 in
+// every nibble (carries through every position), l - 1, and random ones.
+std::vector<Scalar> awkward_scalars() {
+  std::vector<Scalar> out = {Scalar(),
+                             Scalar::from_u64(1),
+                             Scalar::from_u64(8),
+                             Scalar::from_u64(0x88888888),
+                             -Scalar::from_u64(1),
+                             -Scalar::from_u64(8),
+                             -Scalar::from_u64(0x0f0f0f0f)};
+  for (const uint8_t fill : {0x88, 0xff, 0x77, 0x0f}) {
+    std::array<uint8_t, 64> wide{};
+    wide.fill(fill);
+    out.push_back(Scalar::reduce(wide));
+  }
+  SystemScalarSource rng;
+  for (int i = 0; i < 20; ++i) out.push_back(rng.next());
+  return out;
+}
+
+TEST(Points, TheTableMultipliesAsMulDoes) {
+  SystemScalarSource rng;
+  const Point h = Point::base_mul(rng.next());
+  const PointTable table(h);
+  EXPECT_EQ(table.base(), h);
+  for (const Scalar& s : awkward_scalars()) {
+    EXPECT_EQ(table.mul(s), h.mul(s)) << s.to_base64url();
+  }
+  // The generator's table agrees with libsodium's own.
+  const PointTable g(Point::generator());
+  for (const Scalar& s : awkward_scalars()) EXPECT_EQ(g.mul(s), Point::base_mul(s));
+  // The identity's table gives the identity.
+  EXPECT_TRUE(PointTable(Point::identity()).mul(rng.next()).is_identity());
+}
+
+TEST(Points, MulAddBaseIsTheTwoProductsSummed) {
+  SystemScalarSource rng;
+  const Point p = Point::base_mul(rng.next());
+  for (const Scalar& a : awkward_scalars()) {
+    const Scalar b = rng.next();
+    EXPECT_EQ(p.mul_add_base_vartime(a, b), p.mul(a) + Point::base_mul(b));
+    EXPECT_EQ(p.mul_add_base_vartime(b, a), p.mul(b) + Point::base_mul(a));
+  }
+  EXPECT_TRUE(p.mul_add_base_vartime(Scalar(), Scalar()).is_identity());
+  EXPECT_EQ(Point::identity().mul_add_base_vartime(rng.next(), Scalar::from_u64(1)),
+            Point::generator());
 }
 
 TEST(Scalars, SelectIsExact) {

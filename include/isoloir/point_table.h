@@ -1,0 +1,44 @@
+// A fixed base's multiples, for base^s in constant time without doublings:
+// the election key h, whose powers the prover and the verifier take for
+// every branch of every proof (issue 11). libsodium keeps such a table for
+// the group's generator g only (ge25519_scalarmult_base); this is the same
+// method (signed radix-16 digits, one table row per digit position, every
+// row entry read for every digit) built over libsodium's own point addition
+// for any point. About 174 KB; built once per election key (with the
+// manifest), about 1,100 additions.
+#ifndef ISOLOIR_POINT_TABLE_H_
+#define ISOLOIR_POINT_TABLE_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "isoloir/point.h"
+#include "isoloir/scalar.h"
+
+namespace isoloir {
+
+class PointTable {
+ public:
+  explicit PointTable(const Point& base);
+
+  const Point& base() const { return base_; }
+  // base^s in constant time: the same additions and the same table reads
+  // whatever s is. Equal to base().mul(s).
+  Point mul(const Scalar& s) const;
+
+ private:
+  static constexpr size_t kDigits = 64;  // radix 16 over 256 bits
+  static constexpr size_t kRow = 17;     // d * 16^i * base for d in -8..8
+  // libsodium's ge25519_cached, as opaque words (src/point_table.cpp).
+  using Cached = std::array<uint64_t, 20>;
+
+  void put(size_t slot, const Point& p);  // rows_[slot] = p, as libsodium's cached form
+
+  Point base_;
+  std::vector<Cached> rows_;  // kDigits * kRow, row i entry d + 8
+};
+
+}  // namespace isoloir
+
+#endif  // ISOLOIR_POINT_TABLE_H_

@@ -1,0 +1,88 @@
+#include "isoloir/point_table.h"
+
+#include <sodium.h>
+
+#include <cstring>
+
+#include "ge25519.h"
+
+namespace isoloir {
+namespace {
+
+static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25519_cached");
+
+// 1 if a == b, else 0, without a data-dependent branch.
+uint64_t ct_eq(uint64_t a, uint64_t b) {
+  const uint64_t x = a ^ b;
+  return ((x | (0 - x)) >> 63) ^ 1;
+}
+
+}  // namespace
+
+PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow) {
+  Point step = base;  // 16^i * base
+  for (size_t i = 0; i < kDigits; ++i) {
+    std::array<Point, 9> multiples;  // d * step, d = 0..8
+    for (size_t d = 1; d < multiples.size(); ++d) multiples[d] = multiples[d - 1] + step;
+    for (size_t d = 0; d < multiples.size(); ++d) {
+      put(i * kRow + 8 + d, multiples[d]);
+      put(i * kRow + 8 - d, Point::identity() - multiples[d]);
+    }
+    step = multiples[8] + multiples[8];
+  }
+}
+
+void PointTable::put(size_t slot, const Point& p) {
+  ge25519_p3 p3;
+  std::memcpy(&p3, p.rep_.data(), sizeof p3);
+  ge25519_cached c;
+  ge25519_p3_to_cached(&c, &p3);
+  std::memcpy(rows_[slot].data(), &c, sizeof c);
+}
+
+Point PointTable::mul(const Scalar& s) const {
+  // Signed radix-16 digits e[i] in [-8, 8], s = sum e[i] 16^i (as libsodium's
+  // ge25519_scalarmult_base writes them); a reduced scalar has its top bit
+  // clear, so the last digit stays within 8.
+  signed char e[kDigits];
+  const auto& a = s.bytes();
+  for (size_t i = 0; i < 32; ++i) {
+    e[2 * i] = static_cast<signed char>(a[i] & 15);
+    e[2 * i + 1] = static_cast<signed char>((a[i] >> 4) & 15);
+  }
+  signed char carry = 0;
+  for (size_t i = 0; i < kDigits - 1; ++i) {
+    e[i] = static_cast<signed char>(e[i] + carry);
+    carry = static_cast<signed char>((e[i] + 8) >> 4);
+    e[i] = static_cast<signed char>(e[i] - carry * 16);
+  }
+  e[kDigits - 1] = static_cast<signed char>(e[kDigits - 1] + carry);
+
+  ge25519_p3 acc;
+  std::memcpy(&acc, Point::identity().rep_.data(), sizeof acc);
+  Cached pick;
+  for (size_t i = 0; i < kDigits; ++i) {
+    // Every entry of the row is read; the digit only chooses, by mask, which
+    // one is kept.
+    const auto want = static_cast<uint64_t>(e[i] + 8);
+    pick.fill(0);
+    for (size_t k = 0; k < kRow; ++k) {
+      const uint64_t mask = 0 - ct_eq(k, want);
+      const Cached& entry = rows_[i * kRow + k];
+      for (size_t w = 0; w < pick.size(); ++w) pick[w] |= mask & entry[w];
+    }
+    ge25519_cached c;
+    std::memcpy(&c, pick.data(), sizeof c);
+    ge25519_p1p1 sum;
+    ge25519_add(&sum, &acc, &c);
+    ge25519_p1p1_to_p3(&acc, &sum);
+  }
+  sodium_memzero(e, sizeof e);
+  sodium_memzero(pick.data(), sizeof pick);
+  Point out;
+  std::memcpy(out.rep_.data(), &acc, sizeof acc);
+  out.has_enc_ = false;
+  return out;
+}
+
+}  // namespace isoloir
