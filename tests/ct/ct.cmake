@@ -29,6 +29,29 @@ if(VALGRIND_EXECUTABLE AND VALGRIND_INCLUDE_DIR)
            COMMAND ${VALGRIND_EXECUTABLE} --error-exitcode=1 --track-origins=yes
                    --suppressions=${CMAKE_SOURCE_DIR}/tests/ct/libsodium.supp
                    $<TARGET_FILE:ct_prover>)
+  # The test's check of itself: the same core with one branch on the vote
+  # planted in the prover (src/proof.cpp, ISOLOIR_CT_PLANTED_LEAK) must be
+  # reported by valgrind as a jump on the secret inside prove_disjunctive.
+  add_library(isoloir_core_ct_leak STATIC ${ISOLOIR_CORE_SOURCES})
+  target_include_directories(isoloir_core_ct_leak PUBLIC ${CMAKE_SOURCE_DIR}/include)
+  target_include_directories(isoloir_core_ct_leak SYSTEM PUBLIC ${NLOHMANN_SHIM}
+                             ${SODIUM_INCLUDE_DIRS} ${VALGRIND_INCLUDE_DIR})
+  target_include_directories(isoloir_core_ct_leak SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
+                                                                 ${SODIUM_PRIVATE_INCLUDE}/sodium)
+  target_link_libraries(isoloir_core_ct_leak PUBLIC ${SODIUM_LIB})
+  target_compile_options(isoloir_core_ct_leak PRIVATE ${ISOLOIR_WARNINGS})
+  target_compile_definitions(isoloir_core_ct_leak PRIVATE ISOLOIR_CT_VALGRIND ISOLOIR_CT_PLANTED_LEAK)
+  add_executable(ct_prover_leak ${CMAKE_SOURCE_DIR}/tests/ct/ct_prover.cpp
+                                ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+  target_include_directories(ct_prover_leak PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+  target_link_libraries(ct_prover_leak PRIVATE isoloir_core_ct_leak)
+  target_compile_options(ct_prover_leak PRIVATE ${ISOLOIR_WARNINGS})
+  target_compile_definitions(ct_prover_leak PRIVATE ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
+  add_test(NAME ct_prover_sees_a_planted_branch
+           COMMAND ${CMAKE_COMMAND} -DVALGRIND=${VALGRIND_EXECUTABLE}
+                   -DSUPPRESSIONS=${CMAKE_SOURCE_DIR}/tests/ct/libsodium.supp
+                   -DPROGRAM=$<TARGET_FILE:ct_prover_leak>
+                   -P ${CMAKE_SOURCE_DIR}/tests/ct/expect_report.cmake)
   add_test(NAME ct_same_code
            COMMAND ${CMAKE_COMMAND} "-DSHIPPED=$<JOIN:$<TARGET_OBJECTS:isoloir_core>,|>"
                    "-DCHECKED=$<JOIN:$<TARGET_OBJECTS:isoloir_core_ct>,|>"
