@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include <memory>
+#include <optional>
 #include <set>
 
 #include "declassify.h"
@@ -116,12 +116,26 @@ Json encode_proof(const DisjunctiveProof& proof) {
   return out;
 }
 
-// h's table: the manifest's (parse_manifest builds it), or one for this call
-// when the Manifest was made by hand.
-std::shared_ptr<const PointTable> key_table(const Manifest& manifest) {
-  if (manifest.public_key_table) return manifest.public_key_table;
-  return std::make_shared<const PointTable>(manifest.public_key);
-}
+// h's table for one call: the manifest's (made at its first use), or one
+// made here for a Manifest made by hand.
+class KeyTable {
+ public:
+  explicit KeyTable(const Manifest& manifest) {
+    if (manifest.public_key_table) {
+      table_ = &manifest.public_key_table->get();
+    } else {
+      own_.emplace(manifest.public_key);
+      table_ = &*own_;
+    }
+  }
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
+  const PointTable& operator*() const { return *table_; }
+
+ private:
+  std::optional<PointTable> own_;
+  const PointTable* table_ = nullptr;
+};
 
 }  // namespace
 
@@ -218,7 +232,7 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
   const auto& credential = d.ballot.credential;
   VerifiedBallot& out = d.ballot;
   const std::vector<DisjunctiveProof>& proofs = d.proofs;
-  const std::shared_ptr<const PointTable> table = key_table(manifest);
+  const KeyTable table(manifest);
   Json unsigned_doc = doc;
   unsigned_doc.erase("signature");
   if (!verify_signature(kSignatureTag, as_bytes(canonical_dump(unsigned_doc)), d.signature,
@@ -297,7 +311,7 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
   }
 
   const PublicKey& pk = credential.public_key();
-  const std::shared_ptr<const PointTable> table = key_table(manifest);
+  const KeyTable table(manifest);
   const PointTable& h = *table;
   const Point g = Point::generator();
   Json answers = Json::array();

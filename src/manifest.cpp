@@ -158,7 +158,7 @@ Result<Manifest> parse_manifest(std::string_view text) {
   m.opens_at = *opens_at;
   m.closes_at = *closes_at;
   m.public_key = *pk;
-  m.public_key_table = std::make_shared<const PointTable>(*pk);
+  m.public_key_table = std::make_shared<const LazyPointTable>(*pk);
   m.server_key = *server_key;
   m.document = std::move(*doc);
   return m;

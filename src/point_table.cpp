@@ -85,4 +85,9 @@ Point PointTable::mul(const Scalar& s) const {
   return out;
 }
 
+const PointTable& LazyPointTable::get() const {
+  std::call_once(once_, [this] { table_ = std::make_unique<const PointTable>(base_); });
+  return *table_;
+}
+
 }  // namespace isoloir

@@ -47,10 +47,10 @@ struct Manifest {
   Timestamp opens_at;
   Timestamp closes_at;
   Point public_key;  // the trustees' joint key h
-  // h's multiples (parse_manifest builds them once): the prover's and the
-  // verifier's h^x. Null in a Manifest made by hand: the ballot functions then
-  // build one for the call.
-  std::shared_ptr<const PointTable> public_key_table;
+  // h's multiples, built at the first ballot made or checked with this
+  // manifest (or a copy of it). Null in a Manifest made by hand: the ballot
+  // functions then build a table for the call.
+  std::shared_ptr<const LazyPointTable> public_key_table;
   PublicKey server_key{};  // signs deposit proofs, émargements and tree heads
   std::vector<Scrutin> scrutins;
 

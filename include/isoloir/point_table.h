@@ -4,13 +4,15 @@
 // the group's generator g only (ge25519_scalarmult_base); this is the same
 // method (signed radix-16 digits, one table row per digit position, every
 // row entry read for every digit) built over libsodium's own point addition
-// for any point. About 174 KB; built once per election key (with the
-// manifest), about 1,100 additions.
+// for any point. About 174 KB; built once per election key (at the
+// manifest's first ballot, LazyPointTable), about 1,100 additions.
 #ifndef ISOLOIR_POINT_TABLE_H_
 #define ISOLOIR_POINT_TABLE_H_
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "isoloir/point.h"
@@ -37,6 +39,22 @@ class PointTable {
 
   Point base_;
   std::vector<Cached> rows_;  // kDigits * kRow, row i entry d + 8
+};
+
+// A PointTable made at its first use, once, whichever thread asks first: a
+// parsed manifest carries its key's, so that parsing stays cheap (a server
+// route that only reads titles, a fuzzer) and the first ballot made or
+// checked pays for the table.
+class LazyPointTable {
+ public:
+  explicit LazyPointTable(const Point& base) : base_(base) {}
+
+  const PointTable& get() const;
+
+ private:
+  Point base_;
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<const PointTable> table_;
 };
 
 }  // namespace isoloir

@@ -16,9 +16,9 @@ std::shared_ptr<const Manifest> manifest_of(Api& api, httplib::Response& res) {
     send_refusal(res, text.error());
     return nullptr;
   }
-  // Parsed per request: the manifest is a few KB and parsing it, h's table
-  // included (about 0.4 ms), costs less than keeping a second copy in sync
-  // would cost thought. Only the scrutin list reads it; casting uses the urn's.
+  // Parsed per request: the manifest is a few KB and parsing it costs
+  // microseconds (h's table is made only when a ballot needs it), less than
+  // keeping a second copy in sync would cost thought.
   Result<Manifest> m = parse_manifest(*text);
   if (!m) {
     send_refusal(res, fail("corrupt_store", m.error().message()));

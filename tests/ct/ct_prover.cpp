@@ -71,13 +71,13 @@ void check_prove(const Manifest& m, std::span<const int64_t> values) {
     make_secret(real);
     SystemScalarSource rng;
     const DisjunctiveProof proof =
-        prove_disjunctive(ctx, *m.public_key_table, alpha, beta, r, values, real, rng);
+        prove_disjunctive(ctx, m.public_key_table->get(), alpha, beta, r, values, real, rng);
     // The proof is published: its scalars are public from here on.
     for (const ProofBranch& br : proof) {
       make_public(br.c.bytes().data(), Scalar::kBytes);
       make_public(br.s.bytes().data(), Scalar::kBytes);
     }
-    expect(verify_disjunctive(ctx, *m.public_key_table, alpha, beta, values, proof),
+    expect(verify_disjunctive(ctx, m.public_key_table->get(), alpha, beta, values, proof),
            "proof of branch " + std::to_string(k) + " of " + std::to_string(values.size()) +
                " verifies");
   }

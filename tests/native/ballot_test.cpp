@@ -140,12 +140,14 @@ TEST(Proof, EachBranchCanBeTheRealOne) {
                        m.public_key.mul(r);
     const ProofContext ctx{m.hash, "capn-2d", k.public_key(), "sum"};
     const DisjunctiveProof proof =
-        prove_disjunctive(ctx, *m.public_key_table, alpha, beta, r, values, real, rng);
-    EXPECT_TRUE(verify_disjunctive(ctx, *m.public_key_table, alpha, beta, values, proof)) << real;
+        prove_disjunctive(ctx, m.public_key_table->get(), alpha, beta, r, values, real, rng);
+    EXPECT_TRUE(verify_disjunctive(ctx, m.public_key_table->get(), alpha, beta, values, proof))
+        << real;
     const std::vector<int64_t> shifted = {1, 2, 3, 4};
-    EXPECT_FALSE(verify_disjunctive(ctx, *m.public_key_table, alpha, beta, shifted, proof)) << real;
+    EXPECT_FALSE(verify_disjunctive(ctx, m.public_key_table->get(), alpha, beta, shifted, proof))
+        << real;
     const ProofContext other{m.hash, "capn-2d", k.public_key(), "option:0"};
-    EXPECT_FALSE(verify_disjunctive(other, *m.public_key_table, alpha, beta, values, proof))
+    EXPECT_FALSE(verify_disjunctive(other, m.public_key_table->get(), alpha, beta, values, proof))
         << real;
   }
 }
