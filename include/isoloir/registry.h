@@ -60,6 +60,7 @@ class Registry {
   const Manifest& manifest_;
   std::vector<CredentialEvent> events_;
   std::map<PublicKey, size_t> by_credential_;
+  std::map<std::string, std::vector<size_t>> by_voter_;  // voter -> indices of its events
   std::map<std::string, size_t> current_;                // voter -> index of the current event
   std::set<std::pair<std::string, std::string>> voted_;  // (voter, scrutin)
 };
