@@ -1,7 +1,7 @@
 // libsodium's internal group type and functions (ge25519_p3 and friends,
 // sodium/private/ed25519_ref10.h from Debian's source package of the linked
-// libsodium, fetched by scripts/libsodium-private.sh). Only src/point.cpp
-// includes this: Point keeps its points in libsodium's own representation so
+// libsodium, fetched by scripts/libsodium-private.sh). Only src/point.cpp and
+// src/point_table.cpp include this: Point keeps its points in libsodium's own representation so
 // that a chain of operations decodes its inputs once and encodes only what is
 // hashed or sent, instead of every libsodium call decoding and encoding both
 // of its operands (issue 11). Nothing here does field arithmetic: every
@@ -25,5 +25,28 @@
 extern "C" {
 #include <sodium/private/ed25519_ref10.h>
 }
+
+#include <cstring>
+
+#include "isoloir/point.h"
+
+namespace isoloir::internal {
+
+static_assert(sizeof(ge25519_p3) == sizeof(Point::Rep), "libsodium's ge25519_p3 is 160 bytes");
+
+// A Point's words into libsodium's type and back (copies: no aliasing).
+inline ge25519_p3 load(const Point::Rep& rep) {
+  ge25519_p3 p;
+  std::memcpy(&p, rep.data(), sizeof p);
+  return p;
+}
+
+inline Point::Rep store(const ge25519_p3& p) {
+  Point::Rep rep;
+  std::memcpy(rep.data(), &p, sizeof p);
+  return rep;
+}
+
+}  // namespace isoloir::internal
 
 #endif  // ISOLOIR_SRC_GE25519_H_

@@ -9,19 +9,8 @@
 namespace isoloir {
 namespace {
 
-static_assert(sizeof(ge25519_p3) == sizeof(Point::Rep), "libsodium's ge25519_p3 is 160 bytes");
-
-ge25519_p3 load(const Point::Rep& rep) {
-  ge25519_p3 p;
-  std::memcpy(&p, rep.data(), sizeof p);
-  return p;
-}
-
-Point::Rep store(const ge25519_p3& p) {
-  Point::Rep rep;
-  std::memcpy(rep.data(), &p, sizeof p);
-  return rep;
-}
+using internal::load;
+using internal::store;
 
 // A scalar as libsodium's multiplications take it: the top bit cleared, as
 // crypto_scalarmult_ristretto255 does (a reduced scalar never has it set).
@@ -133,28 +122,31 @@ Point Point::mul_add_base_vartime(const Scalar& a, const Scalar& b) const {
   return Point(store(r));
 }
 
-Point Point::operator+(const Point& o) const {
-  const ge25519_p3 p = load(rep_);
-  const ge25519_p3 q = load(o.rep_);
+namespace {
+
+// p + q or p - q (libsodium's ge25519_add or ge25519_sub, same signature).
+using CachedOp = void (*)(ge25519_p1p1*, const ge25519_p3*, const ge25519_cached*);
+
+Point::Rep combine(const Point::Rep& a, const Point::Rep& b, CachedOp op) {
+  const ge25519_p3 p = load(a);
+  const ge25519_p3 q = load(b);
   ge25519_cached c;
   ge25519_p3_to_cached(&c, &q);
   ge25519_p1p1 sum;
-  ge25519_add(&sum, &p, &c);
+  op(&sum, &p, &c);
   ge25519_p3 r;
   ge25519_p1p1_to_p3(&r, &sum);
-  return Point(store(r));
+  return store(r);
+}
+
+}  // namespace
+
+Point Point::operator+(const Point& o) const {
+  return Point(combine(rep_, o.rep_, ge25519_add));
 }
 
 Point Point::operator-(const Point& o) const {
-  const ge25519_p3 p = load(rep_);
-  const ge25519_p3 q = load(o.rep_);
-  ge25519_cached c;
-  ge25519_p3_to_cached(&c, &q);
-  ge25519_p1p1 diff;
-  ge25519_sub(&diff, &p, &c);
-  ge25519_p3 r;
-  ge25519_p1p1_to_p3(&r, &diff);
-  return Point(store(r));
+  return Point(combine(rep_, o.rep_, ge25519_sub));
 }
 
 bool Point::is_identity() const {

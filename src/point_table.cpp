@@ -33,8 +33,7 @@ PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow) {
 }
 
 void PointTable::put(size_t slot, const Point& p) {
-  ge25519_p3 p3;
-  std::memcpy(&p3, p.rep_.data(), sizeof p3);
+  const ge25519_p3 p3 = internal::load(p.rep_);
   ge25519_cached c;
   ge25519_p3_to_cached(&c, &p3);
   std::memcpy(rows_[slot].data(), &c, sizeof c);
@@ -58,8 +57,7 @@ Point PointTable::mul(const Scalar& s) const {
   }
   e[kDigits - 1] = static_cast<signed char>(e[kDigits - 1] + carry);
 
-  ge25519_p3 acc;
-  std::memcpy(&acc, Point::identity().rep_.data(), sizeof acc);
+  ge25519_p3 acc = internal::load(Point::identity().rep_);
   Cached pick;
   for (size_t i = 0; i < kDigits; ++i) {
     // Every entry of the row is read; the digit only chooses, by mask, which
@@ -79,10 +77,7 @@ Point PointTable::mul(const Scalar& s) const {
   }
   sodium_memzero(e, sizeof e);
   sodium_memzero(pick.data(), sizeof pick);
-  Point out;
-  std::memcpy(out.rep_.data(), &acc, sizeof acc);
-  out.has_enc_ = false;
-  return out;
+  return Point(internal::store(acc));
 }
 
 const PointTable& LazyPointTable::get() const {
