@@ -29,6 +29,7 @@
 
 #include "http_harness.h"
 #include "isoloir/portal/password.h"
+#include "isoloir/pow.h"
 #include "isoloir/tree_head.h"
 #include "portal_harness.h"
 
@@ -170,20 +171,87 @@ Json json_of(const std::map<std::string, std::string>& fields) {
   return j;
 }
 
-// POST /api/v1/session: the session cookie and CSRF token, or nothing.
+// A solved proof-of-work challenge and how long the search took.
+struct SolvedPow {
+  std::string challenge;
+  uint64_t nonce = 0;
+  int difficulty = 0;
+  double solve_ms = 0;
+};
+
+// GET /api/v1/pow?purpose=..., then the nonce searched here with the core's
+// pow_search, as the booth does in the voter's browser; with difficulty 0
+// (the server's proof of work off) nothing is searched, as the booth's
+// solvedPow does. Nothing on failure (counted).
+std::optional<SolvedPow> solve_pow(httplib::Client& c, const char* purpose, Failures& failures) {
+  auto r = c.Get((std::string("/api/v1/pow?purpose=") + purpose).c_str());
+  const Json j = body_of(r);
+  if (!r || r->status != 200 || !j.is_object() || !j.contains("challenge") ||
+      !j["challenge"].is_string() || !j.contains("difficulty") ||
+      !j["difficulty"].is_number_integer()) {
+    failures.add(std::string("pow ") + purpose + " " + outcome(r));
+    return std::nullopt;
+  }
+  SolvedPow pow{j["challenge"].get<std::string>(), 0, j["difficulty"].get<int>(), 0};
+  if (pow.difficulty > 0) {
+    const auto t0 = Clock::now();
+    const std::optional<uint64_t> nonce =
+        pow_search(pow.challenge, pow.difficulty, 0, kMaxPowNonce);
+    pow.solve_ms = ms_since(t0);
+    if (!nonce) {
+      failures.add(std::string("pow ") + purpose + ": no nonce found");
+      return std::nullopt;
+    }
+    pow.nonce = *nonce;
+  }
+  return pow;
+}
+
+// `fields` with the solved challenge, as the booth's withPow sends it.
+Json with_pow(const std::map<std::string, std::string>& fields, const SolvedPow& pow) {
+  Json j = json_of(fields);
+  j["pow_challenge"] = pow.challenge;
+  j["pow_nonce"] = std::to_string(pow.nonce);
+  return j;
+}
+
+// POST /api/v1/session with a solved login challenge: the session cookie
+// and CSRF token, or nothing.
 std::optional<Session> login(httplib::Client& c, const std::string& identifier,
-                             Failures& failures) {
+                             const SolvedPow& pow, Failures& failures) {
   auto r = c.Post("/api/v1/session",
-                  json_of({{"identifier", identifier}, {"password", kPassword}}).dump(),
+                  with_pow({{"identifier", identifier}, {"password", kPassword}}, pow).dump(),
                   "application/json");
-  if (!r || r->status != 201) {
+  const Json j = body_of(r);
+  if (!r || r->status != 201 || !j.is_object() || !j.contains("csrf_token") ||
+      !j["csrf_token"].is_string()) {
     failures.add("login " + outcome(r));
     return std::nullopt;
   }
   const std::string set_cookie = r->get_header_value("Set-Cookie");
-  return Session{set_cookie.substr(0, set_cookie.find(';')),
-                 body_of(r)["csrf_token"].get<std::string>()};
+  return Session{set_cookie.substr(0, set_cookie.find(';')), j["csrf_token"].get<std::string>()};
 }
+
+// The time spent searching nonces, summed over threads.
+class SolveTime {
+ public:
+  void add(double ms) {
+    std::lock_guard lock(mu_);
+    ms_ += ms;
+    ++count_;
+  }
+  std::string text() const {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%zu proofs of work solved, %.1f s of search", count_,
+                  ms_ / 1000);
+    return buf;
+  }
+
+ private:
+  std::mutex mu_;
+  double ms_ = 0;
+  size_t count_ = 0;
+};
 
 // The activation token mailed to each voter, from one pass over the outbox
 // (the harness's latest_token reads every mail per voter: O(N^2) for N voters).
@@ -211,7 +279,9 @@ std::map<std::string, std::string> activation_tokens(const std::string& outbox) 
 }
 
 // Rewrites the election's config with another password cost and restarts
-// its server (the harness always starts at "minimum").
+// its server (the harness always starts at "minimum", with the proof of work
+// off). The new config leaves "pow_difficulty" out on purpose: the server's
+// default, which a voter's browser pays and this generator solves.
 void restart_with_cost(Election& e, const std::string& cost) {
   if (cost == "minimum") return;
   if (e.stop() != 0) std::fprintf(stderr, "warning: the server did not stop cleanly\n");
@@ -227,10 +297,15 @@ void restart_with_cost(Election& e, const std::string& cost) {
 std::vector<Session> activate_all(Election& e, size_t voters) {
   const size_t clients = kSetupClients;
   Failures failures;
+  SolveTime solving;
   const auto t0 = Clock::now();
   parallel(voters, clients, e.port(), [&](size_t i, httplib::Client& c) {
-    auto r = c.Post("/api/v1/account/activation-link",
-                    json_of({{"identifier", e.voter(i).identifier}}).dump(), "application/json");
+    const std::optional<SolvedPow> pow = solve_pow(c, "link", failures);
+    if (!pow) return;
+    solving.add(pow->solve_ms);
+    auto r =
+        c.Post("/api/v1/account/activation-link",
+               with_pow({{"identifier", e.voter(i).identifier}}, *pow).dump(), "application/json");
     if (!r || r->status != 202) failures.add("activation-link " + outcome(r));
   });
   // The links are mailed after the answers (issue 9, finding 5): wait for
@@ -253,12 +328,15 @@ std::vector<Session> activate_all(Election& e, size_t voters) {
                         .dump(),
                     "application/json");
     if (!r || r->status != 201) return failures.add("activate " + outcome(r));
-    if (auto s = login(c, e.voter(i).identifier, failures)) sessions[i] = std::move(*s);
+    const std::optional<SolvedPow> pow = solve_pow(c, "login", failures);
+    if (!pow) return;
+    solving.add(pow->solve_ms);
+    if (auto s = login(c, e.voter(i).identifier, *pow, failures)) sessions[i] = std::move(*s);
   });
   std::printf(
       "  setup: %zu activation links asked for and mailed in %.1f s, the outbox read in %.1f s,\n"
-      "         activation and login in %.1f s (%zu connections; not measured)\n",
-      voters, links_s, outbox_s, ms_since(t2) / 1000, clients);
+      "         activation and login in %.1f s (%zu connections; %s; not measured)\n",
+      voters, links_s, outbox_s, ms_since(t2) / 1000, clients, solving.text().c_str());
   if (failures.total() != 0) {
     failures.print("during activation");
     return {};
@@ -398,8 +476,13 @@ bool measure_casting(const Options& o) {
   return failures.total() == 0 && size == o.voters && head_ok && stopped == 0;
 }
 
-// Logins at the interactive Argon2id cost: K voters activated at that cost
-// (so that no login rehashes), then logged in from C threads.
+// Logins at the interactive Argon2id cost and the server's default proof
+// of work: K voters activated at that cost (so that no login rehashes),
+// then logged in from C threads. Each voter's login challenge is fetched
+// and solved first, on every core, and timed apart: a voter solves it on
+// their own device, so what is the server's (the logins per second and
+// the latencies of POST /api/v1/session) is measured without the search,
+// which would otherwise take these cores from the server.
 bool measure_logins(const Options& o) {
   Election e(staff(o.logins), -3600, 86'400, kThrottles);
   if (harness_failed()) return false;
@@ -407,13 +490,34 @@ bool measure_logins(const Options& o) {
   if (harness_failed()) return false;
   std::printf(
       "logins: password cost interactive (Argon2id, 2 passes, 64 MiB per hash;\n"
-      "        the server runs at most one hash per core)\n");
+      "        the server runs at most one hash per core), the server's default proof of work\n");
   std::fflush(stdout);
   if (activate_all(e, o.logins).empty()) return false;
 
+  Failures failures;
+  std::vector<SolvedPow> pows(o.logins);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const auto s0 = Clock::now();
+  parallel(o.logins, cores, e.port(), [&](size_t i, httplib::Client& c) {
+    if (auto pow = solve_pow(c, "login", failures)) pows[i] = std::move(*pow);
+  });
+  const double solve_s = ms_since(s0) / 1000;
+  std::vector<double> solve_ms;
+  for (const SolvedPow& p : pows) solve_ms.push_back(p.solve_ms);
+  const Percentiles sp = percentiles(solve_ms);
+  std::printf("  proof of work      difficulty %d, %zu challenges fetched and solved in %.1f s\n",
+              pows[0].difficulty, o.logins, solve_s);
+  std::printf(
+      "                     on %u threads; one solve p50 %.0f ms, p90 %.0f ms, max %.0f ms\n",
+      cores, sp.p50, sp.p90, sp.max);
+  if (failures.total() != 0) {
+    failures.print("proofs of work");
+    (void)e.stop();
+    return false;
+  }
+
   const size_t clients = std::min(o.clients, o.logins);
   std::vector<std::vector<double>> latencies(clients);
-  Failures failures;
   std::atomic<size_t> next{0};
   std::latch start(static_cast<std::ptrdiff_t>(clients) + 1);
   std::vector<std::thread> workers;
@@ -423,7 +527,7 @@ bool measure_logins(const Options& o) {
       start.arrive_and_wait();
       for (size_t i; (i = next.fetch_add(1)) < o.logins;) {
         const auto c0 = Clock::now();
-        (void)login(*c, e.voter(i).identifier, failures);
+        (void)login(*c, e.voter(i).identifier, pows[i], failures);
         latencies[t].push_back(ms_since(c0));
       }
     });
