@@ -1,13 +1,25 @@
-// isoloir_urn_load: the HTTP load generator for casting. Builds an election
-// of N voters served by a real isoloir-server on 127.0.0.1 (the black-box
-// tests' harness), activates and logs every voter in over HTTP, creates one
-// valid ballot per voter with the core, then casts them all from C
-// keep-alive connections and prints casts per second and latency
-// percentiles; the board is checked afterwards with the core (signed tree
-// head, size N). A second measure logs K voters in at the portal's real
-// Argon2id cost ("interactive"). Figures, not pass/fail: recorded in
-// docs/benchmarks.md. The exit status is 1 if any request failed or the
-// board is wrong, 2 on bad arguments.
+// isoloir_urn_load: the HTTP load generator for casting. Figures, not
+// pass/fail: recorded in docs/benchmarks.md. Three modes:
+//
+// - Alone (no --prepare, no --server): builds an election of N voters served
+//   by a real isoloir-server on 127.0.0.1 (the black-box tests' harness),
+//   loads it, then stops it; a second, small election's server then runs
+//   at the portal's real Argon2id cost ("interactive") for the login measure.
+// - --prepare DIR: writes such an election into DIR (data directory
+//   imported, config.json, the voters' vote codes, the outbox) and prints the
+//   command that starts isoloir-server on it, for a server run by hand (or
+//   several behind a proxy, later).
+// - --server HOST:PORT --prepared DIR: loads that running server.
+//
+// The load, in every mode: every voter is activated and logged in over HTTP
+// (asking for a link, reading it from the outbox, solving the proof of work
+// the server asks, as the booth does), one valid ballot per voter is made
+// with the core, then all are cast from C keep-alive connections, timed
+// (casts per second, latency percentiles); the board is checked afterwards
+// with the core (the tree head's signature with the manifest's server key,
+// its size). Then K voters log in, timed, their proofs of work solved
+// beforehand and timed apart. The exit status is 1 if any request failed
+// or the board is wrong, 2 on bad arguments or an unusable DIR.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -16,7 +28,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
+#include <fstream>
 #include <latch>
 #include <map>
 #include <memory>
@@ -36,10 +50,12 @@
 namespace isoloir::server::test {
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // The bench must never be locked out by the per-address throttle: every
-// request comes from 127.0.0.1.
+// request comes from one address. (Past address_free_failures the address
+// would also be served challenges 3 bits harder: not what a voter pays.)
 constexpr const char* kThrottles =
     ", \"address_free_failures\": 100000, \"address_lock_after\": 1000000";
 
@@ -49,24 +65,47 @@ constexpr const char* kThrottles =
 // docs/benchmarks.md). The measures use --clients.
 constexpr size_t kSetupClients = 4;
 
+// A prepared election stays open this long: time to start a server on it
+// and run the load, with margin.
+constexpr int64_t kPreparedOpenSeconds = 7 * 86'400;
+
+enum class Mode { kAlone, kPrepare, kServer };
+
 struct Options {
+  Mode mode = Mode::kAlone;
   size_t voters = 2000;
   size_t clients = 32;
   std::string scrutin;  // empty: the manifest's first
   std::string password_cost = "minimum";
   size_t logins = 40;
+  std::string dir;  // --prepare DIR or --prepared DIR
+  std::string host;
+  int port = 0;
 };
 
 const char* const kUsage =
     "usage: isoloir_urn_load [--voters N] [--clients C] [--scrutin ID]\n"
     "                        [--password-cost NAME] [--logins K]\n"
+    "       isoloir_urn_load --prepare DIR [--voters N] [--password-cost NAME]\n"
+    "       isoloir_urn_load --server HOST:PORT --prepared DIR [--clients C]\n"
+    "                        [--scrutin ID] [--logins K]\n"
+    "The first form builds the election, starts isoloir-server on 127.0.0.1, loads\n"
+    "it and stops it. --prepare writes the election into DIR (new or empty: data/,\n"
+    "config.json, manifest.json, voters.json with the vote codes, outbox/) and prints\n"
+    "the command that starts isoloir-server on it; --server then loads that running\n"
+    "server, once per prepared DIR, reading the links it mails from DIR/outbox.\n"
     "  --voters N          voters who each cast one ballot (default 2000)\n"
     "  --clients C         concurrent keep-alive connections (default 32)\n"
     "  --scrutin ID        the scrutin voted in (default: the manifest's first)\n"
     "  --password-cost N   the casting server's Argon2id cost (default minimum:\n"
     "                      this measures casting, not password hashing)\n"
-    "  --logins K          voters logged in at the interactive cost, a separate\n"
-    "                      measure (default 40; 0 skips it)\n";
+    "  --logins K          voters logged in again, a separate measure (default 40;\n"
+    "                      0 skips it): alone, at the interactive cost in a second\n"
+    "                      election; with --server, K of the prepared voters at\n"
+    "                      the server's cost\n"
+    "  --prepare DIR       write an election of N voters into DIR for --server\n"
+    "  --server HOST:PORT  load the server listening there (http://HOST:PORT too)\n"
+    "  --prepared DIR      the directory --prepare wrote, which that server serves\n";
 
 std::optional<size_t> parse_count(const std::string& s, size_t least) {
   if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
@@ -77,12 +116,34 @@ std::optional<size_t> parse_count(const std::string& s, size_t least) {
   return v;
 }
 
+// "HOST:PORT", "http://HOST:PORT" or "http://HOST:PORT/"; "[::1]:PORT" for
+// IPv6. No https: this generator speaks plain HTTP (put it on the proxy's
+// inner side).
+bool parse_server(std::string s, Options& o) {
+  if (s.rfind("http://", 0) == 0) s = s.substr(7);
+  if (!s.empty() && s.back() == '/') s.pop_back();
+  const size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = s.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::optional<size_t> port = parse_count(s.substr(colon + 1), 1);
+  if (host.find_first_of("/[]@ ") != std::string::npos || !port || *port > 65535) return false;
+  o.host = host;
+  o.port = static_cast<int>(*port);
+  return true;
+}
+
 std::optional<Options> parse_options(const std::vector<std::string>& args) {
   Options o;
+  std::map<std::string, bool> given;
+  std::string prepare, prepared;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
     if (i + 1 >= args.size()) return std::nullopt;
     const std::string& value = args[++i];
+    given[flag] = true;
     std::optional<size_t> n;
     if (flag == "--voters" && (n = parse_count(value, 1))) {
       o.voters = *n;
@@ -94,9 +155,38 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
       o.scrutin = value;
     } else if (flag == "--password-cost" && portal::parse_cost(value).ok()) {
       o.password_cost = value;
+    } else if (flag == "--prepare" && !value.empty()) {
+      prepare = value;
+    } else if (flag == "--prepared" && !value.empty()) {
+      prepared = value;
+    } else if (flag == "--server" && parse_server(value, o)) {
+      // o.host and o.port set
     } else {
       return std::nullopt;
     }
+  }
+  // Each mode takes only the options it uses, so that none is silently
+  // ignored (a --voters given to --server would not be the prepared count).
+  auto only = [&](std::initializer_list<const char*> allowed) {
+    for (const auto& [flag, yes] : given) {
+      if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return flag == a; }) ==
+          allowed.end()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!prepare.empty()) {
+    if (!only({"--prepare", "--voters", "--password-cost"})) return std::nullopt;
+    o.mode = Mode::kPrepare;
+    o.dir = prepare;
+  } else if (given.count("--server") != 0 || !prepared.empty()) {
+    if (o.port == 0 || prepared.empty() ||
+        !only({"--server", "--prepared", "--clients", "--scrutin", "--logins"})) {
+      return std::nullopt;
+    }
+    o.mode = Mode::kServer;
+    o.dir = prepared;
   }
   return o;
 }
@@ -105,11 +195,17 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// Where the server under load listens.
+struct Endpoint {
+  std::string host;
+  int port = 0;
+};
+
 // A keep-alive connection to the server, as a browser opens: TCP_NODELAY
 // too (browsers set it; without it cpp-httplib's two writes per request,
 // headers then body, wait for the server's delayed ACK, about 40 ms).
-std::unique_ptr<httplib::Client> open_connection(int port) {
-  auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+std::unique_ptr<httplib::Client> open_connection(const Endpoint& at) {
+  auto c = std::make_unique<httplib::Client>(at.host, at.port);
   c->set_keep_alive(true);
   c->set_tcp_nodelay(true);
   c->set_read_timeout(120, 0);
@@ -119,12 +215,12 @@ std::unique_ptr<httplib::Client> open_connection(int port) {
 // Runs fn(i) for i in [0, count) on `threads` threads taking indices from a
 // shared counter; fn(i, client) gets the thread's own keep-alive client.
 template <typename Fn>
-void parallel(size_t count, size_t threads, int port, Fn fn) {
+void parallel(size_t count, size_t threads, const Endpoint& at, Fn fn) {
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (size_t t = 0; t < std::min(threads, count); ++t) {
     workers.emplace_back([&] {
-      const auto client = open_connection(port);
+      const auto client = open_connection(at);
       for (size_t i; (i = next.fetch_add(1)) < count;) fn(i, *client);
     });
   }
@@ -232,18 +328,20 @@ std::optional<Session> login(httplib::Client& c, const std::string& identifier,
   return Session{set_cookie.substr(0, set_cookie.find(';')), j["csrf_token"].get<std::string>()};
 }
 
-// The time spent searching nonces, summed over threads.
+// The time spent searching nonces, summed over threads, and the
+// difficulty the server asked (the highest seen).
 class SolveTime {
  public:
-  void add(double ms) {
+  void add(const SolvedPow& pow) {
     std::lock_guard lock(mu_);
-    ms_ += ms;
+    ms_ += pow.solve_ms;
     ++count_;
+    difficulty_ = std::max(difficulty_, pow.difficulty);
   }
   std::string text() const {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%zu proofs of work solved, %.1f s of search", count_,
-                  ms_ / 1000);
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%zu proofs of work at difficulty %d, %.1f s of search", count_,
+                  difficulty_, ms_ / 1000);
     return buf;
   }
 
@@ -251,7 +349,25 @@ class SolveTime {
   std::mutex mu_;
   double ms_ = 0;
   size_t count_ = 0;
+  int difficulty_ = 0;
 };
+
+// What the load needs to know of the election: the server, the outbox its
+// mails go to, the manifest (to make ballots and check the tree head with
+// its server key) and the voters with their vote codes.
+struct Target {
+  Endpoint server;
+  std::string outbox;
+  Manifest manifest;
+  std::vector<PortalVoter> voters;
+  std::string password_cost;  // as configured, for the report
+};
+
+Target target_of(const Election& e, size_t voters, const std::string& cost) {
+  Target t{{"127.0.0.1", e.port()}, e.outbox(), e.manifest(), {}, cost};
+  for (size_t i = 0; i < voters; ++i) t.voters.push_back(e.voter(i));
+  return t;
+}
 
 // The activation token mailed to each voter, from one pass over the outbox
 // (the harness's latest_token reads every mail per voter: O(N^2) for N voters).
@@ -259,7 +375,8 @@ std::map<std::string, std::string> activation_tokens(const std::string& outbox) 
   static const std::regex kTo("(^|\r\n)To: ([^\r]+)\r\n");
   static const std::regex kLink("/activation#([A-Za-z0-9_-]{43})");
   std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(outbox)) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(outbox, ec)) {
     if (e.path().extension() == ".eml") files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());  // the latest link wins
@@ -278,6 +395,23 @@ std::map<std::string, std::string> activation_tokens(const std::string& outbox) 
   return out;
 }
 
+// Waits until the outbox holds `target` mails. Gives up when none has come
+// for 30 s (a server whose mail goes elsewhere: the missing links are then
+// reported) or after 5 minutes in all.
+void wait_for_mails(const std::string& outbox, size_t target) {
+  const auto end = Clock::now() + std::chrono::minutes(5);
+  size_t seen = count_mails(outbox);
+  auto last_change = Clock::now();
+  while (seen < target && Clock::now() < end &&
+         Clock::now() - last_change < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (const size_t n = count_mails(outbox); n != seen) {
+      seen = n;
+      last_change = Clock::now();
+    }
+  }
+}
+
 // Rewrites the election's config with another password cost and restarts
 // its server (the harness always starts at "minimum", with the proof of work
 // off). The new config leaves "pow_difficulty" out on purpose: the server's
@@ -291,35 +425,36 @@ void restart_with_cost(Election& e, const std::string& cost) {
   e.start();
 }
 
-// Every voter of `e` activated over HTTP with kPassword and logged in once:
-// all links asked for first, the outbox read once, then activation and
-// login. Empty on any failure (printed). Prints how long each step took.
-std::vector<Session> activate_all(Election& e, size_t voters) {
+// The first `voters` voters of `t` activated over HTTP with kPassword and
+// logged in once: all links asked for first, the outbox read once, then
+// activation and login. Empty on any failure (printed). Prints how long
+// each step took.
+std::vector<Session> activate_all(const Target& t, size_t voters) {
   const size_t clients = kSetupClients;
   Failures failures;
   SolveTime solving;
+  const size_t mails_before = count_mails(t.outbox);
   const auto t0 = Clock::now();
-  parallel(voters, clients, e.port(), [&](size_t i, httplib::Client& c) {
+  parallel(voters, clients, t.server, [&](size_t i, httplib::Client& c) {
     const std::optional<SolvedPow> pow = solve_pow(c, "link", failures);
     if (!pow) return;
-    solving.add(pow->solve_ms);
+    solving.add(*pow);
     auto r =
         c.Post("/api/v1/account/activation-link",
-               with_pow({{"identifier", e.voter(i).identifier}}, *pow).dump(), "application/json");
+               with_pow({{"identifier", t.voters[i].identifier}}, *pow).dump(), "application/json");
     if (!r || r->status != 202) failures.add("activation-link " + outcome(r));
   });
-  // The links are mailed after the answers (issue 9, finding 5): wait for
-  // them all (the bound only keeps a broken server from hanging the run).
-  (void)wait_until([&] { return count_mails(e.outbox()) >= voters; }, std::chrono::minutes(5));
+  // The links are mailed after the answers (issue 9, finding 5).
+  wait_for_mails(t.outbox, mails_before + voters);
   const double links_s = ms_since(t0) / 1000;
   const auto t1 = Clock::now();
-  const std::map<std::string, std::string> tokens = activation_tokens(e.outbox());
+  const std::map<std::string, std::string> tokens = activation_tokens(t.outbox);
   const double outbox_s = ms_since(t1) / 1000;
   const auto t2 = Clock::now();
   std::vector<Session> sessions(voters);
-  parallel(voters, clients, e.port(), [&](size_t i, httplib::Client& c) {
-    const auto token = tokens.find(e.voter(i).identifier);
-    if (token == tokens.end()) return failures.add("no activation mail");
+  parallel(voters, clients, t.server, [&](size_t i, httplib::Client& c) {
+    const auto token = tokens.find(t.voters[i].identifier);
+    if (token == tokens.end()) return failures.add("no activation mail in " + t.outbox);
     auto r = c.Post("/api/v1/account/activate",
                     json_of({{"token", token->second},
                              {"password", kPassword},
@@ -330,8 +465,8 @@ std::vector<Session> activate_all(Election& e, size_t voters) {
     if (!r || r->status != 201) return failures.add("activate " + outcome(r));
     const std::optional<SolvedPow> pow = solve_pow(c, "login", failures);
     if (!pow) return;
-    solving.add(pow->solve_ms);
-    if (auto s = login(c, e.voter(i).identifier, *pow, failures)) sessions[i] = std::move(*s);
+    solving.add(*pow);
+    if (auto s = login(c, t.voters[i].identifier, *pow, failures)) sessions[i] = std::move(*s);
   });
   std::printf(
       "  setup: %zu activation links asked for and mailed in %.1f s, the outbox read in %.1f s,\n"
@@ -373,70 +508,113 @@ bool harness_failed() {
   return ::testing::UnitTest::GetInstance()->Failed();
 }
 
-// Casting: N voters, C connections. True when every cast answered 201 and
-// the board verifies with N ballots.
-bool measure_casting(const Options& o) {
-  const auto s0 = Clock::now();
-  Election e(staff(o.voters), -3600, 86'400, kThrottles);
-  const double import_s = ms_since(s0) / 1000;
-  if (harness_failed()) return false;
-  restart_with_cost(e, o.password_cost);
-  if (harness_failed()) return false;
+// A ballot of voter i for `option`, made with the core as the booth makes
+// it; empty on failure (printed).
+std::string make_ballot(const Target& t, size_t i, const Scrutin& scrutin, size_t option) {
+  Result<SigningKey> key = credential_key(t.manifest.id, t.voters[i].code);
+  if (!key) {
+    std::fprintf(stderr, "voter %zu's credential: %s\n", i, key.error().message().c_str());
+    return {};
+  }
+  SystemScalarSource rng;
+  auto created = create_ballot(t.manifest, scrutin.id, {scrutin.options[option].id}, *key, rng);
+  if (!created) {
+    std::fprintf(stderr, "voter %zu's ballot: %s\n", i, created.error().message().c_str());
+    return {};
+  }
+  return created->bytes;
+}
+
+// The board's size from GET /api/v1/board/ballots, or nothing.
+std::optional<uint64_t> board_size(const Endpoint& at) {
+  httplib::Client c(at.host, at.port);
+  auto r = c.Get("/api/v1/board/ballots?limit=1");
+  const Json j = body_of(r);
+  if (!r || r->status != 200 || !j.is_object() || !j.contains("size") ||
+      !j["size"].is_number_integer() || j["size"].get<int64_t>() < 0) {
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(j["size"].get<int64_t>());
+}
+
+// The latest tree head, checked with the core: signed by the manifest's
+// server key for this election. Its size, or nothing (printed).
+std::optional<uint64_t> verified_tree_head(const Target& t) {
+  httplib::Client c(t.server.host, t.server.port);
+  auto head = c.Get("/api/v1/board/tree-head");
+  if (!head || head->status != 200) {
+    std::printf("  FAILED tree head: %s\n", outcome(head).c_str());
+    return std::nullopt;
+  }
+  auto h = verify_tree_head(head->body, t.manifest.server_key, t.manifest.hash_b64);
+  if (!h) {
+    std::printf("  FAILED tree head: %s\n", h.error().message().c_str());
+    return std::nullopt;
+  }
+  return h->size;
+}
+
+// Casting: every voter of `t` activated, then one ballot each cast from C
+// connections, timed. True when every cast answered 201 and the board
+// verifies with `board_before` + N ballots.
+bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
+  const size_t voters = t.voters.size();
   const Scrutin* scrutin =
-      o.scrutin.empty() ? &e.manifest().scrutins.front() : e.manifest().find_scrutin(o.scrutin);
+      o.scrutin.empty() ? &t.manifest.scrutins.front() : t.manifest.find_scrutin(o.scrutin);
   if (scrutin == nullptr) {
     std::fprintf(stderr, "no scrutin \"%s\" in the manifest\n", o.scrutin.c_str());
     return false;
   }
-  std::printf("casting: scrutin %s (%zu options), password cost %s\n", scrutin->id.c_str(),
-              scrutin->options.size(), o.password_cost.c_str());
-  std::printf("  setup: the election and %zu voters imported (isoloir-admin) in %.1f s\n", o.voters,
-              import_s);
+  std::printf("casting: scrutin %s (%zu options), password cost %s, server %s:%d\n",
+              scrutin->id.c_str(), scrutin->options.size(), t.password_cost.c_str(),
+              t.server.host.c_str(), t.server.port);
   std::fflush(stdout);
-  const std::vector<Session> sessions = activate_all(e, o.voters);
+  const std::vector<Session> sessions = activate_all(t, voters);
   if (sessions.empty()) return false;
 
   // One valid ballot per voter, created by the core on every core, outside
   // the measurement.
   const auto b0 = Clock::now();
-  std::vector<std::string> ballots(o.voters);
+  std::vector<std::string> ballots(voters);
   {
     std::atomic<size_t> next{0};
     std::vector<std::thread> workers;
-    for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) {
+    for (unsigned w = 0; w < std::max(1u, std::thread::hardware_concurrency()); ++w) {
       workers.emplace_back([&] {
-        for (size_t i; (i = next.fetch_add(1)) < o.voters;) {
-          ballots[i] = e.ballot(i, scrutin->id, i % scrutin->options.size());
+        for (size_t i; (i = next.fetch_add(1)) < voters;) {
+          ballots[i] = make_ballot(t, i, *scrutin, i % scrutin->options.size());
         }
       });
     }
     for (std::thread& w : workers) w.join();
   }
-  if (harness_failed()) return false;
+  if (std::any_of(ballots.begin(), ballots.end(), [](const auto& b) { return b.empty(); })) {
+    return false;
+  }
   const double ballots_s = ms_since(b0) / 1000;
-  std::printf("  setup: %zu ballots of %zu bytes created in %.1f s (not measured)\n", o.voters,
+  std::printf("  setup: %zu ballots of %zu bytes created in %.1f s (not measured)\n", voters,
               ballots[0].size(), ballots_s);
   std::fflush(stdout);
 
   // The measurement: C threads, each with its own keep-alive connection,
   // started together, taking voters from a shared counter.
-  const size_t clients = std::min(o.clients, o.voters);
+  const size_t clients = std::min(o.clients, voters);
   std::vector<std::vector<double>> latencies(clients);
   Failures failures;
   std::atomic<size_t> next{0};
   std::latch start(static_cast<std::ptrdiff_t>(clients) + 1);
   std::vector<std::thread> workers;
-  for (size_t t = 0; t < clients; ++t) {
-    workers.emplace_back([&, t] {
-      const auto c = open_connection(e.port());
-      latencies[t].reserve(o.voters / clients + 1);
+  for (size_t w = 0; w < clients; ++w) {
+    workers.emplace_back([&, w] {
+      const auto c = open_connection(t.server);
+      latencies[w].reserve(voters / clients + 1);
       start.arrive_and_wait();
-      for (size_t i; (i = next.fetch_add(1)) < o.voters;) {
+      for (size_t i; (i = next.fetch_add(1)) < voters;) {
         const httplib::Headers headers = {{"Cookie", sessions[i].cookie},
                                           {"X-CSRF-Token", sessions[i].csrf}};
         const auto c0 = Clock::now();
         auto r = c->Post("/api/v1/ballots", headers, ballots[i], "application/json");
-        latencies[t].push_back(ms_since(c0));
+        latencies[w].push_back(ms_since(c0));
         if (!r || r->status != 201) failures.add(outcome(r));
       }
     });
@@ -448,87 +626,73 @@ bool measure_casting(const Options& o) {
   std::vector<double> all;
   for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
 
-  std::printf("  voters             %zu\n", o.voters);
+  std::printf("  voters             %zu\n", voters);
   std::printf("  clients            %zu keep-alive connections\n", clients);
-  print_rate("casts per second", o.voters, seconds, all);
+  print_rate("casts per second", voters, seconds, all);
   std::printf("  failed casts       %zu\n", failures.total());
   failures.print("casts");
 
-  // The board, checked with the core: its size, and the latest tree head
-  // signed by the manifest's server key for this election.
-  const uint64_t size = e.board_size();
-  std::printf("  board size after   %llu (expected %zu)\n", static_cast<unsigned long long>(size),
-              o.voters);
-  httplib::Client c("127.0.0.1", e.port());
-  auto head = c.Get("/api/v1/board/tree-head");
-  bool head_ok = false;
-  if (!head || head->status != 200) {
-    std::printf("  FAILED tree head: %s\n", outcome(head).c_str());
-  } else if (auto h = verify_tree_head(head->body, e.server_key(), e.manifest().hash_b64); !h) {
-    std::printf("  FAILED tree head: %s\n", h.error().message().c_str());
-  } else {
-    head_ok = h->size == o.voters;
+  // The board: its size, and the latest tree head checked with the core.
+  const uint64_t expected = board_before + voters;
+  const std::optional<uint64_t> size = board_size(t.server);
+  std::printf("  board size after   %s (expected %llu)\n",
+              size ? std::to_string(*size).c_str() : "unknown",
+              static_cast<unsigned long long>(expected));
+  const std::optional<uint64_t> head = verified_tree_head(t);
+  if (head) {
     std::printf("  tree head          signature verified, size %llu%s\n",
-                static_cast<unsigned long long>(h->size), head_ok ? "" : "  WRONG SIZE");
+                static_cast<unsigned long long>(*head), *head == expected ? "" : "  WRONG SIZE");
   }
-  const int stopped = e.stop();
-  if (stopped != 0) std::printf("  FAILED: the server exited with status %d\n", stopped);
-  return failures.total() == 0 && size == o.voters && head_ok && stopped == 0;
+  return failures.total() == 0 && size == expected && head == expected;
 }
 
-// Logins at the interactive Argon2id cost and the server's default proof
-// of work: K voters activated at that cost (so that no login rehashes),
-// then logged in from C threads. Each voter's login challenge is fetched
-// and solved first, on every core, and timed apart: a voter solves it on
-// their own device, so what is the server's (the logins per second and
-// the latencies of POST /api/v1/session) is measured without the search,
-// which would otherwise take these cores from the server.
-bool measure_logins(const Options& o) {
-  Election e(staff(o.logins), -3600, 86'400, kThrottles);
-  if (harness_failed()) return false;
-  restart_with_cost(e, "interactive");
-  if (harness_failed()) return false;
-  std::printf(
-      "logins: password cost interactive (Argon2id, 2 passes, 64 MiB per hash;\n"
-      "        the server runs at most one hash per core), the server's default proof of work\n");
-  std::fflush(stdout);
-  if (activate_all(e, o.logins).empty()) return false;
-
+// Logins of the first K voters of `t`, already activated. Each voter's
+// login challenge is fetched and solved first, on every core, and timed
+// apart: a voter solves it on their own device, so what is the server's
+// (the logins per second and the latencies of POST /api/v1/session) is
+// measured without the search, which would otherwise take these cores from
+// the server. Challenges live 5 minutes (pow_issuer.h), far more than K
+// solves take here.
+bool measure_logins(const Target& t, size_t logins, size_t max_clients) {
   Failures failures;
-  std::vector<SolvedPow> pows(o.logins);
+  std::vector<SolvedPow> pows(logins);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto s0 = Clock::now();
-  parallel(o.logins, cores, e.port(), [&](size_t i, httplib::Client& c) {
+  parallel(logins, cores, t.server, [&](size_t i, httplib::Client& c) {
     if (auto pow = solve_pow(c, "login", failures)) pows[i] = std::move(*pow);
   });
   const double solve_s = ms_since(s0) / 1000;
   std::vector<double> solve_ms;
-  for (const SolvedPow& p : pows) solve_ms.push_back(p.solve_ms);
+  double total_ms = 0;
+  for (const SolvedPow& p : pows) {
+    solve_ms.push_back(p.solve_ms);
+    total_ms += p.solve_ms;
+  }
   const Percentiles sp = percentiles(solve_ms);
   std::printf("  proof of work      difficulty %d, %zu challenges fetched and solved in %.1f s\n",
-              pows[0].difficulty, o.logins, solve_s);
+              pows[0].difficulty, logins, solve_s);
   std::printf(
-      "                     on %u threads; one solve p50 %.0f ms, p90 %.0f ms, max %.0f ms\n",
-      cores, sp.p50, sp.p90, sp.max);
+      "                     on %u threads; one solve (one core of this machine): mean %.0f ms,\n"
+      "                     p50 %.0f ms, p90 %.0f ms, max %.0f ms\n",
+      cores, total_ms / static_cast<double>(logins), sp.p50, sp.p90, sp.max);
   if (failures.total() != 0) {
     failures.print("proofs of work");
-    (void)e.stop();
     return false;
   }
 
-  const size_t clients = std::min(o.clients, o.logins);
+  const size_t clients = std::min(max_clients, logins);
   std::vector<std::vector<double>> latencies(clients);
   std::atomic<size_t> next{0};
   std::latch start(static_cast<std::ptrdiff_t>(clients) + 1);
   std::vector<std::thread> workers;
-  for (size_t t = 0; t < clients; ++t) {
-    workers.emplace_back([&, t] {
-      const auto c = open_connection(e.port());
+  for (size_t w = 0; w < clients; ++w) {
+    workers.emplace_back([&, w] {
+      const auto c = open_connection(t.server);
       start.arrive_and_wait();
-      for (size_t i; (i = next.fetch_add(1)) < o.logins;) {
+      for (size_t i; (i = next.fetch_add(1)) < logins;) {
         const auto c0 = Clock::now();
-        (void)login(*c, e.voter(i).identifier, pows[i], failures);
-        latencies[t].push_back(ms_since(c0));
+        (void)login(*c, t.voters[i].identifier, pows[i], failures);
+        latencies[w].push_back(ms_since(c0));
       }
     });
   }
@@ -539,36 +703,261 @@ bool measure_logins(const Options& o) {
   std::vector<double> all;
   for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
 
-  std::printf("  voters             %zu\n", o.logins);
+  std::printf("  voters             %zu\n", logins);
   std::printf("  clients            %zu keep-alive connections\n", clients);
-  print_rate("logins per second", o.logins, seconds, all);
+  print_rate("logins per second", logins, seconds, all);
   std::printf("  failed logins      %zu\n", failures.total());
   failures.print("logins");
-  const int stopped = e.stop();
-  if (stopped != 0) std::printf("  FAILED: the server exited with status %d\n", stopped);
-  return failures.total() == 0 && stopped == 0;
+  return failures.total() == 0;
+}
+
+// Stops the harness's server; false (printed) unless it exited cleanly.
+bool stopped_cleanly(Election& e) {
+  const int status = e.stop();
+  if (status != 0) std::printf("  FAILED: the server exited with status %d\n", status);
+  return status == 0;
+}
+
+// Alone: N voters cast into an election served by the harness's server;
+// then K voters of a second election log in at the interactive Argon2id
+// cost and the server's default proof of work (activated at that cost, so
+// that no login rehashes).
+bool run_alone(const Options& o) {
+  bool ok = false;
+  {
+    const auto s0 = Clock::now();
+    Election e(staff(o.voters), -3600, 86'400, kThrottles);
+    const double import_s = ms_since(s0) / 1000;
+    if (harness_failed()) return false;
+    restart_with_cost(e, o.password_cost);
+    if (harness_failed()) return false;
+    std::printf("setup: the election and %zu voters imported (isoloir-admin) in %.1f s\n", o.voters,
+                import_s);
+    ok = measure_casting(target_of(e, o.voters, o.password_cost), o, 0);
+    ok = stopped_cleanly(e) && ok;
+  }
+  std::fflush(stdout);
+  if (o.logins == 0) return ok;
+  Election e(staff(o.logins), -3600, 86'400, kThrottles);
+  if (harness_failed()) return false;
+  restart_with_cost(e, "interactive");
+  if (harness_failed()) return false;
+  std::printf(
+      "logins: password cost interactive (Argon2id, 2 passes, 64 MiB per hash;\n"
+      "        the server runs at most one hash per core), the server's default proof of work\n");
+  std::fflush(stdout);
+  const Target t = target_of(e, o.logins, "interactive");
+  const bool logged_in =
+      !activate_all(t, o.logins).empty() && measure_logins(t, o.logins, o.clients);
+  return stopped_cleanly(e) && logged_in && ok;
+}
+
+// Writes `content` to `path`, checked.
+bool write_checked(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) std::fprintf(stderr, "cannot write %s\n", path.c_str());
+  return static_cast<bool>(out);
+}
+
+// --prepare DIR: an election of N voters imported by the harness's Election
+// (the one way the tests build it), whose server is stopped at once; its
+// data directory is copied into DIR, since the harness keeps its own in a
+// temporary directory it removes. Beside it: the manifest, the voters'
+// identifiers and vote codes (what the generator needs to make ballots;
+// mode 0600, though these are a test election's), and a config for
+// isoloir-server with the outbox in DIR and the server's default proof of
+// work. 0 on success, 1 on failure, 2 when DIR is not new or empty.
+int prepare(const Options& o) {
+  std::error_code ec;
+  const fs::path dir = fs::absolute(o.dir, ec);
+  if (ec || (fs::exists(dir) && !fs::is_empty(dir, ec))) {
+    std::fprintf(stderr, "isoloir_urn_load: --prepare %s: not a new or empty directory\n",
+                 o.dir.c_str());
+    return 2;
+  }
+  if (fs::create_directories(dir / "outbox", ec); ec) {
+    std::fprintf(stderr, "isoloir_urn_load: %s: %s\n", (dir / "outbox").c_str(),
+                 ec.message().c_str());
+    return 2;
+  }
+  const auto s0 = Clock::now();
+  Election e(staff(o.voters), -3600, kPreparedOpenSeconds, kThrottles);
+  if (harness_failed() || !stopped_cleanly(e)) return 1;
+  fs::copy(e.data(), dir / "data", fs::copy_options::recursive, ec);
+  if (ec) {
+    std::fprintf(stderr, "isoloir_urn_load: copying %s to %s: %s\n", e.data().c_str(),
+                 (dir / "data").c_str(), ec.message().c_str());
+    return 1;
+  }
+  Json voters = Json::array();
+  for (size_t i = 0; i < o.voters; ++i) {
+    Json v = Json::object();
+    v["identifier"] = e.voter(i).identifier;
+    v["code"] = e.voter(i).code;
+    v["scrutins"] = e.voter(i).scrutins;
+    voters.push_back(std::move(v));
+  }
+  Json listed = Json::object();
+  listed["election"] = e.manifest().id;
+  listed["voters"] = std::move(voters);
+  // The same throttles as the harness's elections (kThrottles), and no
+  // "pow_difficulty": the server's default, which the generator solves.
+  Result<Json> config = parse_json(std::string("{") + (kThrottles + 1) + "}");
+  if (!config) return 1;
+  (*config)["data_dir"] = (dir / "data").string();
+  (*config)["password_cost"] = o.password_cost;
+  (*config)["mail"] = Json::object({{"outbox", (dir / "outbox").string()}});
+  const std::string voters_path = (dir / "voters.json").string();
+  if (!write_checked((dir / "manifest.json").string(), slurp(e.scratch() + "/manifest.json")) ||
+      !write_checked(voters_path, listed.dump(1) + "\n") ||
+      !write_checked((dir / "config.json").string(), config->dump(2) + "\n")) {
+    return 1;
+  }
+  fs::permissions(voters_path, fs::perms::owner_read | fs::perms::owner_write, ec);
+  // This program's own path, for the command printed below.
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) self = "isoloir_urn_load";
+  std::printf(
+      "prepared %s: election %s, %zu voters, password cost %s, open until %s,\n"
+      "  the server's default proof of work. Start the server (any free port):\n"
+      "    %s --config %s --port 8090\n"
+      "  then load it, once (a second run finds the voters active and the board full):\n"
+      "    %s --server 127.0.0.1:8090 --prepared %s\n"
+      "  (made in %.1f s)\n",
+      dir.c_str(), e.manifest().id.c_str(), o.voters, o.password_cost.c_str(),
+      e.manifest().closes_at.to_string().c_str(), ISOLOIR_SERVER, (dir / "config.json").c_str(),
+      self.c_str(), dir.c_str(), ms_since(s0) / 1000);
+  return 0;
+}
+
+// A prepared directory read back: the manifest, the voters with their
+// codes, the outbox and password cost from its config.json.
+Result<Target> load_prepared(const std::string& dir, const Endpoint& server) {
+  auto json_file = [&](const char* name) -> Result<Json> {
+    const std::string path = dir + "/" + name;
+    if (!fs::is_regular_file(path)) return fail("bad_prepared", path + ": no such file");
+    Result<Json> j = parse_json(slurp(path));
+    if (!j || !j->is_object()) return fail("bad_prepared", path + ": not a JSON object");
+    return j;
+  };
+  Result<Json> config = json_file("config.json");
+  if (!config) return config.error();
+  Result<Json> listed = json_file("voters.json");
+  if (!listed) return listed.error();
+  Result<Manifest> manifest = parse_manifest(slurp(dir + "/manifest.json"));
+  if (!manifest) {
+    return fail("bad_prepared", dir + "/manifest.json: " + manifest.error().message());
+  }
+  Target t;
+  t.server = server;
+  t.manifest = std::move(manifest).value();
+  const Json& c = *config;
+  if (!c.contains("mail") || !c["mail"].is_object() || !c["mail"].contains("outbox") ||
+      !c["mail"]["outbox"].is_string()) {
+    return fail("bad_prepared", dir + "/config.json: no mail.outbox (the generator reads it)");
+  }
+  t.outbox = c["mail"]["outbox"].get<std::string>();
+  t.password_cost = c.contains("password_cost") && c["password_cost"].is_string()
+                        ? c["password_cost"].get<std::string>()
+                        : "the server's default";
+  const Json& l = *listed;
+  if (!l.contains("voters") || !l["voters"].is_array() || l["voters"].empty()) {
+    return fail("bad_prepared", dir + "/voters.json: no voters");
+  }
+  for (const Json& v : l["voters"]) {
+    if (!v.is_object() || !v.contains("identifier") || !v["identifier"].is_string() ||
+        !v.contains("code") || !v["code"].is_string()) {
+      return fail("bad_prepared", dir + "/voters.json: a voter without identifier or code");
+    }
+    PortalVoter p;
+    p.identifier = v["identifier"].get<std::string>();
+    p.code = v["code"].get<std::string>();
+    t.voters.push_back(std::move(p));
+  }
+  return t;
+}
+
+// --server HOST:PORT --prepared DIR: the load against a running server.
+// Refused (exit 2) unless it serves DIR's election (the same canonical
+// manifest) with an empty board: the voters of a prepared election vote
+// once. (An empty board has no tree head yet: 404 empty_log.)
+int run_against_server(const Options& o) {
+  Result<Target> loaded = load_prepared(o.dir, Endpoint{o.host, o.port});
+  if (!loaded) {
+    std::fprintf(stderr, "isoloir_urn_load: --prepared: %s\n", loaded.error().message().c_str());
+    return 2;
+  }
+  const Target& t = *loaded;
+  if (o.logins > t.voters.size()) {
+    std::fprintf(stderr, "isoloir_urn_load: --logins %zu: only %zu voters prepared\n", o.logins,
+                 t.voters.size());
+    return 2;
+  }
+  std::printf("server %s:%d, prepared %s: election %s, %zu voters\n", o.host.c_str(), o.port,
+              o.dir.c_str(), t.manifest.id.c_str(), t.voters.size());
+  httplib::Client c(o.host, o.port);
+  auto served = c.Get("/api/v1/board/manifest");
+  if (!served || served->status != 200 || served->body != t.manifest.canonical) {
+    std::fprintf(stderr,
+                 "isoloir_urn_load: the server at %s:%d does not serve the election in %s "
+                 "(GET /api/v1/board/manifest: %s)\n",
+                 o.host.c_str(), o.port, o.dir.c_str(),
+                 served && served->status == 200 ? "another manifest" : outcome(served).c_str());
+    return 2;
+  }
+  const std::optional<uint64_t> before = board_size(t.server);
+  if (before != uint64_t{0}) {
+    std::fprintf(stderr,
+                 "isoloir_urn_load: the board holds %s ballots: a prepared election serves one "
+                 "run; prepare another\n",
+                 before ? std::to_string(*before).c_str() : "an unknown number of");
+    return 2;
+  }
+  bool ok = measure_casting(t, o, 0);
+  std::fflush(stdout);
+  if (o.logins > 0) {
+    std::printf(
+        "logins: %zu of the voters again, password cost %s (DIR/config.json),\n"
+        "        the server's proof of work\n",
+        o.logins, t.password_cost.c_str());
+    std::fflush(stdout);
+    ok = measure_logins(t, o.logins, o.clients) && ok;
+  }
+  return ok ? 0 : 1;
+}
+
+int run(const std::vector<std::string>& args) {
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const std::optional<Options> options = parse_options(args);
+  if (!options) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (options->mode == Mode::kPrepare) return prepare(*options);
+  std::printf("isoloir_urn_load: %u cores; %s\n", std::thread::hardware_concurrency(),
+              options->mode == Mode::kAlone
+                  ? "the server and this load generator share them"
+                  : "the cores of this load generator, which the server shares if it runs here");
+  std::fflush(stdout);
+  if (options->mode == Mode::kServer) return run_against_server(*options);
+  return run_alone(*options) ? 0 : 1;
 }
 
 }  // namespace
 }  // namespace isoloir::server::test
 
 int main(int argc, char** argv) {
-  namespace t = isoloir::server::test;
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::fputs(t::kUsage, stdout);
-    return 0;
+  // No exception leaves: one from a library (a filesystem or JSON error not
+  // foreseen above) ends the run with its message and status 1.
+  try {
+    return isoloir::server::test::run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "isoloir_urn_load: %s\n", e.what());
+    return 1;
   }
-  const std::optional<t::Options> options = t::parse_options(args);
-  if (!options) {
-    std::fputs(t::kUsage, stderr);
-    return 2;
-  }
-  std::printf("isoloir_urn_load: %u cores; the server and this load generator share them\n",
-              std::thread::hardware_concurrency());
-  std::fflush(stdout);
-  bool ok = t::measure_casting(*options);
-  std::fflush(stdout);
-  if (options->logins > 0) ok = t::measure_logins(*options) && ok;
-  return ok ? 0 : 1;
 }
