@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -194,8 +196,7 @@ Result<Timestamp> stored_time(const std::string& text) {
 }  // namespace
 
 struct Urn::State {
-  explicit State(SigningKey k)
-      : key(std::move(k)), verifiers(std::max<std::ptrdiff_t>(1, cores() - 1)) {}
+  explicit State(SigningKey k) : key(std::move(k)), verifiers(cores()) {}
   State(const State&) = delete;
   State& operator=(const State&) = delete;
   ~State() {
@@ -218,11 +219,18 @@ struct Urn::State {
   bool broken = false;  // the log could not be reloaded after a failed commit
   // The record's first files once closed (Urn::closed_record).
   std::shared_ptr<const RecordFiles> closed_record;
-  // At most cores - 1 ballots verified at once. A commit sleeps in about ten
-  // fsyncs and must get a core back after each: with every core busy
-  // verifying, each wake-up waits for a time slice while the lock is held,
-  // and more threads made casting slower (docs/urn-storage.md, figures).
+  // At most one ballot verified per core at once: more would only share the
+  // cores. (Before the write groups this was cores - 1, since every cast
+  // slept in its own ten fsyncs under the lock; docs/urn-storage.md.)
   std::counting_semaphore<> verifiers;
+
+  // The casts waiting for the writer, in arrival order (Urn::cast); the
+  // head of the queue writes for up to kMaxBatch of them. queue_mu is never
+  // held while taking mu.
+  struct Cast;
+  static constexpr size_t kMaxBatch = 256;
+  std::mutex queue_mu;
+  std::deque<Cast*> queue;
   static std::ptrdiff_t cores() {
     return static_cast<std::ptrdiff_t>(std::max(1u, std::thread::hardware_concurrency()));
   }
@@ -252,6 +260,8 @@ struct Urn::State {
   Result<std::pair<int64_t, std::string>> find_voter(std::string_view identifier);
   Status import_row(const Manifest& m, const VoterRow& row, size_t index, const std::string& at);
   Result<std::vector<BoardBallot>> read_ballots(uint64_t from, uint64_t limit);
+  Result<CastReceipt> write_cast(const Manifest& m, const Cast& c, bool& appended);
+  std::vector<Result<CastReceipt>> write_batch(const Manifest& m, const std::vector<Cast*>& batch);
 };
 
 // Every statement the urn runs after open, prepared once.
@@ -732,9 +742,164 @@ Status Urn::reissue_credential(std::string_view voter, const PublicKey& new_cred
   return s.commit();
 }
 
+// One verified ballot of a write group.
+struct Urn::State::Cast {
+  std::string_view voter;
+  std::string_view bytes;
+  const VerifiedBallot* ballot = nullptr;
+  Timestamp at;
+  // Set by the group's leader under queue_mu, then read by the caster.
+  std::optional<Result<CastReceipt>> result;
+  std::condition_variable ready;
+};
+
+// The stateful checks and the writes of one cast inside the batch's
+// transaction; a refusal writes nothing. The émargement goes in first so
+// that its UNIQUE constraint, not the ballot's, is what a double vote runs
+// into; the log takes the ballot only once nothing can refuse it.
+Result<CastReceipt> Urn::State::write_cast(const Manifest& m, const Cast& c, bool& appended) {
+  const VerifiedBallot& ballot = *c.ballot;
+  auto found = find_voter(c.voter);
+  if (!found) return found.error();
+  const auto& [voter_id, pseudonym] = *found;
+
+  // The ballot's credential event, if it is this voter's: someone else's
+  // credential is as unknown to this voter as an unregistered one.
+  std::optional<CredentialEvent> event;
+  {
+    StatementScope st(q.credential_by_key);
+    st->bind_blob(1, ballot.credential);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (*row && st->column_int(0) == voter_id) {
+      CredentialEvent e{pseudonym, ballot.credential, {}, std::nullopt};
+      auto issued = stored_time(st->column_text(1));
+      if (!issued) return issued.error();
+      e.issued_at = *issued;
+      if (!st->column_is_null(2)) {
+        auto revoked = stored_time(st->column_text(2));
+        if (!revoked) return revoked.error();
+        e.revoked_at = *revoked;
+      }
+      event = std::move(e);
+    }
+  }
+  bool voted = false;
+  {
+    StatementScope st(q.has_voted);
+    st->bind(1, voter_id);
+    st->bind(2, ballot.scrutin);
+    auto row = st->step();
+    if (!row) return row.error();
+    voted = *row;
+  }
+  if (Status st = admission_check(m, event ? &*event : nullptr, c.at, voted); !st) {
+    return st.error();
+  }
+  {
+    // Closed early by the admin (or at closes_at while this cast waited
+    // for the writer): the final tree head is signed, nothing joins it.
+    StatementScope st(q.closed_at);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (*row) return fail("window_closed", "the vote was closed at " + st->column_text(0));
+  }
+  {
+    StatementScope st(q.eligible);
+    st->bind(1, voter_id);
+    st->bind(2, ballot.scrutin);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return fail("not_eligible", "the voter is not on the list of " + ballot.scrutin);
+  }
+
+  const std::string at = c.at.to_string();
+  SignedDocument emargement = sign_emargement(key, m.hash_b64, ballot.scrutin, pseudonym, c.at);
+  {
+    StatementScope st(q.insert_emargement);
+    st->bind(1, voter_id);
+    st->bind(2, ballot.scrutin);
+    st->bind(3, at);
+    st->bind(4, emargement.bytes);
+    if (Status r = st->run(); !r) {
+      if (r.error().reason == kStorageConstraint) {
+        return fail("already_voted", "a ballot is already recorded");
+      }
+      return r.error();
+    }
+  }
+  // From here a failure is the store's and fails the whole batch. Each
+  // ballot keeps its own signed tree head, the one "just after this ballot
+  // was appended" (PROTOCOL.md section 6): signing is microseconds, the
+  // fsyncs a batch saves are milliseconds.
+  const uint64_t index = log.append(ballot.digest);
+  appended = true;
+  SignedDocument head = sign_tree_head(key, m.hash_b64, index + 1, log.root(), c.at);
+  SignedDocument deposit =
+      sign_deposit(key, m.hash_b64, ballot.scrutin, ballot.reference, c.at, index, head.document);
+  {
+    StatementScope st(q.insert_ballot);
+    st->bind(1, static_cast<int64_t>(index));
+    st->bind(2, ballot.reference);
+    st->bind(3, ballot.scrutin);
+    st->bind(4, at);
+    st->bind(5, c.bytes);
+    if (Status r = st->run(); !r) return r.error();
+  }
+  {
+    StatementScope st(q.insert_tree_head);
+    st->bind(1, static_cast<int64_t>(index + 1));
+    st->bind_blob(2, log.root());
+    st->bind(3, at);
+    st->bind(4, head.bytes);
+    if (Status r = st->run(); !r) return r.error();
+  }
+  return CastReceipt{ballot.reference, index, std::move(deposit.bytes),
+                     std::move(emargement.bytes)};
+}
+
+// Writes a group of casts in one transaction (one set of fsyncs for all):
+// each cast's refusal is its own, a storage failure is everyone's. The
+// results are in the batch's order.
+std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
+                                                         const std::vector<Cast*>& batch) {
+  std::vector<Result<CastReceipt>> out;
+  out.reserve(batch.size());
+  auto everyone = [&](const Error& e) {
+    out.assign(batch.size(), Result<CastReceipt>(e));
+    return std::move(out);
+  };
+  if (broken)
+    return everyone(fail("corrupt_store", "the log could not be reloaded; reopen the urn"));
+  // BEGIN IMMEDIATE takes the write lock before the reads, so the checks and
+  // the writes see the same state even if another connection bypassed the
+  // directory lock.
+  if (Status st = begin(); !st) return everyone(st.error());
+  bool appended = false;
+  for (const Cast* c : batch) {
+    // A refusal comes before the append and writes nothing; a failure after
+    // it is the store's and fails the batch.
+    bool this_appended = false;
+    auto r = write_cast(m, *c, this_appended);
+    if (!r && this_appended) {
+      rollback();
+      if (!reload_log()) broken = true;
+      return everyone(r.error());
+    }
+    appended = appended || this_appended;
+    out.push_back(std::move(r));
+  }
+  if (Status committed = commit(); !committed) {
+    // The log took ballots the database did not: rebuild it from the table.
+    if (appended && !reload_log()) broken = true;
+    return everyone(committed.error());
+  }
+  // Only now, with both files durable, may the deposit proofs leave.
+  return out;
+}
+
 Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_bytes,
                               const Timestamp& now) {
-  const Timestamp t = whole_seconds(now);
   std::shared_ptr<const Manifest> m;
   {
     std::lock_guard lock(s_->mu);
@@ -742,127 +907,40 @@ Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_by
   }
   if (!m) return fail("no_election", "no election is loaded");
   // The stateless checks, the costly part (milliseconds of group
-  // operations), run outside the lock so that casts verify in parallel.
+  // operations), run outside any lock, on every core.
   s_->verifiers.acquire();
   auto ballot = verify_ballot(*m, ballot_bytes);
   s_->verifiers.release();
   if (!ballot) return ballot.error();
 
-  std::lock_guard lock(s_->mu);
+  // The write group (LevelDB's DBImpl::Write): the cast at the head of the
+  // queue writes the casts queued behind it with its own, up to kMaxBatch,
+  // in one transaction; the others wait to be answered. Nobody is answered
+  // before the commit that holds their ballot.
   State& s = *s_;
-  if (s.broken) return fail("corrupt_store", "the log could not be reloaded; reopen the urn");
-  // BEGIN IMMEDIATE takes the write lock before the reads, so the checks and
-  // the writes see the same state even if another connection bypassed the
-  // directory lock.
-  if (Status st = s.begin(); !st) return st.error();
-  bool appended = false;
-  auto body = [&]() -> Result<CastReceipt> {
-    auto found = s.find_voter(voter);
-    if (!found) return found.error();
-    const auto& [voter_id, pseudonym] = *found;
+  State::Cast c{voter, ballot_bytes, &*ballot, whole_seconds(now), std::nullopt, {}};
+  std::unique_lock queued(s.queue_mu);
+  s.queue.push_back(&c);
+  c.ready.wait(queued, [&] { return c.result.has_value() || s.queue.front() == &c; });
+  if (c.result) return std::move(*c.result);
 
-    // The ballot's credential event, if it is this voter's: someone else's
-    // credential is as unknown to this voter as an unregistered one.
-    std::optional<CredentialEvent> event;
-    {
-      StatementScope st(s.q.credential_by_key);
-      st->bind_blob(1, ballot->credential);
-      auto row = st->step();
-      if (!row) return row.error();
-      if (*row && st->column_int(0) == voter_id) {
-        CredentialEvent e{pseudonym, ballot->credential, {}, std::nullopt};
-        auto issued = stored_time(st->column_text(1));
-        if (!issued) return issued.error();
-        e.issued_at = *issued;
-        if (!st->column_is_null(2)) {
-          auto revoked = stored_time(st->column_text(2));
-          if (!revoked) return revoked.error();
-          e.revoked_at = *revoked;
-        }
-        event = std::move(e);
-      }
-    }
-    bool voted = false;
-    {
-      StatementScope st(s.q.has_voted);
-      st->bind(1, voter_id);
-      st->bind(2, ballot->scrutin);
-      auto row = st->step();
-      if (!row) return row.error();
-      voted = *row;
-    }
-    if (Status st = admission_check(*m, event ? &*event : nullptr, t, voted); !st) {
-      return st.error();
-    }
-    {
-      // Closed early by the admin (or at closes_at while this cast waited
-      // for the lock): the final tree head is signed, nothing joins it.
-      StatementScope st(s.q.closed_at);
-      auto row = st->step();
-      if (!row) return row.error();
-      if (*row) return fail("window_closed", "the vote was closed at " + st->column_text(0));
-    }
-    {
-      StatementScope st(s.q.eligible);
-      st->bind(1, voter_id);
-      st->bind(2, ballot->scrutin);
-      auto row = st->step();
-      if (!row) return row.error();
-      if (!*row) return fail("not_eligible", "the voter is not on the list of " + ballot->scrutin);
-    }
-
-    // Append, sign, store. The émargement goes in first so that its UNIQUE
-    // constraint, not the ballot's, is what a double vote runs into.
-    const uint64_t index = s.log.append(ballot->digest);
-    appended = true;
-    const std::string at = t.to_string();
-    SignedDocument head = sign_tree_head(s.key, m->hash_b64, index + 1, s.log.root(), t);
-    SignedDocument deposit = sign_deposit(s.key, m->hash_b64, ballot->scrutin, ballot->reference, t,
-                                          index, head.document);
-    SignedDocument emargement = sign_emargement(s.key, m->hash_b64, ballot->scrutin, pseudonym, t);
-    {
-      StatementScope st(s.q.insert_emargement);
-      st->bind(1, voter_id);
-      st->bind(2, ballot->scrutin);
-      st->bind(3, at);
-      st->bind(4, emargement.bytes);
-      if (Status r = st->run(); !r) {
-        if (r.error().reason == kStorageConstraint) {
-          return fail("already_voted", "a ballot is already recorded");
-        }
-        return r.error();
-      }
-    }
-    {
-      StatementScope st(s.q.insert_ballot);
-      st->bind(1, static_cast<int64_t>(index));
-      st->bind(2, ballot->reference);
-      st->bind(3, ballot->scrutin);
-      st->bind(4, at);
-      st->bind(5, ballot_bytes);
-      if (Status r = st->run(); !r) return r.error();
-    }
-    {
-      StatementScope st(s.q.insert_tree_head);
-      st->bind(1, static_cast<int64_t>(index + 1));
-      st->bind_blob(2, s.log.root());
-      st->bind(3, at);
-      st->bind(4, head.bytes);
-      if (Status r = st->run(); !r) return r.error();
-    }
-    return CastReceipt{ballot->reference, index, std::move(deposit.bytes),
-                       std::move(emargement.bytes)};
-  };
-  auto receipt = body();
-  Status committed = receipt ? s.commit() : Status(receipt.error());
-  if (!receipt) s.rollback();
-  if (!committed) {
-    // The log took a ballot the database did not: rebuild it from the table.
-    if (appended && !s.reload_log()) s.broken = true;
-    return committed.error();
+  std::vector<State::Cast*> batch(
+      s.queue.begin(),
+      s.queue.begin() + static_cast<std::ptrdiff_t>(std::min(s.queue.size(), State::kMaxBatch)));
+  queued.unlock();
+  std::vector<Result<CastReceipt>> results;
+  {
+    std::lock_guard lock(s.mu);
+    results = s.write_batch(*m, batch);
   }
-  // Only now, with both files durable, may the deposit proof leave.
-  return receipt;
+  queued.lock();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    s.queue.pop_front();
+    batch[i]->result = std::move(results[i]);
+    if (batch[i] != &c) batch[i]->ready.notify_one();
+  }
+  if (!s.queue.empty()) s.queue.front()->ready.notify_one();
+  return std::move(*c.result);
 }
 
 Result<std::string> Urn::manifest() const {

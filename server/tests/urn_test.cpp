@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -214,6 +216,99 @@ TEST(Urn, ConcurrentVotersGetContiguousIndices) {
     leaves.push_back(leaf_of((*board)[i].reference));
   }
   EXPECT_EQ(urn->latest_tree_head()->root, merkle::root(leaves));
+}
+
+// Many casters at once, so that casts are written in groups (Urn::cast):
+// good ballots, double votes and refusals mixed in the same groups. Each
+// accepted ballot gets its own deposit proof whose signed tree head is the
+// log just after it (PROTOCOL.md section 6); each refusal is its own and
+// writes nothing; one ballot per voter and scrutin.
+TEST(Urn, WriteGroupsAnswerEachCastAsIfAlone) {
+  TempDir dir;
+  constexpr size_t kVoters = 48;
+  const Manifest& m = election().manifest();
+  const auto voters = election().voters(kVoters);
+  auto urn = election().open_with(dir.path(), voters);
+  struct Attempt {
+    std::string voter, ballot, expect;  // expect: "" accepted, "double" one of two, or a reason
+  };
+  std::vector<Attempt> attempts;
+  for (size_t i = 0; i < kVoters; ++i) {
+    const TestVoter& v = voters[i];
+    if (i % 6 == 1) {
+      // Two different ballots of the same voter and scrutin: exactly one wins.
+      attempts.push_back({v.identifier, election().ballot(v, kScrutin, 0), "double"});
+      attempts.push_back({v.identifier, election().ballot(v, kScrutin, 1), "double"});
+    } else if (i % 6 == 2) {
+      // Another voter's ballot (signed with someone else's credential).
+      attempts.push_back({v.identifier, election().ballot(voters[(i + 1) % kVoters], "capn-2d"),
+                          "unknown_credential"});
+    } else if (i % 6 == 3) {
+      attempts.push_back({"nobody@example.org", election().ballot(v, kScrutin), "unknown_voter"});
+    } else {
+      attempts.push_back({v.identifier, election().ballot(v, kScrutin, i % 3), ""});
+    }
+  }
+  std::vector<std::optional<Result<CastReceipt>>> results(attempts.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      for (size_t i; (i = next++) < attempts.size();) {
+        results[i] = urn->cast(attempts[i].voter, attempts[i].ballot, at(50));
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+
+  auto board = urn->ballots(0, 1000);
+  ASSERT_TRUE(board.ok());
+  std::vector<merkle::Hash> leaves;
+  for (const BoardBallot& b : *board) leaves.push_back(leaf_of(b.reference));
+  std::map<std::string, int> doubles_won;
+  size_t accepted = 0;
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const Attempt& a = attempts[i];
+    const Result<CastReceipt>& r = *results[i];
+    if (a.expect == "double") {
+      if (r.ok()) {
+        ++doubles_won[a.voter];
+      } else {
+        EXPECT_EQ(r.error().reason, "already_voted") << i;
+        continue;
+      }
+    } else if (!a.expect.empty()) {
+      ASSERT_FALSE(r.ok()) << i;
+      EXPECT_EQ(r.error().reason, a.expect) << i;
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().message();
+    ++accepted;
+    auto deposit = verify_deposit(r->deposit, m.server_key, m.hash_b64);
+    ASSERT_TRUE(deposit.ok()) << deposit.error().message();
+    ASSERT_LT(r->log_index, board->size());
+    EXPECT_EQ((*board)[r->log_index].ballot, a.ballot);
+    EXPECT_EQ(deposit->log_index, r->log_index);
+    EXPECT_EQ(deposit->tree_head.size, r->log_index + 1);
+    EXPECT_EQ(deposit->tree_head.root,
+              merkle::root(std::vector<merkle::Hash>(
+                  leaves.begin(), leaves.begin() + static_cast<std::ptrdiff_t>(r->log_index + 1))));
+    EXPECT_TRUE(verify_emargement(r->emargement, m.server_key, m.hash_b64).ok());
+  }
+  for (const auto& [voter, won] : doubles_won) EXPECT_EQ(won, 1) << voter;
+  EXPECT_EQ(doubles_won.size(), kVoters / 6);
+  EXPECT_EQ(board->size(), accepted);
+  EXPECT_EQ(urn->latest_tree_head()->size, accepted);
+  EXPECT_EQ(urn->latest_tree_head()->root, merkle::root(leaves));
+  // The refused casts wrote nothing: the reopened urn checks the ballots
+  // against the émargements and the latest head against the log.
+  urn.reset();
+  auto reopened = Urn::open(dir.path(), test::server_key());
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message();
+  EXPECT_EQ((*reopened)->size(), accepted);
 }
 
 TEST(Urn, ReopenRebuildsTheSameLog) {
