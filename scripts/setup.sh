@@ -29,10 +29,13 @@ pkgs_emscripten=(emscripten)
 # libcairo2-dev, fonts-dejavu-core, poppler-utils: `isoloir codes issue`'s PDF notices, its test's pdftotext.
 # libssl-dev: OpenSSL 3's libcrypto for the ID tokens' RS256 and ES256 (FranceConnect).
 # libarchive-dev: the published election record as one .tar.gz (docs/election-end.md).
+# postgresql, libpqxx-dev: the PostgreSQL backend of the storage (libpqxx 6,
+# server/src/pg.h) and the throw-away PostgreSQL 15 the tests run it against
+# (scripts/pg.sh), not the cluster Debian's package makes.
 pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy
   libcpp-httplib-dev libboost-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev valgrind curl
-  libcairo2-dev fonts-dejavu-core poppler-utils libarchive-dev)
+  libcairo2-dev fonts-dejavu-core poppler-utils libarchive-dev postgresql libpqxx-dev)
 # clang-14, libfuzzer-14-dev, libclang-rt-14-dev: the fuzz targets (libFuzzer)
 # and the asan (ASan + UBSan) and tsan stages of scripts/test.sh.
 pkgs_build+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)

@@ -11,6 +11,7 @@
 #
 # Environment: ISOLOIR_VECTORS_DIR (default ../shared/vectors), ISOLOIR_CACHE
 # (wasm libsodium cache, default ~/.cache/isoloir), JOBS (default nproc).
+# ISOLOIR_PG_URL and ISOLOIR_REQUIRE_PG are set here (scripts/pg.sh).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,6 +78,17 @@ native_configure() {
   cmake --build build -j"$jobs"
 }
 stage native-build native_configure
+
+# A throw-away PostgreSQL (scripts/pg.sh) for the storage suites that run on
+# both backends, here and in the sanitizer stages, stopped on exit. Required:
+# without it those suites fail rather than skip.
+if pg_env=$(bash scripts/pg.sh start); then
+  eval "$pg_env"
+  trap 'bash scripts/pg.sh stop || true' EXIT
+else
+  echo "PostgreSQL did not start: the PostgreSQL tests will fail" >&2
+fi
+export ISOLOIR_REQUIRE_PG=1
 
 if ok native-build; then
   stage ctest ctest --test-dir build --output-on-failure -j"$jobs"

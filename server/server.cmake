@@ -5,15 +5,23 @@
 # outside EMSCRIPTEN).
 find_package(SQLite3 REQUIRED)
 
+# PostgreSQL (issue 12): libpqxx 6 (Debian's libpqxx-dev), and libpq itself
+# to check a connection string before connecting. isoloir_pg is the thin
+# layer every store kept in PostgreSQL is written on (server/src/pg.h).
+pkg_check_modules(LIBPQXX REQUIRED IMPORTED_TARGET libpqxx libpq)
+add_library(isoloir_pg STATIC ${CMAKE_SOURCE_DIR}/server/src/pg.cpp)
+target_link_libraries(isoloir_pg PUBLIC isoloir_core PkgConfig::LIBPQXX)
+target_compile_options(isoloir_pg PRIVATE ${ISOLOIR_WARNINGS})
+
 # Every server/src/*.cpp is the storage library except the programs' mains,
 # the HTTP layer (http_*.cpp), which needs cpp-httplib, and the outbound
 # network layer (mail_*.cpp, net_*.cpp), which needs libcurl: the storage stays usable, and testable,
 # without a network library.
 file(GLOB ISOLOIR_URN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/*.cpp)
-list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|http_[a-z_]+|(mail|net)_[a-z_]+)\\.cpp$")
+list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|pg|http_[a-z_]+|(mail|net)_[a-z_]+)\\.cpp$")
 add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
 target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
-target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3)
+target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3 isoloir_pg)
 # libarchive (Debian's libarchive-dev): the published record as one .tar.gz.
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 target_link_libraries(isoloir_urn PRIVATE PkgConfig::LIBARCHIVE)
@@ -26,7 +34,7 @@ target_compile_options(isoloir_urn PRIVATE ${ISOLOIR_WARNINGS})
 find_package(GTest REQUIRED)
 include(GoogleTest)
 file(GLOB ISOLOIR_URN_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/tests/*_test.cpp)
-list(FILTER ISOLOIR_URN_TEST_SOURCES EXCLUDE REGEX "/mail_test\\.cpp$")
+list(FILTER ISOLOIR_URN_TEST_SOURCES EXCLUDE REGEX "/(mail|pg)_test\\.cpp$")
 add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
@@ -40,6 +48,19 @@ target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 gtest_discover_tests(isoloir_urn_tests DISCOVERY_TIMEOUT 60)
+
+# The PostgreSQL layer against the real server of scripts/pg.sh
+# (ISOLOIR_PG_URL; skipped without it unless ISOLOIR_REQUIRE_PG=1). Run
+# alone (RUN_SERIAL): one test restarts that server under everyone's feet.
+add_executable(isoloir_pg_tests ${CMAKE_SOURCE_DIR}/server/tests/pg_test.cpp)
+target_include_directories(isoloir_pg_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/src
+                                                    ${CMAKE_SOURCE_DIR}/server/tests)
+target_link_libraries(isoloir_pg_tests PRIVATE isoloir_pg GTest::gtest GTest::gtest_main)
+target_compile_options(isoloir_pg_tests PRIVATE ${ISOLOIR_WARNINGS})
+target_compile_definitions(isoloir_pg_tests PRIVATE
+  ISOLOIR_PG_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/pg.sh")
+gtest_discover_tests(isoloir_pg_tests TEST_PREFIX "pg." DISCOVERY_TIMEOUT 60
+                     PROPERTIES RUN_SERIAL TRUE)
 
 find_package(benchmark QUIET)
 if(benchmark_FOUND AND NOT ISOLOIR_SANITIZE)
