@@ -223,6 +223,42 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
       await urn.stop();
       await start();
     },
+    /**
+     * One more isoloir-server for this election, its config with another
+     * port: resolves to {url, stop()}. Several servers on one election need
+     * the database they share (issue 12's PostgreSQL backend); until then
+     * the second server finds the data directory held (urn_locked, exit 2)
+     * and this rejects with its words.
+     */
+    async startAnother() {
+      const otherPort = await freePort();
+      const other = spawn(serverBin, ['--config', configFile, '--port', String(otherPort)],
+        { stdio: ['ignore', 'ignore', 'pipe'] });
+      let otherErr = '';
+      other.stderr.on('data', (d) => { otherErr += d; });
+      const otherUrl = `http://127.0.0.1:${otherPort}`;
+      for (let i = 0; ; i++) {
+        try {
+          await fetch(`${otherUrl}/api/v1/board/election`);
+          break;
+        } catch {
+          if (i > 1200 || other.exitCode !== null) {
+            if (other.exitCode === null) other.kill('SIGKILL');
+            throw new Error(`the other isoloir-server did not start (exit ${other.exitCode}): ${otherErr}`);
+          }
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+      return {
+        url: otherUrl,
+        async stop() {
+          if (other.exitCode !== null) return;
+          const done = new Promise((r) => other.once('exit', r));
+          other.kill('SIGTERM');
+          await done;
+        },
+      };
+    },
     /** Removes the directory (after stop). */
     cleanup() {
       fs.rmSync(dir, { recursive: true, force: true });
