@@ -39,6 +39,10 @@ pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
 # clang-14, libfuzzer-14-dev, libclang-rt-14-dev: the fuzz targets (libFuzzer)
 # and the asan (ASan + UBSan) and tsan stages of scripts/test.sh.
 pkgs_build+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+# nginx: deploy/nginx's reverse proxy, which the browser stage runs in front
+# of the server (tests/browser/nginx.spec.mjs) from a temporary prefix; the
+# test never uses the system instance the package may start.
+pkgs_build+=(nginx)
 # chromium: with its recommends (fonts, as tested); playwright-core drives it.
 pkgs_chromium=(chromium)
 
