@@ -10,8 +10,10 @@
 // from nginx while one of exactly max_body_bytes reaches the server; the
 // server's throttle sees the address nginx forwarded, not nginx's socket nor
 // the client's X-Forwarded-For; the login limit per address and the limit of
-// requests in progress per address; the voter's whole journey in Chromium
-// through nginx; the systemd units pass systemd-analyze.
+// requests in progress per address; which failures nginx retries on another
+// server (a GET, or a POST no server received; never a POST a server got
+// and dropped unanswered, which may have cast a ballot); the voter's whole
+// journey in Chromium through nginx; the systemd units pass systemd-analyze.
 //
 // One server behind nginx today: two servers cannot share one election
 // until the PostgreSQL backend lands (issue 12). Then set SERVERS to 2.
