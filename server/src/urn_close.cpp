@@ -43,25 +43,30 @@ CREATE TABLE IF NOT EXISTS main.published (
 );
 )sql";
 
+const std::string_view kPostgresSchema = R"sql(
+CREATE TABLE IF NOT EXISTS main.trustees (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS main.close (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  closed_at TEXT COLLATE "C" NOT NULL,
+  early INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  tree_head TEXT NOT NULL,
+  aggregates TEXT NOT NULL
+);
+CREATE OR REPLACE TRIGGER close_no_update BEFORE UPDATE OR DELETE ON main.close
+  FOR EACH ROW EXECUTE FUNCTION main.append_only();
+CREATE TABLE IF NOT EXISTS main.published (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  content BYTEA NOT NULL
+);
+)sql";
+
 namespace {
 
-// BEGIN IMMEDIATE ... COMMIT, rolled back on any failure of `body`.
-template <typename T, typename F>
-Result<T> in_transaction(Database& db, F body) {
-  if (Status s = db.exec("BEGIN IMMEDIATE"); !s) return s.error();
-  Result<T> r = body();
-  if (!r) {
-    (void)db.exec("ROLLBACK");
-    return r;
-  }
-  if (Status s = db.exec("COMMIT"); !s) {
-    if (!db.autocommit()) (void)db.exec("ROLLBACK");
-    return s.error();
-  }
-  return r;
-}
-
-Result<std::optional<CloseState>> read_close(Database& db) {
+Result<std::optional<CloseState>> read_close(SqlConnection& db) {
   auto st = db.prepare(
       "SELECT closed_at, early, document, tree_head, aggregates FROM main.close WHERE id = 1");
   if (!st) return st.error();
@@ -80,7 +85,7 @@ Result<std::optional<CloseState>> read_close(Database& db) {
 // Every stored ballot in log order, handed to `each` (log index, received
 // time, reference, bytes); the first failure stops.
 template <typename F>
-Status for_each_ballot(Database& db, F each) {
+Status for_each_ballot(SqlConnection& db, F each) {
   auto st = db.prepare(
       "SELECT log_index, received_at, reference, ballot FROM main.ballots ORDER BY log_index");
   if (!st) return st.error();
@@ -97,7 +102,7 @@ Status for_each_ballot(Database& db, F each) {
   }
 }
 
-Result<std::string> stored_trustees(Database& db) {
+Result<std::string> stored_trustees(SqlConnection& db) {
   auto t = db.query_text("SELECT document FROM main.trustees WHERE id = 1");
   if (!t && t.error().reason == "not_found") {
     return fail("no_trustees", "no trustees' transcript was imported with the election");
@@ -105,7 +110,7 @@ Result<std::string> stored_trustees(Database& db) {
   return t;
 }
 
-Result<std::string> credentials(Database& db, const Manifest& m) {
+Result<std::string> credentials(SqlConnection& db, const Manifest& m) {
   auto st = db.prepare(
       "SELECT v.pseudonym, c.credential, c.issued_at, c.revoked_at "
       "FROM emargement.credentials c JOIN emargement.voters v ON v.id = c.voter_id "
@@ -137,13 +142,13 @@ Result<std::string> credentials(Database& db, const Manifest& m) {
 
 }  // namespace
 
-Result<std::optional<CloseState>> read(Database& db) {
+Result<std::optional<CloseState>> read(SqlConnection& db) {
   return read_close(db);
 }
 
-Result<CloseState> close(Database& db, const SigningKey& key, const Manifest& m,
+Result<CloseState> close(SqlConnection& db, const SigningKey& key, const Manifest& m,
                          const Timestamp& closed_at, bool early) {
-  return in_transaction<CloseState>(db, [&]() -> Result<CloseState> {
+  return in_write<CloseState>(db, [&]() -> Result<CloseState> {
     auto existing = read_close(db);
     if (!existing) return existing.error();
     if (*existing) {
@@ -196,7 +201,7 @@ Result<CloseState> close(Database& db, const SigningKey& key, const Manifest& m,
   });
 }
 
-Result<RecordFiles> export_files(Database& db, const Manifest& m) {
+Result<RecordFiles> export_files(SqlConnection& db, const Manifest& m) {
   RecordFiles files;
   files.manifest = m.canonical;
   auto trustees = stored_trustees(db);
@@ -248,7 +253,7 @@ Result<RecordFiles> export_files(Database& db, const Manifest& m) {
   return files;
 }
 
-Result<std::string> published(Database& db, std::string_view name) {
+Result<std::string> published(SqlConnection& db, std::string_view name) {
   auto st = db.prepare("SELECT content FROM main.published WHERE name = ?");
   if (!st) return st.error();
   st->bind(1, name);
@@ -259,9 +264,9 @@ Result<std::string> published(Database& db, std::string_view name) {
   return std::string(b.begin(), b.end());
 }
 
-Result<RecordReport> publish(Database& db, const Manifest& m, std::string_view tally,
+Result<RecordReport> publish(SqlConnection& db, const Manifest& m, std::string_view tally,
                              std::string_view results) {
-  return in_transaction<RecordReport>(db, [&]() -> Result<RecordReport> {
+  return in_write<RecordReport>(db, [&]() -> Result<RecordReport> {
     auto c = read_close(db);
     if (!c) return c.error();
     if (!*c) return fail("not_closed", "the election is not closed: nothing can be counted");
@@ -341,7 +346,7 @@ Result<std::string> archive(const RecordFiles& files, std::string_view election_
   return out;
 }
 
-Result<std::vector<Turnout>> turnout(Database& db, const Manifest& m) {
+Result<std::vector<Turnout>> turnout(SqlConnection& db, const Manifest& m) {
   auto counts = [&](std::string_view sql) -> Result<std::map<std::string, uint64_t>> {
     auto st = db.prepare(sql);
     if (!st) return st.error();

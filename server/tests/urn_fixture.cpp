@@ -41,6 +41,13 @@ TempDir::TempDir() {
   std::string templ = std::string(tmp != nullptr ? tmp : "/tmp") + "/isoloir-urn-XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) die("mkdtemp " + templ);
   path_ = templ;
+  if (postgres_backend()) {
+    database_ = std::make_unique<ScratchDatabase>();
+    std::FILE* f = std::fopen((path_ + "/" + kPostgresFile).c_str(), "w");
+    if (f == nullptr || std::fputs(database_->conninfo().c_str(), f) < 0 || std::fclose(f) != 0) {
+      die("cannot write " + path_ + "/" + kPostgresFile);
+    }
+  }
 }
 
 TempDir::~TempDir() {

@@ -17,6 +17,7 @@
 #include "isoloir/trustees.h"
 #include "isoloir/urn/urn.h"
 #include "isoloir/urn/voter_file.h"
+#include "pg_scratch.h"
 
 namespace isoloir::urn::test {
 
@@ -29,6 +30,9 @@ inline Timestamp at(int64_t offset) {
 }
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its content.
+// With ISOLOIR_URN_BACKEND=postgres, the directory also names a fresh
+// PostgreSQL database in its postgres.conninfo, so that an urn opened in it
+// keeps its election there (pg_scratch.h).
 class TempDir {
  public:
   TempDir();
@@ -39,6 +43,7 @@ class TempDir {
 
  private:
   std::string path_;
+  std::unique_ptr<ScratchDatabase> database_;
 };
 
 // The same server key every time (a fixed seed), so the manifest can name it.

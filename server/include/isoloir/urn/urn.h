@@ -37,6 +37,13 @@
 namespace isoloir::urn {
 
 inline constexpr size_t kMaxReclamationBytes = 4000;
+
+// A data directory whose file of this name holds a PostgreSQL connection
+// string (libpq's key=value form or a postgresql:// URI) keeps its election
+// in that database instead of the directory's SQLite files; several servers,
+// each with its own directory naming the same database (and holding the same
+// server key), then serve one election (docs/urn-storage.md).
+inline constexpr const char* kPostgresFile = "postgres.conninfo";
 inline constexpr int64_t kMaxReclamationsPerVoter = 20;
 
 // What a successful cast hands back to the voter, all signed by the server key.
@@ -174,8 +181,9 @@ Result<Manifest> read_manifest(const std::string& dir);
 Result<std::string> read_published(const std::string& dir, std::string_view name);
 
 // Every complaint filed in data directory `dir`, oldest first, read through
-// a read-only connection to emargement.sqlite without the urn's lock, so
-// that the admin can list them while the server runs ("storage_error").
+// a read-only connection of its own without the urn's lock, so that the
+// admin can list them while the server runs ("no_election" when the
+// directory holds no urn, "storage_error").
 Result<std::vector<Reclamation>> read_reclamations(const std::string& dir);
 
 class Urn {
