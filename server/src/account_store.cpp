@@ -1,21 +1,24 @@
-#include "isoloir/portal/account_store.h"
-
-#include <sodium.h>
+// The SQLite backend of the portal's store: portal.sqlite in the data
+// directory, one connection (WAL), one mutex.
+#include <sqlite3.h>
 
 #include <algorithm>
-#include <array>
+#include <memory>
 #include <mutex>
 #include <utility>
 
-#include "isoloir/bytes.h"
-#include "isoloir/hash.h"
-#include "isoloir/random.h"
+#include "account_store_internal.h"
+#include "isoloir/portal/account_store.h"
 #include "sqlite.h"
 #include "text.h"
 
 namespace isoloir::portal {
 namespace {
 
+using detail::digest_of;
+using detail::kTouchEverySeconds;
+using detail::new_secret;
+using detail::purpose_code;
 using urn::Database;
 using urn::Statement;
 using urn::StatementScope;
@@ -52,41 +55,39 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_by_voter ON sessions(identifier);
 )sql";
 
-// A session's idle expiry is written back at most this often: a page view
-// is then a read, not a write.
-constexpr int64_t kTouchEverySeconds = 30;
+class SqliteAccountStore final : public AccountStore {
+ public:
+  struct State;
+  explicit SqliteAccountStore(std::unique_ptr<State> state);
+  ~SqliteAccountStore() override;
 
-constexpr size_t kTokenBytes = 32;
+  Result<std::string> issue_token(std::string_view identifier, TokenPurpose purpose, int64_t now,
+                                  int64_t ttl_seconds) override;
+  Result<std::string> check_token(std::string_view token, TokenPurpose purpose,
+                                  int64_t now) override;
+  Result<std::string> consume_token(std::string_view token, TokenPurpose purpose,
+                                    int64_t now) override;
+  Result<std::string> consume_token_then(
+      std::string_view token, TokenPurpose purpose, int64_t now,
+      const std::function<Status(const std::string&)>& then) override;
+  Result<std::string> activate(std::string_view token, const Account& account,
+                               int64_t now) override;
+  Result<std::string> reset_password(std::string_view token, std::string_view password_hash,
+                                     int64_t now) override;
+  Result<Account> account(std::string_view identifier) override;
+  Status rehash_password(std::string_view identifier, std::string_view password_hash) override;
+  Result<NewSession> open_session(std::string_view identifier, int64_t now) override;
+  Result<Session> session(std::string_view id, int64_t now) override;
+  Status close_session(std::string_view id) override;
+  Status purge(int64_t now) override;
 
-std::string new_secret() {
-  std::array<uint8_t, kTokenBytes> raw{};
-  random_bytes(raw);
-  std::string out = base64url_encode(raw);
-  sodium_memzero(raw.data(), raw.size());
-  return out;
-}
-
-// What the store keeps of a token or session id. A well-formed value is
-// 43 base64url characters; anything else hashes to a row that does not exist.
-Digest32 digest_of(std::string_view secret) {
-  return sha256(as_bytes(secret));
-}
-
-int purpose_code(TokenPurpose p) {
-  switch (p) {
-    case TokenPurpose::kActivation:
-      return 1;
-    case TokenPurpose::kPasswordReset:
-      return 2;
-    case TokenPurpose::kCodeReissue:
-      return 3;
-  }
-  return 0;
-}
+ private:
+  std::unique_ptr<State> s_;
+};
 
 }  // namespace
 
-struct AccountStore::State {
+struct SqliteAccountStore::State {
   SessionPolicy policy;
   std::mutex mu;
   Database db;
@@ -111,7 +112,7 @@ struct AccountStore::State {
   Result<T> in_transaction(F body);
 };
 
-Status AccountStore::State::prepare() {
+Status SqliteAccountStore::State::prepare() {
   return prepare_all(
       db,
       {
@@ -148,7 +149,7 @@ Status AccountStore::State::prepare() {
 }
 
 template <class T, class F>
-Result<T> AccountStore::State::in_transaction(F body) {
+Result<T> SqliteAccountStore::State::in_transaction(F body) {
   if (Status st = q.begin.run(); !st) return st.error();
   Result<T> out = body();
   if (!out) {
@@ -162,40 +163,35 @@ Result<T> AccountStore::State::in_transaction(F body) {
   return out;
 }
 
-Result<std::string> AccountStore::State::find_token(const Digest32& hash, int purpose,
-                                                    int64_t now) {
+Result<std::string> SqliteAccountStore::State::find_token(const Digest32& hash, int purpose,
+                                                          int64_t now) {
   StatementScope st(q.token_by_hash);
   st->bind_blob(1, hash);
   auto row = st->step();
   if (!row) return row.error();
-  // One answer for unknown, another purpose's and superseded tokens: the
-  // voter can do nothing about the difference but ask for a new link.
-  if (!*row || st->column_int(1) != purpose || st->column_int(4) != 0) {
-    return fail("bad_token", "this link is not valid; ask for a new one");
-  }
-  if (!st->column_is_null(3)) return fail("token_used", "this link has been used already");
-  if (now >= st->column_int(2)) return fail("token_expired", "this link has expired");
-  return st->column_text(0);
+  if (!*row) return detail::bad_token();
+  return detail::token_verdict(st->column_int(1), st->column_int(4) != 0, !st->column_is_null(3),
+                               st->column_int(2), st->column_text(0), purpose, now);
 }
 
-Status AccountStore::State::use_token(const Digest32& hash, int64_t now) {
+Status SqliteAccountStore::State::use_token(const Digest32& hash, int64_t now) {
   StatementScope st(q.use_token);
   st->bind(1, now);
   st->bind_blob(2, hash);
   if (Status s = st->run(); !s) return s;
-  if (sqlite3_changes(db.handle()) != 1) return fail("token_used", "this link has been used");
+  if (sqlite3_changes(db.handle()) != 1) return detail::token_used();
   return Status::Ok();
 }
 
-AccountStore::AccountStore(std::unique_ptr<State> state) : s_(std::move(state)) {}
-AccountStore::~AccountStore() {
+SqliteAccountStore::SqliteAccountStore(std::unique_ptr<State> state) : s_(std::move(state)) {}
+SqliteAccountStore::~SqliteAccountStore() {
   if (s_) s_->q = State::Statements{};
 }
 
 Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::string& path,
                                                          SessionPolicy policy) {
   ensure_sodium();
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<SqliteAccountStore::State>();
   state->policy = policy;
   auto db = Database::open(path);
   if (!db) return db.error();
@@ -203,11 +199,12 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::string& path
   sqlite3_busy_timeout(state->db.handle(), 5000);
   if (Status st = state->db.exec(std::string(kSchema)); !st) return st.error();
   if (Status st = state->prepare(); !st) return st.error();
-  return std::unique_ptr<AccountStore>(new AccountStore(std::move(state)));
+  return std::unique_ptr<AccountStore>(new SqliteAccountStore(std::move(state)));
 }
 
-Result<std::string> AccountStore::issue_token(std::string_view identifier, TokenPurpose purpose,
-                                              int64_t now, int64_t ttl_seconds) {
+Result<std::string> SqliteAccountStore::issue_token(std::string_view identifier,
+                                                    TokenPurpose purpose, int64_t now,
+                                                    int64_t ttl_seconds) {
   const std::string who = text::lower_ascii(identifier);
   const int code = purpose_code(purpose);
   std::string token = new_secret();
@@ -230,14 +227,14 @@ Result<std::string> AccountStore::issue_token(std::string_view identifier, Token
   });
 }
 
-Result<std::string> AccountStore::check_token(std::string_view token, TokenPurpose purpose,
-                                              int64_t now) {
+Result<std::string> SqliteAccountStore::check_token(std::string_view token, TokenPurpose purpose,
+                                                    int64_t now) {
   std::lock_guard lock(s_->mu);
   return s_->find_token(digest_of(token), purpose_code(purpose), now);
 }
 
-Result<std::string> AccountStore::consume_token(std::string_view token, TokenPurpose purpose,
-                                                int64_t now) {
+Result<std::string> SqliteAccountStore::consume_token(std::string_view token, TokenPurpose purpose,
+                                                      int64_t now) {
   const Digest32 hash = digest_of(token);
   std::lock_guard lock(s_->mu);
   State& s = *s_;
@@ -249,7 +246,7 @@ Result<std::string> AccountStore::consume_token(std::string_view token, TokenPur
   });
 }
 
-Result<std::string> AccountStore::consume_token_then(
+Result<std::string> SqliteAccountStore::consume_token_then(
     std::string_view token, TokenPurpose purpose, int64_t now,
     const std::function<Status(const std::string&)>& then) {
   const Digest32 hash = digest_of(token);
@@ -264,8 +261,8 @@ Result<std::string> AccountStore::consume_token_then(
   });
 }
 
-Result<std::string> AccountStore::activate(std::string_view token, const Account& account,
-                                           int64_t now) {
+Result<std::string> SqliteAccountStore::activate(std::string_view token, const Account& account,
+                                                 int64_t now) {
   const Digest32 hash = digest_of(token);
   std::lock_guard lock(s_->mu);
   State& s = *s_;
@@ -277,7 +274,7 @@ Result<std::string> AccountStore::activate(std::string_view token, const Account
       st->bind(1, *who);
       auto row = st->step();
       if (!row) return row.error();
-      if (*row) return fail("already_active", "this account is active already; log in");
+      if (*row) return detail::already_active();
     }
     if (Status r = s.use_token(hash, now); !r) return r.error();
     StatementScope st(s.q.insert_account);
@@ -291,8 +288,9 @@ Result<std::string> AccountStore::activate(std::string_view token, const Account
   });
 }
 
-Result<std::string> AccountStore::reset_password(std::string_view token,
-                                                 std::string_view password_hash, int64_t now) {
+Result<std::string> SqliteAccountStore::reset_password(std::string_view token,
+                                                       std::string_view password_hash,
+                                                       int64_t now) {
   const Digest32 hash = digest_of(token);
   std::lock_guard lock(s_->mu);
   State& s = *s_;
@@ -306,7 +304,7 @@ Result<std::string> AccountStore::reset_password(std::string_view token,
       st->bind(2, *who);
       if (Status r = st->run(); !r) return r.error();
       if (sqlite3_changes(s.db.handle()) != 1) {
-        return fail("bad_token", "this link's account is not active");
+        return detail::inactive_account();
       }
     }
     // Whoever knew the old password is logged out everywhere.
@@ -317,7 +315,7 @@ Result<std::string> AccountStore::reset_password(std::string_view token,
   });
 }
 
-Result<Account> AccountStore::account(std::string_view identifier) {
+Result<Account> SqliteAccountStore::account(std::string_view identifier) {
   const std::string who = text::lower_ascii(identifier);
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.account_by_identifier);
@@ -329,7 +327,8 @@ Result<Account> AccountStore::account(std::string_view identifier) {
                  st->column_int(3)};
 }
 
-Status AccountStore::rehash_password(std::string_view identifier, std::string_view password_hash) {
+Status SqliteAccountStore::rehash_password(std::string_view identifier,
+                                           std::string_view password_hash) {
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.set_password);
   st->bind(1, password_hash);
@@ -337,7 +336,7 @@ Status AccountStore::rehash_password(std::string_view identifier, std::string_vi
   return st->run();
 }
 
-Result<NewSession> AccountStore::open_session(std::string_view identifier, int64_t now) {
+Result<NewSession> SqliteAccountStore::open_session(std::string_view identifier, int64_t now) {
   NewSession out{new_secret(), new_secret(), now + s_->policy.max_seconds};
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.insert_session);
@@ -350,7 +349,7 @@ Result<NewSession> AccountStore::open_session(std::string_view identifier, int64
   return out;
 }
 
-Result<Session> AccountStore::session(std::string_view id, int64_t now) {
+Result<Session> SqliteAccountStore::session(std::string_view id, int64_t now) {
   const Digest32 hash = digest_of(id);
   std::lock_guard lock(s_->mu);
   State& s = *s_;
@@ -361,7 +360,7 @@ Result<Session> AccountStore::session(std::string_view id, int64_t now) {
     st->bind_blob(1, hash);
     auto row = st->step();
     if (!row) return row.error();
-    if (!*row) return fail("no_session", "not logged in");
+    if (!*row) return detail::no_session();
     out.identifier = st->column_text(0);
     out.csrf = st->column_text(1);
     last_seen = st->column_int(2);
@@ -371,7 +370,7 @@ Result<Session> AccountStore::session(std::string_view id, int64_t now) {
     StatementScope st(s.q.delete_session);
     st->bind_blob(1, hash);
     (void)st->run();
-    return fail("no_session", "the session has expired; log in again");
+    return detail::expired_session();
   }
   if (now - last_seen >= kTouchEverySeconds) {
     StatementScope st(s.q.touch_session);
@@ -384,14 +383,14 @@ Result<Session> AccountStore::session(std::string_view id, int64_t now) {
   return out;
 }
 
-Status AccountStore::close_session(std::string_view id) {
+Status SqliteAccountStore::close_session(std::string_view id) {
   std::lock_guard lock(s_->mu);
   StatementScope st(s_->q.delete_session);
   st->bind_blob(1, digest_of(id));
   return st->run();
 }
 
-Status AccountStore::purge(int64_t now) {
+Status SqliteAccountStore::purge(int64_t now) {
   std::lock_guard lock(s_->mu);
   {
     StatementScope st(s_->q.purge_sessions);
