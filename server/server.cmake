@@ -37,17 +37,23 @@ file(GLOB ISOLOIR_URN_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/
 list(FILTER ISOLOIR_URN_TEST_SOURCES EXCLUDE REGEX "/(mail|pg)_test\\.cpp$")
 add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
+                                 ${CMAKE_SOURCE_DIR}/server/tests/pg_scratch.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for the ceremony store's private header (ceremony_store.h).
 target_include_directories(isoloir_urn_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                      ${CMAKE_SOURCE_DIR}/tests/native
                                                      ${CMAKE_SOURCE_DIR}/server/src)
 target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn isoloir_pg SQLite::SQLite3 OpenSSL::Crypto
-                                                GTest::gtest GTest::gtest_main)
+                                                PkgConfig::LIBPQXX GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_tests PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 gtest_discover_tests(isoloir_urn_tests DISCOVERY_TIMEOUT 60)
+# The urn's suites again with the election in PostgreSQL (a database per
+# test in the cluster of ISOLOIR_PG_URL: urn_fixture.h's TempDir).
+gtest_discover_tests(isoloir_urn_tests TEST_PREFIX "postgres." DISCOVERY_TIMEOUT 60
+                     TEST_FILTER "Urn.*:UrnPortal.*:UrnClose.*:UrnCrash.*"
+                     PROPERTIES ENVIRONMENT "ISOLOIR_URN_BACKEND=postgres")
 
 # The PostgreSQL layer against the real server of scripts/pg.sh
 # (ISOLOIR_PG_URL; skipped without it unless ISOLOIR_REQUIRE_PG=1). Run
