@@ -145,7 +145,9 @@ class Connection {
 };
 
 // Up to `size` connections lent to one thread at a time; a thread that
-// finds them all lent waits. Thread-safe.
+// finds them all lent waits. Thread-safe. A body run by transact() must not
+// use the same pool again: with every connection lent, it would wait for
+// itself.
 class Pool {
  public:
   // Checks the string and connects once now (Connection::open's reasons);
