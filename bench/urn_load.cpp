@@ -78,16 +78,17 @@ struct Options {
   std::string scrutin;  // empty: the manifest's first
   std::string password_cost = "minimum";
   size_t logins = 40;
+  size_t rate = 0;  // casts offered per second; 0: each client sends when answered
   std::string dir;  // --prepare DIR or --prepared DIR
   std::string host;
   int port = 0;
 };
 
 const char* const kUsage =
-    "usage: isoloir_urn_load [--voters N] [--clients C] [--scrutin ID]\n"
+    "usage: isoloir_urn_load [--voters N] [--clients C] [--rate R] [--scrutin ID]\n"
     "                        [--password-cost NAME] [--logins K]\n"
     "       isoloir_urn_load --prepare DIR [--voters N] [--password-cost NAME]\n"
-    "       isoloir_urn_load --server HOST:PORT --prepared DIR [--clients C]\n"
+    "       isoloir_urn_load --server HOST:PORT --prepared DIR [--clients C] [--rate R]\n"
     "                        [--scrutin ID] [--logins K]\n"
     "The first form builds the election, starts isoloir-server on 127.0.0.1, loads\n"
     "it and stops it. --prepare writes the election into DIR (new or empty: data/,\n"
@@ -96,6 +97,10 @@ const char* const kUsage =
     "server, once per prepared DIR, reading the links it mails from DIR/outbox.\n"
     "  --voters N          voters who each cast one ballot (default 2000)\n"
     "  --clients C         concurrent keep-alive connections (default 32)\n"
+    "  --rate R            offer R casts per second, cast i at i/R s from the start\n"
+    "                      (open loop; its latency counts from that time, waiting\n"
+    "                      for a free connection included); default: closed loop,\n"
+    "                      each connection sends its next cast when answered\n"
     "  --scrutin ID        the scrutin voted in (default: the manifest's first)\n"
     "  --password-cost N   the casting server's Argon2id cost (default minimum:\n"
     "                      this measures casting, not password hashing)\n"
@@ -149,6 +154,8 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
       o.voters = *n;
     } else if (flag == "--clients" && (n = parse_count(value, 1))) {
       o.clients = *n;
+    } else if (flag == "--rate" && (n = parse_count(value, 1))) {
+      o.rate = *n;
     } else if (flag == "--logins" && (n = parse_count(value, 0))) {
       o.logins = *n;
     } else if (flag == "--scrutin" && !value.empty()) {
@@ -182,7 +189,7 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
     o.dir = prepare;
   } else if (given.count("--server") != 0 || !prepared.empty()) {
     if (o.port == 0 || prepared.empty() ||
-        !only({"--server", "--prepared", "--clients", "--scrutin", "--logins"})) {
+        !only({"--server", "--prepared", "--clients", "--rate", "--scrutin", "--logins"})) {
       return std::nullopt;
     }
     o.mode = Mode::kServer;
@@ -597,8 +604,16 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
   std::fflush(stdout);
 
   // The measurement: C threads, each with its own keep-alive connection,
-  // started together, taking voters from a shared counter.
+  // started together, taking voters from a shared counter. With --rate,
+  // cast i is due at origin + i/R whatever the answers, and its latency
+  // counts from then: a cast that waits for a free connection waits as a
+  // voter would (no coordinated omission).
   const size_t clients = std::min(o.clients, voters);
+  const auto origin = Clock::now() + std::chrono::milliseconds(500);
+  auto due = [&](size_t i) {
+    return origin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                        static_cast<double>(i) / static_cast<double>(o.rate)));
+  };
   std::vector<std::vector<double>> latencies(clients);
   Failures failures;
   std::atomic<size_t> next{0};
@@ -612,7 +627,11 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
       for (size_t i; (i = next.fetch_add(1)) < voters;) {
         const httplib::Headers headers = {{"Cookie", sessions[i].cookie},
                                           {"X-CSRF-Token", sessions[i].csrf}};
-        const auto c0 = Clock::now();
+        auto c0 = Clock::now();
+        if (o.rate > 0) {
+          c0 = due(i);
+          std::this_thread::sleep_until(c0);
+        }
         auto r = c->Post("/api/v1/ballots", headers, ballots[i], "application/json");
         latencies[w].push_back(ms_since(c0));
         if (!r || r->status != 201) failures.add(outcome(r));
@@ -620,7 +639,7 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
     });
   }
   start.arrive_and_wait();
-  const auto t0 = Clock::now();
+  const auto t0 = o.rate > 0 ? origin : Clock::now();
   for (std::thread& w : workers) w.join();
   const double seconds = ms_since(t0) / 1000;
   std::vector<double> all;
@@ -628,6 +647,7 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
 
   std::printf("  voters             %zu\n", voters);
   std::printf("  clients            %zu keep-alive connections\n", clients);
+  if (o.rate > 0) std::printf("  offered            %zu casts per second (open loop)\n", o.rate);
   print_rate("casts per second", voters, seconds, all);
   std::printf("  failed casts       %zu\n", failures.total());
   failures.print("casts");
