@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <optional>
 #include <utility>
 
 #include "isoloir/urn/server_key.h"
@@ -25,6 +27,23 @@ Result<SigningKey> open_server_key(const std::string& dir) {
     return fail("bad_data_dir", dir + ": " + std::strerror(errno));
   }
   return load_or_create_server_key(dir + "/" + kServerKeyFile);
+}
+
+Result<std::optional<std::string>> postgres_conninfo(const std::string& dir) {
+  const std::string path = dir + "/" + kPostgresFile;
+  if (access(path.c_str(), F_OK) != 0) return std::optional<std::string>();
+  std::ifstream in(path, std::ios::binary);
+  std::string conninfo(4097, '\0');
+  in.read(conninfo.data(), static_cast<std::streamsize>(conninfo.size()));
+  if (in.bad()) return fail("bad_data_dir", path + ": cannot be read");
+  conninfo.resize(static_cast<size_t>(in.gcount()));
+  if (conninfo.size() > 4096) return fail("bad_data_dir", path + " is over 4096 bytes");
+  while (!conninfo.empty() && (conninfo.back() == '\n' || conninfo.back() == '\r' ||
+                               conninfo.back() == ' ' || conninfo.back() == '\t')) {
+    conninfo.pop_back();
+  }
+  if (conninfo.empty()) return fail("bad_data_dir", path + " is empty");
+  return std::optional<std::string>(std::move(conninfo));
 }
 
 Result<std::unique_ptr<Urn>> open_data_dir(const std::string& dir) {

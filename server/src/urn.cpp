@@ -559,25 +559,6 @@ Result<std::pair<int64_t, std::string>> Urn::State::find_voter(std::string_view 
 
 namespace {
 
-// The PostgreSQL connection string a data directory names in its file
-// kPostgresFile, or nothing (SQLite, the files in the directory).
-Result<std::optional<std::string>> postgres_of(const std::string& dir) {
-  const std::string path = dir + "/" + kPostgresFile;
-  if (access(path.c_str(), F_OK) != 0) return std::optional<std::string>();
-  std::ifstream in(path, std::ios::binary);
-  std::string conninfo(4097, '\0');
-  in.read(conninfo.data(), static_cast<std::streamsize>(conninfo.size()));
-  if (in.bad()) return fail("bad_data_dir", path + ": cannot be read");
-  conninfo.resize(static_cast<size_t>(in.gcount()));
-  if (conninfo.size() > 4096) return fail("bad_data_dir", path + " is over 4096 bytes");
-  while (!conninfo.empty() && (conninfo.back() == '\n' || conninfo.back() == '\r' ||
-                               conninfo.back() == ' ' || conninfo.back() == '\t')) {
-    conninfo.pop_back();
-  }
-  if (conninfo.empty()) return fail("bad_data_dir", path + " is empty");
-  return std::optional<std::string>(std::move(conninfo));
-}
-
 // urn.sqlite with emargement.sqlite attached as `emargement`; read-write
 // connections get the pragmas (checked) and the schema.
 Result<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& dir, bool read_only,
@@ -638,7 +619,7 @@ Result<std::unique_ptr<Urn>> Urn::open(const std::string& dir, SigningKey server
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return fail("storage_error", dir + ": " + std::strerror(errno));
   }
-  auto conninfo = postgres_of(dir);
+  auto conninfo = postgres_conninfo(dir);
   if (!conninfo) return conninfo.error();
   // With SQLite, one process per data directory: the in-memory log must be
   // the only writer's. flock is released by the kernel when the process
@@ -1424,7 +1405,7 @@ struct SideConnection {
 
 Result<SideConnection> open_side(const std::string& dir, bool read_only) {
   SideConnection c;
-  auto conninfo = postgres_of(dir);
+  auto conninfo = postgres_conninfo(dir);
   if (!conninfo) return conninfo.error();
   if (*conninfo) {
     auto db = open_postgres(**conninfo);

@@ -6,6 +6,7 @@
 #define ISOLOIR_URN_DATA_DIR_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "isoloir/result.h"
@@ -21,6 +22,12 @@ inline constexpr const char* kServerKeyFile = "server.key";
 // write in ("bad_data_dir" otherwise, with the system's reason); then loads
 // or creates its server key (load_or_create_server_key's errors).
 Result<SigningKey> open_server_key(const std::string& dir);
+
+// The PostgreSQL connection string `dir`'s file kPostgresFile names (its
+// content without trailing blanks), or nothing when the directory keeps its
+// election in its own SQLite files; "bad_data_dir" for an empty, unreadable
+// or oversized file. The server's portal store follows the urn's choice.
+Result<std::optional<std::string>> postgres_conninfo(const std::string& dir);
 
 // open_server_key, then Urn::open with that key ("urn_locked" when another
 // process owns the directory).
