@@ -3,6 +3,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <iterator>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "isoloir/bytes.h"
 #include "isoloir/pow.h"
@@ -26,11 +31,51 @@ int64_t get_be64(const uint8_t* in) {
   return static_cast<int64_t>(u);
 }
 
+// Solved challenges in this process, until they expire; refuses new ones
+// when full rather than forget unexpired ones, which would reopen replays.
+class MemoryPowReplay final : public PowReplayMemory {
+ public:
+  explicit MemoryPowReplay(size_t max_remembered) : max_(max_remembered) {}
+
+  Status spend(std::string_view challenge, int64_t expires_at, int64_t now) override {
+    std::lock_guard lock(mu_);
+    if (spent_.size() >= max_) forget_expired(now);
+    if (spent_.size() >= max_) return fail("pow_busy", "too many requests; try again in a minute");
+    if (!spent_.emplace(std::string(challenge), expires_at).second) {
+      return fail("pow_replayed", "this challenge has been used already");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  void forget_expired(int64_t now) {
+    for (auto it = spent_.begin(); it != spent_.end();) {
+      it = it->second <= now ? spent_.erase(it) : std::next(it);
+    }
+  }
+
+  const size_t max_;
+  std::mutex mu_;
+  std::unordered_map<std::string, int64_t> spent_;  // challenge -> its expiry
+};
+
 }  // namespace
 
-PowIssuer::PowIssuer(PowPolicy policy) : policy_(policy) {
+std::unique_ptr<PowReplayMemory> memory_pow_replay(size_t max_remembered) {
+  return std::make_unique<MemoryPowReplay>(max_remembered);
+}
+
+PowIssuer::PowIssuer(PowPolicy policy)
+    : policy_(policy), spent_(memory_pow_replay(policy.max_remembered)) {
   ensure_sodium();
   random_bytes(key_);
+}
+
+PowIssuer::PowIssuer(PowPolicy policy, std::span<const uint8_t, kKeyBytes> key,
+                     std::unique_ptr<PowReplayMemory> spent)
+    : policy_(policy), spent_(std::move(spent)) {
+  ensure_sodium();
+  std::copy(key.begin(), key.end(), key_.begin());
 }
 
 PowIssuer::~PowIssuer() {
@@ -53,12 +98,6 @@ std::string PowIssuer::issue(PowPurpose purpose, int64_t now, int difficulty) {
   return base64url_encode(c);
 }
 
-void PowIssuer::forget_expired(int64_t now) {
-  for (auto it = spent_.begin(); it != spent_.end();) {
-    it = it->second <= now ? spent_.erase(it) : std::next(it);
-  }
-}
-
 Status PowIssuer::redeem(std::string_view challenge, uint64_t nonce, PowPurpose purpose,
                          int64_t now) {
   if (policy_.difficulty == 0) return Status::Ok();
@@ -79,15 +118,7 @@ Status PowIssuer::redeem(std::string_view challenge, uint64_t nonce, PowPurpose 
   if (!pow_meets(challenge, nonce, difficulty)) {
     return fail("bad_pow", "the nonce does not solve the challenge");
   }
-  std::lock_guard lock(mu_);
-  if (spent_.size() >= policy_.max_remembered) forget_expired(now);
-  if (spent_.size() >= policy_.max_remembered) {
-    return fail("pow_busy", "too many requests; try again in a minute");
-  }
-  if (!spent_.emplace(std::string(challenge), expires).second) {
-    return fail("pow_replayed", "this challenge has been used already");
-  }
-  return Status::Ok();
+  return spent_->spend(challenge, expires, now);
 }
 
 }  // namespace isoloir::portal

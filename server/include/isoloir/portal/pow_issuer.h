@@ -13,15 +13,20 @@
 // than old ones forgotten, because forgetting would reopen replays. In
 // memory: a restart forgets the key, so every outstanding challenge dies
 // with it, which is the safe direction. Thread-safe.
+//
+// Several servers behind one load balancer must share both the key (a
+// challenge fetched from one is solved and sent to another) and the memory
+// of spent solutions (else each server accepts it once): the second
+// constructor takes them, from the database they share (portal_state.h).
 #ifndef ISOLOIR_PORTAL_POW_ISSUER_H_
 #define ISOLOIR_PORTAL_POW_ISSUER_H_
 
 #include <array>
 #include <cstdint>
-#include <mutex>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "isoloir/result.h"
 
@@ -36,9 +41,32 @@ struct PowPolicy {
   size_t max_remembered = 1'000'000;
 };
 
+// Where solved challenges are remembered until they expire, so that each is
+// accepted once.
+class PowReplayMemory {
+ public:
+  PowReplayMemory() = default;
+  PowReplayMemory(const PowReplayMemory&) = delete;
+  PowReplayMemory& operator=(const PowReplayMemory&) = delete;
+  virtual ~PowReplayMemory() = default;
+  // Remembers `challenge` until `expires_at` (> now). Ok the first time;
+  // "pow_replayed" once it was spent (on any server sharing the memory);
+  // "pow_busy" when the memory is full; "storage_*" from a database.
+  virtual Status spend(std::string_view challenge, int64_t expires_at, int64_t now) = 0;
+};
+
+// This process's memory, at most `max_remembered` unexpired solutions.
+std::unique_ptr<PowReplayMemory> memory_pow_replay(size_t max_remembered);
+
 class PowIssuer {
  public:
+  static constexpr size_t kKeyBytes = 32;
+  // One server: a random key and memory_pow_replay(policy.max_remembered).
   explicit PowIssuer(PowPolicy policy);
+  // Several servers: the MAC key they all hold, and their shared memory of
+  // spent solutions (policy.max_remembered is then `spent`'s business).
+  PowIssuer(PowPolicy policy, std::span<const uint8_t, kKeyBytes> key,
+            std::unique_ptr<PowReplayMemory> spent);
   PowIssuer(const PowIssuer&) = delete;
   PowIssuer& operator=(const PowIssuer&) = delete;
   ~PowIssuer();
@@ -56,17 +84,14 @@ class PowIssuer {
   // Accepts a solution once. Refusals: "pow_required" (empty challenge while
   // the proof of work is on), "bad_pow" (not ours, altered, another purpose,
   // or the nonce does not solve it), "pow_expired", "pow_replayed",
-  // "pow_busy". The nonce must meet the difficulty the challenge was issued
-  // at. With the policy's difficulty 0 everything passes.
+  // "pow_busy", or spend()'s "storage_*". The nonce must meet the difficulty the challenge was
+  // issued at. With the policy's difficulty 0 everything passes.
   Status redeem(std::string_view challenge, uint64_t nonce, PowPurpose purpose, int64_t now);
 
  private:
-  void forget_expired(int64_t now);
-
   PowPolicy policy_;
-  std::array<uint8_t, 32> key_{};
-  std::mutex mu_;
-  std::unordered_map<std::string, int64_t> spent_;  // challenge -> its expiry
+  std::array<uint8_t, kKeyBytes> key_{};
+  std::unique_ptr<PowReplayMemory> spent_;
 };
 
 }  // namespace isoloir::portal

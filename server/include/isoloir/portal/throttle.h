@@ -5,6 +5,12 @@
 // tests are deterministic. Times are compared as given: a clock stepped back
 // makes the running waits last longer by as much, never shorter.
 //
+// The policy below (free failures, delays, lock, forgetting) is a set of pure
+// functions on one key's ThrottleState (throttle_rules), so that the
+// PostgreSQL throttle of several servers (portal_state.h) applies exactly
+// this one to its shared rows. The memory bound and eviction are this
+// in-memory Throttle's alone.
+//
 // With the default policy, failures 1–3 are free; after the 4th the key waits
 // 2 s, after the 5th 4 s, then 8, 16, 32, 60 (capped); the 10th failure locks
 // it for 15 minutes. Each failure counts, even one recorded while the key
@@ -49,9 +55,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+
+#include "isoloir/result.h"
 
 namespace isoloir::portal {
 
@@ -71,6 +80,48 @@ struct ThrottleVerdict {
   bool allowed;                 // may try now
   int64_t retry_after_seconds;  // 0 when allowed; otherwise how long to wait
   bool locked;                  // refused because locked (not merely delayed)
+};
+
+// One key's record. A key never seen is ThrottleState{}.
+struct ThrottleState {
+  int failures = 0;          // in a row, since the last fresh start
+  int64_t last_failure = 0;  // when the last counted failure was recorded
+  int64_t next_allowed = 0;  // refused before this (delay or lock end)
+  bool locked = false;
+};
+
+// The policy's arithmetic, shared by every throttle backend. `policy` must
+// have gone through sanitized() first.
+namespace throttle_rules {
+// Negative numbers as zero, max_keys at least 1 (ThrottlePolicy's comment).
+ThrottlePolicy sanitized(ThrottlePolicy policy);
+// When the key starts afresh: its lock's end, or (not locked)
+// forget_after_seconds after its last failure.
+int64_t stale_at(const ThrottlePolicy& policy, const ThrottleState& s);
+// now >= stale_at: nothing of the key's record matters any more.
+bool stale(const ThrottlePolicy& policy, const ThrottleState& s, int64_t now);
+// May the key try now, and if not, for how long not.
+ThrottleVerdict verdict(const ThrottlePolicy& policy, const ThrottleState& s, int64_t now);
+// The state after a failure recorded at `now` (unchanged while locked).
+ThrottleState after_failure(const ThrottlePolicy& policy, ThrottleState s, int64_t now);
+// The wait after the n-th failure in a row (n > free_failures).
+int64_t delay_after(const ThrottlePolicy& policy, int failures);
+}  // namespace throttle_rules
+
+// What the portal's handlers use: a Throttle's three calls, through a store
+// that may be this process's memory (memory_throttle) or a database several
+// servers share (PortalState::throttle, whose calls can fail: "storage_*").
+// The same verdicts either way.
+class ThrottleStore {
+ public:
+  ThrottleStore() = default;
+  ThrottleStore(const ThrottleStore&) = delete;
+  ThrottleStore& operator=(const ThrottleStore&) = delete;
+  virtual ~ThrottleStore() = default;
+  // Throttle::check, failure and success.
+  virtual Result<ThrottleVerdict> check(std::string_view key, int64_t now) = 0;
+  virtual Result<ThrottleVerdict> failure(std::string_view key, int64_t now) = 0;
+  virtual Status success(std::string_view key) = 0;
 };
 
 class Throttle {
@@ -103,19 +154,10 @@ class Throttle {
   struct DigestHash {
     size_t operator()(const Digest& d) const;
   };
-  struct Entry {
-    int failures = 0;          // in a row, since the last fresh start
-    int64_t last_failure = 0;  // when the last counted failure was recorded
-    int64_t next_allowed = 0;  // refused before this (delay or lock end)
-    bool locked = false;
-  };
+  using Entry = ThrottleState;
   using Map = std::unordered_map<Digest, Entry, DigestHash>;
 
   Digest digest(std::string_view key) const;
-  bool stale(const Entry& e, int64_t now) const;
-  ThrottleVerdict verdict(const Entry& e, int64_t now) const;
-  void record_failure(Entry& e, int64_t now) const;
-  int64_t delay_after(int failures) const;
   void evict(int64_t now);
 
   ThrottlePolicy policy_;
@@ -123,6 +165,10 @@ class Throttle {
   mutable std::mutex mutex_;
   Map entries_;
 };
+
+// A Throttle in this process's memory behind the store interface: what one
+// server alone uses (its calls never fail).
+std::unique_ptr<ThrottleStore> memory_throttle(ThrottlePolicy policy);
 
 }  // namespace isoloir::portal
 
