@@ -35,15 +35,21 @@ find_package(GTest REQUIRED)
 include(GoogleTest)
 file(GLOB ISOLOIR_URN_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/tests/*_test.cpp)
 list(FILTER ISOLOIR_URN_TEST_SOURCES EXCLUDE REGEX "/(mail|pg)_test\\.cpp$")
+# A throw-away database per test for the suites' PostgreSQL runs
+# (server/tests/pg_scratch.h), linked by every test program that makes data
+# directories.
+add_library(isoloir_test_pg STATIC ${CMAKE_SOURCE_DIR}/server/tests/pg_scratch.cpp)
+target_link_libraries(isoloir_test_pg PUBLIC PkgConfig::LIBPQXX PRIVATE isoloir_core)
+target_compile_options(isoloir_test_pg PRIVATE ${ISOLOIR_WARNINGS})
+
 add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
-                                 ${CMAKE_SOURCE_DIR}/server/tests/pg_scratch.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for the ceremony store's private header (ceremony_store.h).
 target_include_directories(isoloir_urn_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                      ${CMAKE_SOURCE_DIR}/tests/native
                                                      ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn isoloir_pg SQLite::SQLite3 OpenSSL::Crypto
+target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn isoloir_pg isoloir_test_pg SQLite::SQLite3 OpenSSL::Crypto
                                                 PkgConfig::LIBPQXX GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_tests PRIVATE
@@ -120,7 +126,7 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
 # server/src for http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
                                                       ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_http_tests PRIVATE isoloir_http PkgConfig::HTTPLIB OpenSSL::Crypto
+target_link_libraries(isoloir_http_tests PRIVATE isoloir_http isoloir_test_pg PkgConfig::HTTPLIB OpenSSL::Crypto
                                                  GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_http_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_http_tests PRIVATE
@@ -130,6 +136,29 @@ target_compile_definitions(isoloir_http_tests PRIVATE
   ISOLOIR_CLI="$<TARGET_FILE:isoloir>")
 add_dependencies(isoloir_http_tests isoloir-server isoloir-admin isoloir)
 gtest_discover_tests(isoloir_http_tests TEST_PREFIX "http." DISCOVERY_TIMEOUT 60)
+# Three servers on one PostgreSQL, one killed and the database restarted
+# mid-load (server/tests/multi_server.cpp). Alone (RUN_SERIAL): the restart
+# cuts off every connection to the cluster.
+add_executable(isoloir_multi_server_tests ${CMAKE_SOURCE_DIR}/server/tests/multi_server.cpp
+                                          ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
+target_include_directories(isoloir_multi_server_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
+                                                              ${CMAKE_SOURCE_DIR}/server/tests)
+target_link_libraries(isoloir_multi_server_tests PRIVATE isoloir_urn isoloir_test_pg
+                      PkgConfig::HTTPLIB GTest::gtest GTest::gtest_main)
+target_compile_options(isoloir_multi_server_tests PRIVATE ${ISOLOIR_WARNINGS})
+target_compile_definitions(isoloir_multi_server_tests PRIVATE
+  ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"
+  ISOLOIR_SERVER="$<TARGET_FILE:isoloir-server>"
+  ISOLOIR_ADMIN="$<TARGET_FILE:isoloir-admin>"
+  ISOLOIR_CLI="$<TARGET_FILE:isoloir>"
+  ISOLOIR_PG_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/pg.sh")
+add_dependencies(isoloir_multi_server_tests isoloir-server isoloir-admin isoloir)
+gtest_discover_tests(isoloir_multi_server_tests DISCOVERY_TIMEOUT 60
+                     PROPERTIES ENVIRONMENT "ISOLOIR_URN_BACKEND=postgres" RUN_SERIAL TRUE)
+# The HTTP suite again with each test's election in PostgreSQL
+# (http_harness.h's postgres_data_dir).
+gtest_discover_tests(isoloir_http_tests TEST_PREFIX "http-postgres." DISCOVERY_TIMEOUT 60
+                     PROPERTIES ENVIRONMENT "ISOLOIR_URN_BACKEND=postgres")
 
 # A test-only program that fills a data directory with ballots cast through
 # the library, for the Jest test of the board (tests/js/board.test.mjs).
@@ -176,7 +205,7 @@ add_executable(isoloir_urn_load ${CMAKE_SOURCE_DIR}/bench/urn_load.cpp
                                 ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_urn_load PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                     ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_urn_load PRIVATE isoloir_urn PkgConfig::HTTPLIB GTest::gtest)
+target_link_libraries(isoloir_urn_load PRIVATE isoloir_urn isoloir_test_pg PkgConfig::HTTPLIB GTest::gtest)
 target_compile_options(isoloir_urn_load PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_load PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"

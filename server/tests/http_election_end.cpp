@@ -121,6 +121,7 @@ TEST(ElectionEnd, FromTheKeyCeremonyToARecordAnyoneVerifies) {
   ASSERT_EQ(public_key.size(), 43u);
 
   // The election, with the trustees' key and their transcript.
+  const auto database = postgres_data_dir(data);
   Ran key = admin(d, {"--data-dir", data, "server-key"});
   ASSERT_EQ(key.code, 0) << key.err;
   Json doc = Json::parse(make_manifest(key.out.substr(0, key.out.find('\n'))));

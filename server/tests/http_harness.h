@@ -32,6 +32,8 @@
 #include "isoloir/manifest.h"
 #include "isoloir/merkle.h"
 #include "isoloir/timestamp.h"
+#include "isoloir/urn/urn.h"
+#include "pg_scratch.h"
 #include "vectors.h"
 
 namespace isoloir::server::test {
@@ -59,6 +61,19 @@ struct TempDir {
 
 inline void write_file(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
+}
+
+// The HTTP suite's second run (ISOLOIR_URN_BACKEND=postgres, see
+// server/server.cmake): the data directory `data_dir` (created if missing)
+// names a database of its own in its postgres.conninfo, so that the server
+// and isoloir-admin keep the election there. Null in the first run; the
+// database is dropped with the returned object.
+inline std::unique_ptr<urn::test::ScratchDatabase> postgres_data_dir(const std::string& data_dir) {
+  if (!urn::test::postgres_backend()) return nullptr;
+  std::filesystem::create_directories(data_dir);
+  auto db = std::make_unique<urn::test::ScratchDatabase>();
+  write_file(data_dir + "/" + urn::kPostgresFile, db->conninfo());
+  return db;
 }
 
 inline std::string slurp(const std::string& path) {

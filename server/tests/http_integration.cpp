@@ -54,6 +54,7 @@ class Board : public ::testing::Test {
     s_ = std::make_unique<Shared>();
     Shared& s = *s_;
     s.data = s.dir.path + "/data";
+    s.database = postgres_data_dir(s.data);
 
     Ran key = admin(s.dir.path, {"--data-dir", s.data, "server-key"});
     ASSERT_EQ(key.code, 0) << key.err;
@@ -124,6 +125,7 @@ class Board : public ::testing::Test {
 
   struct Shared {
     TempDir dir;
+    std::unique_ptr<urn::test::ScratchDatabase> database;  // the PostgreSQL run's
     std::string data;
     std::string server_key_b64;
     PublicKey server_key{};
@@ -307,12 +309,30 @@ TEST_F(Board, BadRequestsGetAClear4xxAndChangeNothing) {
 }
 
 TEST_F(Board, ASecondServerOrAdminOnTheSameDirectoryIsRefused) {
+  if (urn::test::postgres_backend()) GTEST_SKIP() << "with PostgreSQL, servers share an election";
   Server second(s_->dir.path, {"--data-dir", s_->data});
   EXPECT_EQ(second.process().wait(), 2);
   EXPECT_NE(second.process().err().find("urn_locked"), std::string::npos) << second.process().err();
   Ran st = admin(s_->dir.path, {"--data-dir", s_->data, "status"});
   EXPECT_EQ(st.code, 1);
   EXPECT_NE(st.err.find("urn_locked"), std::string::npos) << st.err;
+}
+
+TEST_F(Board, ASecondServerOnTheSameDatabaseServesTheSameBoard) {
+  if (!urn::test::postgres_backend()) GTEST_SKIP() << "with SQLite, one server per directory";
+  Server second(s_->dir.path, {"--data-dir", s_->data});
+  ASSERT_TRUE(second.ready()) << second.process().err();
+  httplib::Client c("127.0.0.1", second.port());
+  for (const char* path :
+       {"/api/v1/board/manifest", "/api/v1/board/tree-head", "/api/v1/board/ballots"}) {
+    auto there = c.Get(path);
+    ASSERT_TRUE(there) << path;
+    EXPECT_EQ(there->status, 200) << path;
+    EXPECT_EQ(there->body, get(path)->body) << path;
+  }
+  Ran st = admin(s_->dir.path, {"--data-dir", s_->data, "status"});
+  EXPECT_EQ(st.code, 0) << st.err;
+  EXPECT_EQ(second.stop(), 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 #include "http_harness.h"
 #include "isoloir/ballot.h"
 #include "isoloir/random.h"
+#include "isoloir/urn/data_dir.h"
 #include "isoloir/urn/voter_file.h"
 #include "isoloir/vote_code.h"
 
@@ -168,6 +169,9 @@ class Browser {
   }
 
   void set_csrf(std::string token) { csrf_ = std::move(token); }
+  // The same session against another server (behind a proxy without sticky
+  // sessions, any server may get the next request).
+  void set_port(int port) { port_ = port; }
   const std::string& cookie() const { return cookie_; }
 
  private:
@@ -208,6 +212,7 @@ class Election {
       : voters_(std::move(voters)) {
     data_ = dir_.path + "/data";
     outbox_ = dir_.path + "/outbox";
+    database_ = postgres_data_dir(data_);
     Ran key = admin(dir_.path, {"--data-dir", data_, "server-key"});
     EXPECT_EQ(key.code, 0) << key.err;
     server_key_b64_ = key.out.substr(0, key.out.find('\n'));
@@ -256,6 +261,26 @@ class Election {
   void kill9() {
     server_->process().signal(SIGKILL);
     server_->process().wait();
+  }
+
+  // Another server of this election (the PostgreSQL run only: with SQLite
+  // one server owns a directory): a data directory of its own, data-N,
+  // naming the same database and holding the same server key, the same
+  // configuration otherwise (the same outbox).
+  std::unique_ptr<Server> start_another() {
+    const std::string data = data_ + "-" + std::to_string(++others_);
+    std::filesystem::create_directories(data);
+    for (const char* file : {urn::kPostgresFile, urn::kServerKeyFile}) {
+      std::filesystem::copy_file(data_ + "/" + file, data + "/" + file);
+    }
+    std::string config = config_;
+    const std::string from = "\"data_dir\": \"" + data_ + "\"";
+    config.replace(config.find(from), from.size(), "\"data_dir\": \"" + data + "\"");
+    write_file(data + "/config.json", config);
+    auto server = std::make_unique<Server>(
+        dir_.path, std::vector<std::string>{"--config", data + "/config.json"});
+    EXPECT_TRUE(server->ready()) << server->process().err();
+    return server;
   }
 
   int port() const { return server_->port(); }
@@ -322,6 +347,8 @@ class Election {
 
  private:
   TempDir dir_;
+  std::unique_ptr<urn::test::ScratchDatabase> database_;  // the PostgreSQL run's
+  int others_ = 0;                                        // start_another's count
   std::string data_, outbox_, config_;
   std::string server_key_b64_;
   PublicKey server_key_{};
