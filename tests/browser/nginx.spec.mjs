@@ -15,8 +15,12 @@
 // and dropped unanswered, which may have cast a ballot); the voter's whole
 // journey in Chromium through nginx; the systemd units pass systemd-analyze.
 //
-// One server behind nginx today: two servers cannot share one election
-// until the PostgreSQL backend lands (issue 12). Then set SERVERS to 2.
+// Two servers behind nginx serve one election kept in PostgreSQL (issue 12):
+// each with a data directory of its own naming one fresh database and
+// holding the same server key. The journey's requests reach both, a session
+// and a proof of work from one are good on the other, and a server whose key
+// is not the election's is refused. The cluster is ISOLOIR_PG_URL's
+// (scripts/test.sh starts one) or, alone, one started with scripts/pg.sh.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,14 +33,13 @@ import tls from 'node:tls';
 import zlib from 'node:zlib';
 import { loadBooth } from '../../web/booth/index.js';
 import { deployDir, h2request, nginxTest, renderDeployConfig, selfSignedCert, startNginx, writeMainConfig } from './nginx.mjs';
-import { freePort, serverBin, startUrn } from './urn.mjs';
+import { freePort, postgresTestCluster, serverBin, startUrn } from './urn.mjs';
 import { voterJourney } from './voter-journey.mjs';
 
-// TODO(issue 12, PostgreSQL backend): 2 once several isoloir-server
-// processes can serve one election; urn.startAnother() starts each extra
-// one (with the shared database in the config) and the journey's test then
+// isoloir-server processes behind nginx, on one election in PostgreSQL:
+// urn.startAnother() starts each after the first, and the journey's test
 // checks that nginx sent requests to every one of them.
-const SERVERS = 1;
+const SERVERS = 2;
 
 // The API's headers on every answer (server/src/http_api.cpp) with "tls": true.
 const API_HEADERS = {
@@ -50,6 +53,8 @@ const API_HEADERS = {
 // Headers that belong to one hop, not to the answer.
 const HOP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
+let pg; // the PostgreSQL cluster
+let database; // the election's database in it
 let urn;
 let proxy;
 let booth;
@@ -112,7 +117,9 @@ export async function setup() {
   const config = { ...example, public_url: `https://127.0.0.1:${httpsPort}`, password_cost: 'minimum',
     pow_difficulty: 8, address_free_failures: 3 };
   for (const key of ['data_dir', 'listen', 'port', 'web_root', 'mail']) delete config[key];
-  urn = await startUrn({ voters: 2, config });
+  pg = postgresTestCluster();
+  database = pg.createDatabase();
+  urn = await startUrn({ voters: 2, config, postgres: database.conninfo });
   servers = [urn];
   for (let i = 1; i < SERVERS; i++) servers.push(await urn.startAnother());
   proxy = await startNginx({ upstreams: servers.map((s) => new URL(s.url).host), httpsPort });
@@ -125,6 +132,8 @@ export async function teardown() {
     await urn.stop();
     urn.cleanup();
   }
+  if (database) database.drop();
+  if (pg) pg.stop();
 }
 
 export const tests = [
@@ -465,12 +474,58 @@ export const tests = [
     assert.ok(lines.some((l) => /HTTP\/2\.0 "POST \/api\/v1\/ballots" 201 /.test(l)), lines.join('\n'));
     const upstreams = new Set(lines.flatMap((l) => l.match(/upstream="([^"]*)"/)[1].split(', ')).filter((u) => u !== '-'));
     assert.deepEqual([...upstreams].sort(), servers.map((s) => new URL(s.url).host).sort());
+    assert.equal(servers.length, SERVERS);
+    // Whichever server took the cast, every server has the ballot on its
+    // board under the same signed tree head.
+    const heads = [];
+    for (const s of servers) {
+      const b = await fetch(`${s.url}/api/v1/board/ballots/${out.reference}`);
+      assert.equal(b.status, 200, `${s.url}: ${await b.clone().text()}`);
+      assert.equal((await b.json()).log_index, 0);
+      heads.push(await (await fetch(`${s.url}/api/v1/board/tree-head`)).text());
+    }
+    assert.equal(new Set(heads).size, 1, heads.join('\n'));
   }],
 
-  ['a second server cannot serve the same election yet (issue 12: until the PostgreSQL backend)', async ({ skip }) => {
-    if (SERVERS > 1) skip('SERVERS > 1: the second server runs');
-    // When this fails because the second server started, set SERVERS to 2.
-    await assert.rejects(urn.startAnother(), /urn_locked/);
+  ['a proof of work and a session made by one server are good on the other, and logging out on one ends it on both',
+    async () => {
+      const [a, b] = servers;
+      const v = await urn.activate(1); // through the first server
+      const ask = async (s) => {
+        const r = await fetch(`${s.url}/api/v1/pow?purpose=login`);
+        const { challenge, difficulty } = await r.json();
+        return { pow_challenge: challenge, pow_nonce: String(await booth.solvePow(challenge, difficulty)) };
+      };
+      const login = (s, pow) => fetch(`${s.url}/api/v1/session`, { method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ identifier: v.identifier, password: v.password, ...pow }) });
+      // A challenge issued by the first server, solved, spent on the second.
+      const pow = await ask(a);
+      const r = await login(b, pow);
+      assert.equal(r.status, 201, await r.clone().text());
+      const cookie = r.headers.getSetCookie()[0].split(';')[0];
+      assert.match(cookie, /^isoloir_session=/);
+      const { csrf_token: csrf } = await r.json();
+      // Spent once for all servers: the first refuses it now.
+      const replay = await login(a, pow);
+      assert.equal(replay.status, 400);
+      assert.equal((await replay.json()).error, 'pow_replayed');
+      // The session opened on the second server is known to the first.
+      const onA = await fetch(`${a.url}/api/v1/session`, { headers: { cookie } });
+      assert.equal(onA.status, 200);
+      assert.equal((await onA.json()).identifier, v.identifier);
+      const me = await fetch(`${a.url}/api/v1/me`, { headers: { cookie } });
+      assert.equal(me.status, 200);
+      // Logged out on the first, gone on the second.
+      const out = await fetch(`${a.url}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf } });
+      assert.equal(out.status, 204);
+      assert.equal((await fetch(`${b.url}/api/v1/session`, { headers: { cookie } })).status, 401);
+    }],
+
+  ['a server whose key is not the one the election names is refused (bad_server_key)', async () => {
+    // Every server of an election holds the same server.key (startAnother
+    // copies it); one with a key of its own must not sign for the election.
+    await assert.rejects(urn.startAnother({ freshKey: true }), /bad_server_key/);
   }],
 
   ['the systemd units pass systemd-analyze verify, with a low exposure', async ({ skip }) => {

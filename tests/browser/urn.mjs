@@ -19,6 +19,7 @@
 //   ...
 //   await urn.stop();
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,53 @@ export const serverBin = path.join(buildDir, 'isoloir-server');
 export const adminBin = path.join(buildDir, 'isoloir-admin');
 export const sampleManifest = path.join(repoDir, 'examples', 'sample-election', 'manifest.json');
 export const sampleTrustees = path.join(repoDir, 'examples', 'sample-election', 'trustees.json');
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** The libpq URI `url` naming the database `name` instead. */
+const withDatabase = (url, name) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.href;
+};
+
+/**
+ * The PostgreSQL cluster of a spec whose servers share an election: the one
+ * ISOLOIR_PG_URL names when it is set (scripts/test.sh starts one for all its
+ * stages), else a throw-away cluster started with scripts/pg.sh (as root),
+ * which stop() stops and deletes. createDatabase() makes an empty database
+ * of a random name: {name, conninfo (a libpq URI), drop()}.
+ */
+export function postgresTestCluster() {
+  let url = process.env.ISOLOIR_PG_URL;
+  let clusterDir = '';
+  if (!url) {
+    const start = 'eval "$(bash scripts/pg.sh start)" && printf "%s\\n%s\\n" "$ISOLOIR_PG_DIR" "$ISOLOIR_PG_URL"';
+    const r = spawnSync('bash', ['-c', start], { cwd: repoDir, encoding: 'utf8', timeout: 120000 });
+    if (r.status !== 0) throw new Error(`scripts/pg.sh start: ${r.stderr || r.error}`);
+    [clusterDir, url] = r.stdout.trim().split('\n');
+  }
+  const sql = (statement) => {
+    const r = spawnSync(path.join(PG_BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', withDatabase(url, 'postgres'),
+      '-c', statement], { encoding: 'utf8', timeout: 60000 });
+    if (r.status !== 0) throw new Error(`psql ${statement}: ${r.stderr || r.error}`);
+  };
+  return {
+    url,
+    createDatabase() {
+      const name = `isoloir_browser_${crypto.randomBytes(8).toString('hex')}`;
+      sql(`CREATE DATABASE ${name}`);
+      return { name, conninfo: withDatabase(url, name), drop: () => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+    },
+    /** Stops and deletes the cluster if this started it; ISOLOIR_PG_URL's is left running. */
+    stop() {
+      if (!clusterDir) return;
+      const r = spawnSync('bash', ['scripts/pg.sh', 'stop'], { cwd: repoDir, encoding: 'utf8', timeout: 120000,
+        env: { ...process.env, ISOLOIR_PG_DIR: clusterDir } });
+      if (r.status !== 0) throw new Error(`scripts/pg.sh stop: ${r.stderr || r.error}`);
+    },
+  };
+}
 
 const NAMES = ['Jeanne Dupont', 'Élodie Martin', 'Marc Durand', 'Zoé Dupont-Leroy', 'Hervé Lefèvre',
   'Chloé Bernard', 'Luc Moreau', 'Inès Girard'];
@@ -60,10 +108,13 @@ const two = (i) => String(i % 100).padStart(2, '0');
  *  - opensIn, closesIn: seconds from now (default -3600, 8 days);
  *  - config: extra server config keys (merged into the JSON config; e.g.
  *    {pow_difficulty: 0} turns the proof of work off);
- *  - webRoot: the pages' directory (default the repo's web/).
+ *  - webRoot: the pages' directory (default the repo's web/);
+ *  - postgres: a libpq connection string (postgresTestCluster().createDatabase()):
+ *    the data directory's postgres.conninfo, so that the election is kept in
+ *    that database and startAnother() starts servers that share it.
  */
 export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 86400, config = {},
-  webRoot = path.join(repoDir, 'web') } = {}) {
+  webRoot = path.join(repoDir, 'web'), postgres } = {}) {
   for (const bin of [serverBin, adminBin]) {
     if (!fs.existsSync(bin)) throw new Error(`${bin} is not built (cmake --build build)`);
   }
@@ -72,6 +123,7 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
   const data = path.join(dir, 'data');
   const outbox = path.join(dir, 'outbox');
   const serverKey = admin(data, 'server-key');
+  if (postgres) fs.writeFileSync(path.join(data, 'postgres.conninfo'), `${postgres}\n`, { mode: 0o600 });
   const manifest = JSON.parse(fs.readFileSync(sampleManifest, 'utf8'));
   const now = Math.floor(Date.now() / 1000);
   manifest.server_key = serverKey;
@@ -225,14 +277,28 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
     },
     /**
      * One more isoloir-server for this election, its config with another
-     * port: resolves to {url, stop()}. Several servers on one election need
-     * the database they share (issue 12's PostgreSQL backend); until then
-     * the second server finds the data directory held (urn_locked, exit 2)
-     * and this rejects with its words.
+     * port: resolves to {url, data, stop()}. On SQLite it shares the first
+     * server's data directory, which that server holds (urn_locked, exit 2):
+     * this rejects with its words. With `postgres` it gets a data directory
+     * of its own naming the same database, with a copy of the server key
+     * (as every server of one election needs), or with `freshKey` a key of
+     * its own, which the election's manifest does not name.
      */
-    async startAnother() {
+    async startAnother({ freshKey = false } = {}) {
       const otherPort = await freePort();
-      const other = spawn(serverBin, ['--config', configFile, '--port', String(otherPort)],
+      let otherConfig = configFile;
+      let otherData = data;
+      if (postgres) {
+        otherData = path.join(dir, `data-${otherPort}`);
+        fs.mkdirSync(otherData, { mode: 0o700 });
+        if (freshKey) admin(otherData, 'server-key');
+        else fs.copyFileSync(path.join(data, 'server.key'), path.join(otherData, 'server.key'));
+        fs.copyFileSync(path.join(data, 'postgres.conninfo'), path.join(otherData, 'postgres.conninfo'));
+        otherConfig = path.join(dir, `server-${otherPort}.json`);
+        fs.writeFileSync(otherConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, 'utf8')),
+          data_dir: otherData }));
+      }
+      const other = spawn(serverBin, ['--config', otherConfig, '--port', String(otherPort)],
         { stdio: ['ignore', 'ignore', 'pipe'] });
       let otherErr = '';
       other.stderr.on('data', (d) => { otherErr += d; });
@@ -251,6 +317,7 @@ export async function startUrn({ voters = 3, opensIn = -3600, closesIn = 8 * 864
       }
       return {
         url: otherUrl,
+        data: otherData,
         async stop() {
           if (other.exitCode !== null) return;
           const done = new Promise((r) => other.once('exit', r));
