@@ -122,6 +122,7 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_clock.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_election_end.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_ceremony.cpp
+                                  ${CMAKE_SOURCE_DIR}/server/tests/http_shared_state.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 # server/src for http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native

@@ -2,12 +2,14 @@
 
 #include <array>
 #include <exception>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "http_internal.h"
 #include "isoloir/random.h"
+#include "isoloir/urn/data_dir.h"
 
 namespace isoloir::server {
 namespace {
@@ -48,6 +50,16 @@ Result<std::string> make_dummy_hash(const portal::HashCost& cost) {
   return h;
 }
 
+// The portal's short-lived state follows the urn and the accounts: in the
+// PostgreSQL database the data directory names, shared with the other
+// servers there, else in this server's memory.
+Result<std::unique_ptr<portal::PortalState>> open_portal_state(const ServerConfig& config) {
+  Result<std::optional<std::string>> conninfo = urn::postgres_conninfo(config.data_dir);
+  if (!conninfo) return conninfo.error();
+  if (!conninfo->has_value()) return portal::PortalState::in_memory();
+  return portal::PortalState::open_postgres(**conninfo);
+}
+
 }  // namespace
 
 HttpApi::HttpApi(std::unique_ptr<Api> api) : api_(std::move(api)) {}
@@ -56,7 +68,9 @@ HttpApi::~HttpApi() = default;
 Result<std::unique_ptr<HttpApi>> HttpApi::create(const Services& services) {
   Result<portal::HashCost> cost = portal::parse_cost(services.config.password_cost);
   if (!cost) return cost.error();
-  auto api = std::make_unique<Api>(services, *cost);
+  Result<std::unique_ptr<portal::PortalState>> state = open_portal_state(services.config);
+  if (!state) return state.error();
+  auto api = std::make_unique<Api>(services, *cost, std::move(*state));
   Result<std::string> dummy = make_dummy_hash(*cost);
   if (!dummy) return dummy.error();
   api->dummy_hash = *dummy;

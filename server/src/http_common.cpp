@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "http_internal.h"
 #include "isoloir/bytes.h"
@@ -39,17 +40,21 @@ int status_of(std::string_view reason) {
   static const std::set<std::string_view> kConflict = {"already_voted", "already_active"};
   static const std::set<std::string_view> kServer = {"storage_error", "storage_constraint",
                                                      "corrupt_store", "hash_failed"};
+  // The database (pg.h) is away or lost a race: worth trying again.
+  static const std::set<std::string_view> kUnavailable = {"storage_unavailable", "storage_conflict",
+                                                          "storage_in_doubt"};
   if (kForbidden.count(reason) != 0) return 403;
   if (kNotFound.count(reason) != 0) return 404;
   if (kConflict.count(reason) != 0) return 409;
   if (kServer.count(reason) != 0) return 500;
+  if (kUnavailable.count(reason) != 0) return 503;
   if (reason == "token_used" || reason == "token_expired") return 410;
   return 400;  // the protocol's ballot refusals and every other bad input
 }
 
 }  // namespace
 
-Api::Api(const Services& services, portal::HashCost c)
+Api::Api(const Services& services, portal::HashCost c, std::unique_ptr<portal::PortalState> s)
     : urn(services.urn),
       accounts(services.accounts),
       mailer(services.mailer),
@@ -58,21 +63,26 @@ Api::Api(const Services& services, portal::HashCost c)
       cost(c),
       public_url(services.public_url),
       clock(services.clock),
-      login_accounts(
-          policy(config.login_free_failures, config.login_lock_after, config.login_lock_seconds)),
-      login_addresses(policy(config.address_free_failures, config.address_lock_after,
-                             config.login_lock_seconds)),
+      state(std::move(s)),
+      login_accounts(state->throttle(
+          "login_accounts",
+          policy(config.login_free_failures, config.login_lock_after, config.login_lock_seconds))),
+      login_addresses(state->throttle(
+          "login_addresses", policy(config.address_free_failures, config.address_lock_after,
+                                    config.login_lock_seconds))),
       // Three links, then a wait that doubles: a voter who asks again and
       // again is slowed down, not served a flood of mail.
-      link_requests(policy(3, 20, 3600)),
+      link_requests(state->throttle("link_requests", policy(3, 20, 3600))),
       // A few tries at the answer and the NUMEN, then an hour's lock: the
       // re-issue is the one way to change the secret that votes.
-      reissue_accounts(policy(2, 5, 3600)),
+      reissue_accounts(state->throttle("reissue_accounts", policy(2, 5, 3600))),
       // The booth checks a typed code before sending anything, so a ballot
       // with a wrong code means a script, or an old invalidated code.
-      code_entries(policy(3, 10, 3600)),
+      code_entries(state->throttle("code_entries", policy(3, 10, 3600))),
       hash_slots(hash_concurrency()),
-      pow(portal::PowPolicy{static_cast<int>(config.pow_difficulty), 300, 1'000'000}) {}
+      pow(state->pow_issuer(
+          portal::PowPolicy{static_cast<int>(config.pow_difficulty), 300, 1'000'000})),
+      oidc_flows(state->oidc_flows(kMaxOidcFlows)) {}
 
 std::string client_address(const httplib::Request& req, bool trust_proxy) {
   if (trust_proxy) {
@@ -139,6 +149,11 @@ void send_refusal(httplib::Response& res, const Error& e) {
     // The reason stays in our logs' hands; the client learns it failed.
     return send_error(res, 500, "internal_error", "the server could not complete the request");
   }
+  if (status == 503) {
+    // libpq's detail may name the database's host: not the client's business.
+    res.set_header("Retry-After", "5");
+    return send_error(res, 503, "unavailable", "the server's database is unavailable; try again");
+  }
   send_error(res, status, e.reason, e.detail);
 }
 
@@ -149,6 +164,20 @@ void send_throttled(httplib::Response& res, const portal::ThrottleVerdict& v,
   send_error(res, 429, v.locked ? "locked" : "too_many_attempts",
              what + (v.locked ? " is locked after too many failures" : " is slowed down") +
                  "; try again in " + std::to_string(wait) + " s");
+}
+
+bool throttle_allows(Api& api, httplib::Response& res, portal::ThrottleStore& throttle,
+                     std::string_view key, const std::string& what) {
+  const Result<portal::ThrottleVerdict> v = throttle.check(key, api.now());
+  if (!v) {
+    send_refusal(res, v.error());
+    return false;
+  }
+  if (!v->allowed) {
+    send_throttled(res, *v, what);
+    return false;
+  }
+  return true;
 }
 
 bool check_params(const httplib::Request& req, httplib::Response& res,
@@ -249,9 +278,13 @@ bool pow_ok(Api& api, const Json& body, httplib::Response& res, portal::PowPurpo
     send_error(res, 400, "bad_pow", "pow_nonce must be a decimal integer");
     return false;
   }
-  const Status s = api.pow.redeem(field(body, "pow_challenge"), nonce, purpose, api.now());
+  const Status s = api.pow->redeem(field(body, "pow_challenge"), nonce, purpose, api.now());
   if (s) return true;
   const std::string& r = s.error().reason;
+  if (r.rfind("storage_", 0) == 0) {
+    send_refusal(res, s.error());
+    return false;
+  }
   send_error(res, r == "pow_busy" ? 429 : (r == "pow_required" ? 403 : 400), r, s.error().detail);
   return false;
 }

@@ -21,7 +21,9 @@
 
 #include "isoloir/canonical_json.h"
 #include "isoloir/portal/account_store.h"
+#include "isoloir/portal/oidc_flows.h"
 #include "isoloir/portal/password.h"
+#include "isoloir/portal/portal_state.h"
 #include "isoloir/portal/pow_issuer.h"
 #include "isoloir/portal/throttle.h"
 #include "isoloir/result.h"
@@ -42,14 +44,6 @@ inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 struct WebFile {
   std::string content;
   std::string type;  // Content-Type
-};
-
-// An OpenID Connect flow between /oidc/start and its callback.
-struct OidcFlow {
-  std::string identifier;  // the voter logged in when it started
-  std::string nonce;
-  std::string verifier;  // the PKCE code verifier
-  int64_t expires_at = 0;
 };
 
 // The system's clock, in Unix seconds: the Api's unless Services gives one.
@@ -81,7 +75,9 @@ class WorkQueue {
 // Everything a handler may use. Built once, then shared by the worker
 // threads: the throttles and the stores lock inside.
 struct Api {
-  Api(const Services& services, portal::HashCost cost);
+  // `state`: where the throttles, the proof of work and the OpenID flows
+  // keep theirs (HttpApi::create's choice, from the data directory).
+  Api(const Services& services, portal::HashCost cost, std::unique_ptr<portal::PortalState> state);
 
   urn::Urn& urn;
   portal::AccountStore& accounts;
@@ -94,18 +90,23 @@ struct Api {
   // A hash of nothing anybody knows, verified against when the identifier
   // has no account, so that a login takes as long either way.
   std::string dummy_hash;
+  // This server's memory, or the PostgreSQL database that several servers
+  // share when the data directory names one (portal_state.h): then a
+  // failure on any server counts on all, a proof of work is spent once
+  // for all, and an OpenID callback may land on any of them.
+  std::unique_ptr<portal::PortalState> state;
   // Failures per account (identifier) and per client address (login,
   // links); link requests per identifier, every request counted.
-  portal::Throttle login_accounts, login_addresses, link_requests;
+  std::unique_ptr<portal::ThrottleStore> login_accounts, login_addresses, link_requests;
   // Wrong challenge answers or NUMEN in code re-issue requests, per account.
-  portal::Throttle reissue_accounts;
+  std::unique_ptr<portal::ThrottleStore> reissue_accounts;
   // Ballots cast with a code not the voter's (wrong or invalidated), per account.
-  portal::Throttle code_entries;
+  std::unique_ptr<portal::ThrottleStore> code_entries;
   // Argon2id takes 64 MiB and a core per hash at the interactive cost: at
   // most this many at once, the others wait their turn.
   std::counting_semaphore<> hash_slots;
   // Anti-bot: login, link and re-issue requests carry a solved challenge.
-  portal::PowIssuer pow;
+  std::unique_ptr<portal::PowIssuer> pow;
   // Logins so far: every kPurgeEvery-th one also forgets expired sessions
   // and links, so the portal's file does not grow with dead rows.
   std::atomic<uint64_t> logins{0};
@@ -113,8 +114,8 @@ struct Api {
   // The FranceConnect route of the re-issue (null when not configured) and
   // its flows in progress, by state.
   std::unique_ptr<OidcClient> oidc;
-  std::mutex oidc_mu;
-  std::map<std::string, OidcFlow> oidc_flows;
+  std::unique_ptr<portal::OidcFlowStore> oidc_flows;
+  static constexpr size_t kMaxOidcFlows = 100'000;
   // The key ceremony's relay, or null (Services::ceremonies).
   CeremonyStore* ceremonies = nullptr;
   // The voter pages by URL path ("/portal/app.js"); empty without web_root.
@@ -155,6 +156,11 @@ void send_refusal(httplib::Response& res, const Error& e);
 // 429 with Retry-After.
 void send_throttled(httplib::Response& res, const portal::ThrottleVerdict& v,
                     const std::string& what);
+// Whether `throttle` lets `key` try now; false after answering 429, or the
+// store's failure when it cannot tell (a database down: refused, not let
+// through unthrottled).
+bool throttle_allows(Api& api, httplib::Response& res, portal::ThrottleStore& throttle,
+                     std::string_view key, const std::string& what);
 
 // --- requests --------------------------------------------------------------
 

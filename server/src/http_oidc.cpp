@@ -18,7 +18,6 @@ namespace isoloir::server {
 namespace {
 
 constexpr int64_t kFlowSeconds = 600;
-constexpr size_t kMaxFlows = 100'000;
 
 std::string random_token() {
   std::array<uint8_t, 32> raw{};
@@ -72,19 +71,15 @@ void start(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!session) return;
   if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
   const int64_t now = api.now();
-  OidcFlow flow{session->identifier, random_token(), random_token(), now + kFlowSeconds};
+  portal::OidcFlow flow{session->identifier, random_token(), random_token(), now + kFlowSeconds};
   const std::string state = random_token();
   const Digest32 challenge = sha256(as_bytes(flow.verifier));
   Result<std::string> url =
       api.oidc->authorization_url(state, flow.nonce, base64url_encode(challenge));
   if (!url) return redirect_error(res, url.error().reason);
-  {
-    std::lock_guard lock(api.oidc_mu);
-    for (auto it = api.oidc_flows.begin(); it != api.oidc_flows.end();) {
-      it = it->second.expires_at <= now ? api.oidc_flows.erase(it) : std::next(it);
-    }
-    if (api.oidc_flows.size() >= kMaxFlows) return redirect_error(res, "oidc_busy");
-    api.oidc_flows.emplace(state, std::move(flow));
+  // Kept where any server finds it: the callback may reach another one.
+  if (Status kept = api.oidc_flows->put(state, flow, now); !kept) {
+    return redirect_error(res, kept.error().reason);
   }
   redirect(res, *url);
 }
@@ -93,14 +88,10 @@ void start(Api& api, const httplib::Request& req, httplib::Response& res) {
 void callback(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!api.oidc) return send_error(res, 404, "oidc_not_configured", "no identity provider here");
   const std::string state = req.get_param_value("state");
-  OidcFlow flow;
-  {
-    std::lock_guard lock(api.oidc_mu);
-    const auto it = api.oidc_flows.find(state);
-    if (state.empty() || it == api.oidc_flows.end()) return redirect_error(res, "oidc_bad_state");
-    flow = std::move(it->second);
-    api.oidc_flows.erase(it);  // one use, whatever happens next
-  }
+  // One use, whatever happens next, and on whichever server.
+  Result<portal::OidcFlow> taken = api.oidc_flows->take(state);
+  if (!taken) return redirect_error(res, taken.error().reason);
+  const portal::OidcFlow flow = std::move(taken).value();
   const int64_t now = api.now();
   if (now >= flow.expires_at) return redirect_error(res, "oidc_expired");
   if (req.has_param("error") || !req.has_param("code")) return redirect_error(res, "oidc_denied");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "http_internal.h"
 #include "text.h"
@@ -30,16 +31,6 @@ void wipe(std::string& s) {
 // default's second on a phone: a few seconds more for a colleague, the
 // attacker's rate divided by 8 (docs/api.md, the address throttle).
 constexpr int kAddressExtraBits = 3;
-
-// A throttle's verdict for one key of a request; false after 429.
-bool allowed(const Api& api, httplib::Response& res, const portal::Throttle& by_key,
-             const std::string& key, const std::string& what) {
-  if (portal::ThrottleVerdict v = by_key.check(key, api.now()); !v.allowed) {
-    send_throttled(res, v, what);
-    return false;
-  }
-  return true;
-}
 
 std::string hours(int64_t seconds) {
   return std::to_string((seconds + 3599) / 3600);
@@ -108,12 +99,17 @@ void request_link(Api& api, const httplib::Request& req, httplib::Response& res,
   const std::string address = api.client_address(req);
   // No refusal by address (issue 9): one client behind a school's NAT must
   // not stop its colleagues; the address only pays a harder proof of work.
-  if (!allowed(api, res, api.link_requests, identifier, "this identifier")) return;
+  if (!throttle_allows(api, res, *api.link_requests, identifier, "this identifier")) return;
   const int64_t now = api.now();
   // Every request counts, against the identifier and the address alike,
-  // whether the identifier is on the list or not.
-  api.link_requests.failure(identifier, now);
-  api.login_addresses.failure(address, now);
+  // whether the identifier is on the list or not; a request that could not
+  // be counted is not served.
+  for (auto [throttle, key] : {std::pair{api.link_requests.get(), identifier},
+                               std::pair{api.login_addresses.get(), address}}) {
+    if (auto counted = throttle->failure(key, now); !counted) {
+      return send_refusal(res, counted.error());
+    }
+  }
   const bool queued =
       api.links.post([&api, identifier, activation] { send_link(api, identifier, activation); });
   if (!queued) {
@@ -247,8 +243,9 @@ void reset_password(Api& api, const httplib::Request& req, httplib::Response& re
   if (!hash) return send_refusal(res, hash.error());
   Result<std::string> who = api.accounts.reset_password(token, *hash, api.now());
   if (!who) return send_refusal(res, who.error());
-  // A new password is also the way out of a lock.
-  api.login_accounts.success(*who);
+  // A new password is also the way out of a lock (the reset is done: a
+  // lock left by a database away ends on its own).
+  (void)api.login_accounts->success(*who);
   Json ok = Json::object();
   ok["identifier"] = *who;
   send_json(res, ok);
@@ -283,7 +280,9 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
   // Throttled per account only (issue 9, finding 7): an address over its
   // failure threshold is served harder challenges (get_pow), never refused,
   // so that colleagues behind one NAT still log in.
-  if (!allowed(api, res, api.login_accounts, identifier, "this account")) return wipe(password);
+  if (!throttle_allows(api, res, *api.login_accounts, identifier, "this account")) {
+    return wipe(password);
+  }
   Result<portal::Account> account = api.accounts.account(identifier);
   if (!account && account.error().reason != "not_found") {
     wipe(password);
@@ -296,12 +295,18 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
   if (!good) {
     wipe(password);
     const int64_t now = api.now();
-    api.login_addresses.failure(address, now);
-    const portal::ThrottleVerdict next = api.login_accounts.failure(identifier, now);
-    if (next.locked) return send_throttled(res, next, "this account");
+    if (auto counted = api.login_addresses->failure(address, now); !counted) {
+      return send_refusal(res, counted.error());
+    }
+    // A guess that could not be counted gets no answer but the failure.
+    const Result<portal::ThrottleVerdict> next = api.login_accounts->failure(identifier, now);
+    if (!next) return send_refusal(res, next.error());
+    if (next->locked) return send_throttled(res, *next, "this account");
     return send_error(res, 401, "bad_login", "wrong identifier or password");
   }
-  api.login_accounts.success(identifier);
+  // A success that could not be recorded leaves the earlier failures
+  // counted: stricter, never looser, so the voter is not refused for it.
+  (void)api.login_accounts->success(identifier);
   if (portal::needs_rehash(account->password_hash, api.cost)) {
     if (Result<std::string> h = api.hash(password); h) {
       (void)api.accounts.rehash_password(identifier, *h);
@@ -337,15 +342,21 @@ void get_pow(Api& api, const httplib::Request& req, httplib::Response& res) {
   // nothing: a few seconds more for colleagues behind the same NAT, the
   // attacker's rate divided by 2^kAddressExtraBits.
   const int64_t now = api.now();
-  const int base = api.pow.policy().difficulty;
+  const int base = api.pow->policy().difficulty;
+  // An address the store cannot vouch for (a database away) pays the
+  // harder work too.
+  const auto clear = [&] {
+    const Result<portal::ThrottleVerdict> v =
+        api.login_addresses->check(api.client_address(req), now);
+    return v.ok() && v->allowed;
+  };
   const int difficulty =
-      base == 0 || api.login_addresses.check(api.client_address(req), now).allowed
-          ? base
-          : std::min(base + kAddressExtraBits, portal::PowIssuer::kMaxDifficulty);
+      base == 0 || clear() ? base
+                           : std::min(base + kAddressExtraBits, portal::PowIssuer::kMaxDifficulty);
   Json out = Json::object();
-  out["challenge"] = api.pow.issue(p, now, difficulty);
+  out["challenge"] = api.pow->issue(p, now, difficulty);
   out["difficulty"] = difficulty;
-  out["expires_in"] = api.pow.policy().lifetime_seconds;
+  out["expires_in"] = api.pow->policy().lifetime_seconds;
   send_json(res, out);
 }
 

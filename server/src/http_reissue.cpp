@@ -78,10 +78,13 @@ bool identity_ok(Api& api, const portal::Session& session, const Json& body,
   if (answer_ok && id_ok) return true;
   // One answer whichever was wrong: the voter knows what they typed, a
   // guesser learns nothing about which half failed.
-  const portal::ThrottleVerdict next = api.reissue_accounts.failure(session.identifier, api.now());
-  api.login_addresses.failure(address, api.now());
-  if (next.locked) {
-    send_throttled(res, next, "the code re-issue");
+  const Result<portal::ThrottleVerdict> next =
+      api.reissue_accounts->failure(session.identifier, api.now());
+  const Result<portal::ThrottleVerdict> counted = api.login_addresses->failure(address, api.now());
+  if (!next || !counted) {
+    send_refusal(res, !next ? next.error() : counted.error());
+  } else if (next->locked) {
+    send_throttled(res, *next, "the code re-issue");
   } else {
     send_error(res, 403, "reissue_refused",
                "the answer to your question or your NUMEN / social-security digits are wrong");
@@ -125,15 +128,19 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
   // Per account only (issue 9, finding 7): failures still count against the
   // address, which then pays a harder proof of work, but refuse no one.
   for (auto [throttle, key, what] :
-       {std::tuple{&api.reissue_accounts, session->identifier, "the code re-issue"},
-        std::tuple{&api.link_requests, "reissue:" + session->identifier, "the re-issue links"}}) {
-    if (portal::ThrottleVerdict v = throttle->check(key, now); !v.allowed) {
-      return send_throttled(res, v, what);
-    }
+       {std::tuple{api.reissue_accounts.get(), session->identifier, "the code re-issue"},
+        std::tuple{api.link_requests.get(), "reissue:" + session->identifier,
+                   "the re-issue links"}}) {
+    if (!throttle_allows(api, res, *throttle, key, what)) return;
   }
   if (!identity_ok(api, *session, *body, address, res)) return;
-  api.reissue_accounts.success(session->identifier);
-  api.link_requests.failure("reissue:" + session->identifier, now);  // every link counts
+  // A success that could not be recorded leaves the failures counted:
+  // stricter, never looser. Every link counts: one that could not be
+  // counted is not sent.
+  (void)api.reissue_accounts->success(session->identifier);
+  if (auto counted = api.link_requests->failure("reissue:" + session->identifier, now); !counted) {
+    return send_refusal(res, counted.error());
+  }
 
   std::string to = email;
   if (channel == "sms") {

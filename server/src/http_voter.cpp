@@ -114,15 +114,18 @@ void cast(Api& api, const httplib::Request& req, httplib::Response& res) {
   // a whole school behind its NAT, and must not lock the colleagues out of
   // voting (issue 9, finding 7).
   const int64_t now = api.now();
-  if (portal::ThrottleVerdict v = api.code_entries.check(session->identifier, now); !v.allowed) {
-    return send_throttled(res, v, "voting with this account");
+  if (!throttle_allows(api, res, *api.code_entries, session->identifier,
+                       "voting with this account")) {
+    return;
   }
   Result<urn::CastReceipt> receipt =
       api.urn.cast(session->identifier, req.body, Timestamp::from_unix(now));
   if (!receipt) {
     const std::string& reason = receipt.error().reason;
     if (reason == "unknown_credential" || reason == "revoked_credential") {
-      (void)api.code_entries.failure(session->identifier, now);
+      // The refusal is the answer either way; a failure that could not be
+      // counted (a database away) is one free try more, not a lost ballot.
+      (void)api.code_entries->failure(session->identifier, now);
     }
     return send_refusal(res, receipt.error());
   }

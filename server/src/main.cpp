@@ -11,6 +11,8 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,6 +66,20 @@ isoloir::server::HttpLimits limits_of(const isoloir::server::ServerConfig& c) {
   return l;
 }
 
+// The portal's accounts, links and sessions where the urn keeps the
+// election: in PostgreSQL when the data directory names a database (shared
+// with every server on it, so that a load balancer needs no sticky
+// sessions), else in portal.sqlite. HttpApi::create follows the same rule
+// for the throttles, the proof of work and the OpenID flows.
+isoloir::Result<std::unique_ptr<isoloir::portal::AccountStore>> open_accounts(
+    const isoloir::server::ServerConfig& c, const std::optional<std::string>& conninfo) {
+  isoloir::portal::SessionPolicy sessions;
+  sessions.idle_seconds = c.session_idle_seconds;
+  sessions.max_seconds = c.session_max_seconds;
+  if (conninfo) return isoloir::portal::AccountStore::open_postgres(*conninfo, sessions);
+  return isoloir::portal::AccountStore::open(c.data_dir + "/portal.sqlite", sessions);
+}
+
 int run(const std::vector<std::string>& args) {
   using isoloir::server::ServerConfig;
   isoloir::Result<ServerConfig> config = isoloir::server::parse_server_args(args);
@@ -91,11 +107,9 @@ int run(const std::vector<std::string>& args) {
 
   auto urn = isoloir::urn::open_data_dir(config->data_dir);
   if (!urn) return cannot_start(urn.error().message());
-  isoloir::portal::SessionPolicy sessions;
-  sessions.idle_seconds = config->session_idle_seconds;
-  sessions.max_seconds = config->session_max_seconds;
-  auto accounts =
-      isoloir::portal::AccountStore::open(config->data_dir + "/portal.sqlite", sessions);
+  auto conninfo = isoloir::urn::postgres_conninfo(config->data_dir);
+  if (!conninfo) return cannot_start(conninfo.error().message());
+  auto accounts = open_accounts(*config, *conninfo);
   if (!accounts) return cannot_start(accounts.error().message());
   auto ceremonies = isoloir::server::CeremonyStore::open(config->data_dir + "/ceremony.sqlite");
   if (!ceremonies) return cannot_start(ceremonies.error().message());
@@ -120,6 +134,14 @@ int run(const std::vector<std::string>& args) {
   (*api)->install(router);
 
   std::printf("isoloir-server: data directory %s\n", config->data_dir.c_str());
+  // Never the connection string itself: it may hold a password.
+  std::printf("isoloir-server: %s\n",
+              conninfo->has_value()
+                  ? "election and portal (accounts, sessions, throttles, proofs of work, "
+                    "identity checks) in the PostgreSQL database of postgres.conninfo, shared "
+                    "with the servers there"
+                  : "election in urn.sqlite and emargement.sqlite, portal in portal.sqlite and "
+                    "this server's memory");
   std::printf("isoloir-server: listening on %s\n", base.c_str());
   std::printf("isoloir-server: voters' links point to %s\n", public_url.c_str());
   std::printf("isoloir-server: mail %s\n", config->smtp_url.empty()
