@@ -29,6 +29,10 @@
 namespace isoloir::server {
 
 struct ServerConfig {
+  // With a file postgres.conninfo in it, the election and everything the
+  // portal keeps (accounts, sessions, throttles, proofs of work, OpenID
+  // flows) live in that PostgreSQL database, shared with every server on it
+  // (docs/urn-storage.md); else in its SQLite files and this server's memory.
   std::string data_dir;
   std::string listen = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 8080;              // 0: any free port (printed on start)
