@@ -22,6 +22,7 @@
 // or the board is wrong, 2 on bad arguments or an unusable DIR.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <libpq-fe.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <regex>
 #include <string>
 #include <thread>
@@ -45,6 +47,7 @@
 #include "isoloir/portal/password.h"
 #include "isoloir/pow.h"
 #include "isoloir/tree_head.h"
+#include "pg_scratch.h"
 #include "portal_harness.h"
 
 namespace isoloir::server::test {
@@ -71,6 +74,13 @@ constexpr int64_t kPreparedOpenSeconds = 7 * 86'400;
 
 enum class Mode { kAlone, kPrepare, kServer };
 
+// Where a server under load listens.
+struct Endpoint {
+  std::string host;
+  int port = 0;
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
 struct Options {
   Mode mode = Mode::kAlone;
   size_t voters = 2000;
@@ -80,21 +90,23 @@ struct Options {
   size_t logins = 40;
   size_t rate = 0;  // casts offered per second; 0: each client sends when answered
   std::string dir;  // --prepare DIR or --prepared DIR
-  std::string host;
-  int port = 0;
+  std::vector<Endpoint> servers;  // --server: connections spread over them in turn
 };
 
 const char* const kUsage =
     "usage: isoloir_urn_load [--voters N] [--clients C] [--rate R] [--scrutin ID]\n"
     "                        [--password-cost NAME] [--logins K]\n"
     "       isoloir_urn_load --prepare DIR [--voters N] [--password-cost NAME]\n"
-    "       isoloir_urn_load --server HOST:PORT --prepared DIR [--clients C] [--rate R]\n"
-    "                        [--scrutin ID] [--logins K]\n"
+    "       isoloir_urn_load --server HOST:PORT[,HOST:PORT...] --prepared DIR [--clients C]\n"
+    "                        [--rate R] [--scrutin ID] [--logins K]\n"
     "The first form builds the election, starts isoloir-server on 127.0.0.1, loads\n"
     "it and stops it. --prepare writes the election into DIR (new or empty: data/,\n"
     "config.json, manifest.json, voters.json with the vote codes, outbox/) and prints\n"
     "the command that starts isoloir-server on it; --server then loads that running\n"
     "server, once per prepared DIR, reading the links it mails from DIR/outbox.\n"
+    "With ISOLOIR_URN_BACKEND=postgres (and ISOLOIR_PG_URL) the election is kept in a\n"
+    "PostgreSQL database (--prepare keeps it, named in DIR/data/postgres.conninfo),\n"
+    "so that several servers can serve it: give --server each of them.\n"
     "  --voters N          voters who each cast one ballot (default 2000)\n"
     "  --clients C         concurrent keep-alive connections (default 32)\n"
     "  --rate R            offer R casts per second, cast i at i/R s from the start\n"
@@ -109,7 +121,9 @@ const char* const kUsage =
     "                      election; with --server, K of the prepared voters at\n"
     "                      the server's cost\n"
     "  --prepare DIR       write an election of N voters into DIR for --server\n"
-    "  --server HOST:PORT  load the server listening there (http://HOST:PORT too)\n"
+    "  --server HOST:PORT  load the server listening there (http://HOST:PORT too);\n"
+    "                      several, comma-separated: the connections (and the\n"
+    "                      voters they take) are spread over them in turn\n"
     "  --prepared DIR      the directory --prepare wrote, which that server serves\n";
 
 std::optional<size_t> parse_count(const std::string& s, size_t least) {
@@ -124,7 +138,7 @@ std::optional<size_t> parse_count(const std::string& s, size_t least) {
 // "HOST:PORT", "http://HOST:PORT" or "http://HOST:PORT/"; "[::1]:PORT" for
 // IPv6. No https: this generator speaks plain HTTP (put it on the proxy's
 // inner side).
-bool parse_server(std::string s, Options& o) {
+bool parse_endpoint(std::string s, Options& o) {
   if (s.rfind("http://", 0) == 0) s = s.substr(7);
   if (!s.empty() && s.back() == '/') s.pop_back();
   const size_t colon = s.rfind(':');
@@ -135,9 +149,19 @@ bool parse_server(std::string s, Options& o) {
   }
   const std::optional<size_t> port = parse_count(s.substr(colon + 1), 1);
   if (host.find_first_of("/[]@ ") != std::string::npos || !port || *port > 65535) return false;
-  o.host = host;
-  o.port = static_cast<int>(*port);
+  o.servers.push_back(Endpoint{host, static_cast<int>(*port)});
   return true;
+}
+
+// One endpoint or several, comma-separated.
+bool parse_server(const std::string& list, Options& o) {
+  if (!o.servers.empty()) return false;  // one --server
+  for (size_t begin = 0;;) {
+    const size_t comma = list.find(',', begin);
+    if (!parse_endpoint(list.substr(begin, comma - begin), o)) return false;
+    if (comma == std::string::npos) return true;
+    begin = comma + 1;
+  }
 }
 
 std::optional<Options> parse_options(const std::vector<std::string>& args) {
@@ -167,7 +191,7 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
     } else if (flag == "--prepared" && !value.empty()) {
       prepared = value;
     } else if (flag == "--server" && parse_server(value, o)) {
-      // o.host and o.port set
+      // o.servers set
     } else {
       return std::nullopt;
     }
@@ -188,7 +212,7 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
     o.mode = Mode::kPrepare;
     o.dir = prepare;
   } else if (given.count("--server") != 0 || !prepared.empty()) {
-    if (o.port == 0 || prepared.empty() ||
+    if (o.servers.empty() || prepared.empty() ||
         !only({"--server", "--prepared", "--clients", "--rate", "--scrutin", "--logins"})) {
       return std::nullopt;
     }
@@ -202,11 +226,15 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Where the server under load listens.
-struct Endpoint {
-  std::string host;
-  int port = 0;
-};
+// The 1-, 5- and 15-minute load averages (/proc/loadavg), for the report:
+// the machine is shared, and the figures follow its load.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (!(in >> one >> five >> fifteen)) return "unknown";
+  return one + " " + five + " " + fifteen;
+}
+
 
 // A keep-alive connection to the server, as a browser opens: TCP_NODELAY
 // too (browsers set it; without it cpp-httplib's two writes per request,
@@ -220,14 +248,15 @@ std::unique_ptr<httplib::Client> open_connection(const Endpoint& at) {
 }
 
 // Runs fn(i) for i in [0, count) on `threads` threads taking indices from a
-// shared counter; fn(i, client) gets the thread's own keep-alive client.
+// shared counter; fn(i, client) gets the thread's own keep-alive client,
+// thread k's to server k modulo their number.
 template <typename Fn>
-void parallel(size_t count, size_t threads, const Endpoint& at, Fn fn) {
+void parallel(size_t count, size_t threads, const std::vector<Endpoint>& at, Fn fn) {
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (size_t t = 0; t < std::min(threads, count); ++t) {
-    workers.emplace_back([&] {
-      const auto client = open_connection(at);
+    workers.emplace_back([&, t] {
+      const auto client = open_connection(at[t % at.size()]);
       for (size_t i; (i = next.fetch_add(1)) < count;) fn(i, *client);
     });
   }
@@ -363,7 +392,7 @@ class SolveTime {
 // mails go to, the manifest (to make ballots and check the tree head with
 // its server key) and the voters with their vote codes.
 struct Target {
-  Endpoint server;
+  std::vector<Endpoint> servers;  // connection k goes to servers[k % size]
   std::string outbox;
   Manifest manifest;
   std::vector<PortalVoter> voters;
@@ -371,7 +400,7 @@ struct Target {
 };
 
 Target target_of(const Election& e, size_t voters, const std::string& cost) {
-  Target t{{"127.0.0.1", e.port()}, e.outbox(), e.manifest(), {}, cost};
+  Target t{{Endpoint{"127.0.0.1", e.port()}}, e.outbox(), e.manifest(), {}, cost};
   for (size_t i = 0; i < voters; ++i) t.voters.push_back(e.voter(i));
   return t;
 }
@@ -442,7 +471,7 @@ std::vector<Session> activate_all(const Target& t, size_t voters) {
   SolveTime solving;
   const size_t mails_before = count_mails(t.outbox);
   const auto t0 = Clock::now();
-  parallel(voters, clients, t.server, [&](size_t i, httplib::Client& c) {
+  parallel(voters, clients, t.servers, [&](size_t i, httplib::Client& c) {
     const std::optional<SolvedPow> pow = solve_pow(c, "link", failures);
     if (!pow) return;
     solving.add(*pow);
@@ -459,7 +488,7 @@ std::vector<Session> activate_all(const Target& t, size_t voters) {
   const double outbox_s = ms_since(t1) / 1000;
   const auto t2 = Clock::now();
   std::vector<Session> sessions(voters);
-  parallel(voters, clients, t.server, [&](size_t i, httplib::Client& c) {
+  parallel(voters, clients, t.servers, [&](size_t i, httplib::Client& c) {
     const auto token = tokens.find(t.voters[i].identifier);
     if (token == tokens.end()) return failures.add("no activation mail in " + t.outbox);
     auto r = c.Post("/api/v1/account/activate",
@@ -544,10 +573,11 @@ std::optional<uint64_t> board_size(const Endpoint& at) {
   return static_cast<uint64_t>(j["size"].get<int64_t>());
 }
 
-// The latest tree head, checked with the core: signed by the manifest's
-// server key for this election. Its size, or nothing (printed).
-std::optional<uint64_t> verified_tree_head(const Target& t) {
-  httplib::Client c(t.server.host, t.server.port);
+// The latest tree head of the server at `at`, checked with the core:
+// signed by the manifest's server key for this election. Its size, or
+// nothing (printed).
+std::optional<uint64_t> verified_tree_head(const Target& t, const Endpoint& at) {
+  httplib::Client c(at.host, at.port);
   auto head = c.Get("/api/v1/board/tree-head");
   if (!head || head->status != 200) {
     std::printf("  FAILED tree head: %s\n", outcome(head).c_str());
@@ -572,9 +602,11 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
     std::fprintf(stderr, "no scrutin \"%s\" in the manifest\n", o.scrutin.c_str());
     return false;
   }
-  std::printf("casting: scrutin %s (%zu options), password cost %s, server %s:%d\n",
+  std::string servers;
+  for (const Endpoint& at : t.servers) servers += (servers.empty() ? "" : ", ") + at.text();
+  std::printf("casting: scrutin %s (%zu options), password cost %s, server%s %s\n",
               scrutin->id.c_str(), scrutin->options.size(), t.password_cost.c_str(),
-              t.server.host.c_str(), t.server.port);
+              t.servers.size() > 1 ? "s" : "", servers.c_str());
   std::fflush(stdout);
   const std::vector<Session> sessions = activate_all(t, voters);
   if (sessions.empty()) return false;
@@ -621,7 +653,7 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
   std::vector<std::thread> workers;
   for (size_t w = 0; w < clients; ++w) {
     workers.emplace_back([&, w] {
-      const auto c = open_connection(t.server);
+      const auto c = open_connection(t.servers[w % t.servers.size()]);
       latencies[w].reserve(voters / clients + 1);
       start.arrive_and_wait();
       for (size_t i; (i = next.fetch_add(1)) < voters;) {
@@ -638,32 +670,42 @@ bool measure_casting(const Target& t, const Options& o, uint64_t board_before) {
       }
     });
   }
+  const std::string load_before = load_average();
   start.arrive_and_wait();
   const auto t0 = o.rate > 0 ? origin : Clock::now();
   for (std::thread& w : workers) w.join();
   const double seconds = ms_since(t0) / 1000;
+  const std::string load_after = load_average();
   std::vector<double> all;
   for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
 
   std::printf("  voters             %zu\n", voters);
   std::printf("  clients            %zu keep-alive connections\n", clients);
   if (o.rate > 0) std::printf("  offered            %zu casts per second (open loop)\n", o.rate);
+  std::printf("  load average       %s before, %s after (1, 5, 15 min)\n", load_before.c_str(),
+              load_after.c_str());
   print_rate("casts per second", voters, seconds, all);
   std::printf("  failed casts       %zu\n", failures.total());
   failures.print("casts");
 
-  // The board: its size, and the latest tree head checked with the core.
+  // The board of every server: its size, and the latest tree head checked
+  // with the core.
   const uint64_t expected = board_before + voters;
-  const std::optional<uint64_t> size = board_size(t.server);
-  std::printf("  board size after   %s (expected %llu)\n",
-              size ? std::to_string(*size).c_str() : "unknown",
-              static_cast<unsigned long long>(expected));
-  const std::optional<uint64_t> head = verified_tree_head(t);
-  if (head) {
-    std::printf("  tree head          signature verified, size %llu%s\n",
-                static_cast<unsigned long long>(*head), *head == expected ? "" : "  WRONG SIZE");
+  bool boards_ok = true;
+  for (const Endpoint& at : t.servers) {
+    const std::optional<uint64_t> size = board_size(at);
+    std::printf("  board size after   %s (expected %llu)%s\n",
+                size ? std::to_string(*size).c_str() : "unknown",
+                static_cast<unsigned long long>(expected),
+                t.servers.size() > 1 ? (", on " + at.text()).c_str() : "");
+    const std::optional<uint64_t> head = verified_tree_head(t, at);
+    if (head) {
+      std::printf("  tree head          signature verified, size %llu%s\n",
+                  static_cast<unsigned long long>(*head), *head == expected ? "" : "  WRONG SIZE");
+    }
+    boards_ok = boards_ok && size == expected && head == expected;
   }
-  return failures.total() == 0 && size == expected && head == expected;
+  return failures.total() == 0 && boards_ok;
 }
 
 // Logins of the first K voters of `t`, already activated. Each voter's
@@ -678,7 +720,7 @@ bool measure_logins(const Target& t, size_t logins, size_t max_clients) {
   std::vector<SolvedPow> pows(logins);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto s0 = Clock::now();
-  parallel(logins, cores, t.server, [&](size_t i, httplib::Client& c) {
+  parallel(logins, cores, t.servers, [&](size_t i, httplib::Client& c) {
     if (auto pow = solve_pow(c, "login", failures)) pows[i] = std::move(*pow);
   });
   const double solve_s = ms_since(s0) / 1000;
@@ -707,7 +749,7 @@ bool measure_logins(const Target& t, size_t logins, size_t max_clients) {
   std::vector<std::thread> workers;
   for (size_t w = 0; w < clients; ++w) {
     workers.emplace_back([&, w] {
-      const auto c = open_connection(t.server);
+      const auto c = open_connection(t.servers[w % t.servers.size()]);
       start.arrive_and_wait();
       for (size_t i; (i = next.fetch_add(1)) < logins;) {
         const auto c0 = Clock::now();
@@ -716,15 +758,19 @@ bool measure_logins(const Target& t, size_t logins, size_t max_clients) {
       }
     });
   }
+  const std::string load_before = load_average();
   start.arrive_and_wait();
   const auto t0 = Clock::now();
   for (std::thread& w : workers) w.join();
   const double seconds = ms_since(t0) / 1000;
+  const std::string load_after = load_average();
   std::vector<double> all;
   for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
 
   std::printf("  voters             %zu\n", logins);
   std::printf("  clients            %zu keep-alive connections\n", clients);
+  std::printf("  load average       %s before, %s after (1, 5, 15 min)\n", load_before.c_str(),
+              load_after.c_str());
   print_rate("logins per second", logins, seconds, all);
   std::printf("  failed logins      %zu\n", failures.total());
   failures.print("logins");
@@ -781,6 +827,37 @@ bool write_checked(const std::string& path, const std::string& content) {
   return static_cast<bool>(out);
 }
 
+// With ISOLOIR_URN_BACKEND=postgres the harness keeps its election in a
+// scratch database, dropped with the Election: a copy of it (CREATE DATABASE
+// ... TEMPLATE, its server stopped) outlives this program, and
+// `conninfo_file` (the copied data directory's postgres.conninfo) is
+// rewritten to name it. Its name, or empty on failure (printed).
+std::string keep_database(const std::string& conninfo_file) {
+  static const std::regex kDbname("dbname='([a-z0-9_]+)'");
+  const std::string conninfo = slurp(conninfo_file);
+  std::smatch m;
+  if (!std::regex_search(conninfo, m, kDbname)) {
+    std::fprintf(stderr, "isoloir_urn_load: %s names no database\n", conninfo_file.c_str());
+    return {};
+  }
+  const std::string scratch = m[1];
+  std::random_device random;
+  char kept[32];
+  std::snprintf(kept, sizeof kept, "isoloir_load_%08x%08x", random(), random());
+  const std::string admin = std::regex_replace(conninfo, kDbname, "dbname='postgres'");
+  std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(admin.c_str()), PQfinish);
+  const std::string sql = std::string("CREATE DATABASE ") + kept + " TEMPLATE " + scratch;
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r(
+      PQstatus(c.get()) == CONNECTION_OK ? PQexec(c.get(), sql.c_str()) : nullptr, PQclear);
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    std::fprintf(stderr, "isoloir_urn_load: %s: %s\n", sql.c_str(), PQerrorMessage(c.get()));
+    return {};
+  }
+  write_file(conninfo_file,
+             std::regex_replace(conninfo, kDbname, std::string("dbname='") + kept + "'"));
+  return kept;
+}
+
 // --prepare DIR: an election of N voters imported by the harness's Election
 // (the one way the tests build it), whose server is stopped at once; its
 // data directory is copied into DIR, since the harness keeps its own in a
@@ -810,6 +887,11 @@ int prepare(const Options& o) {
     std::fprintf(stderr, "isoloir_urn_load: copying %s to %s: %s\n", e.data().c_str(),
                  (dir / "data").c_str(), ec.message().c_str());
     return 1;
+  }
+  std::string database;
+  if (urn::test::postgres_backend()) {
+    database = keep_database((dir / "data" / urn::kPostgresFile).string());
+    if (database.empty()) return 1;
   }
   Json voters = Json::array();
   for (size_t i = 0; i < o.voters; ++i) {
@@ -849,12 +931,20 @@ int prepare(const Options& o) {
       dir.c_str(), e.manifest().id.c_str(), o.voters, o.password_cost.c_str(),
       e.manifest().closes_at.to_string().c_str(), ISOLOIR_SERVER, (dir / "config.json").c_str(),
       self.c_str(), dir.c_str(), ms_since(s0) / 1000);
+  if (!database.empty()) {
+    std::printf(
+        "  The election is in the PostgreSQL database %s (DIR/data/postgres.conninfo;\n"
+        "  drop it afterwards). Another server on it: a data directory of its own with\n"
+        "  DIR/data/server.key and DIR/data/postgres.conninfo copied in, and a copy of\n"
+        "  config.json naming it; then --server 127.0.0.1:8090,127.0.0.1:8091.\n",
+        database.c_str());
+  }
   return 0;
 }
 
 // A prepared directory read back: the manifest, the voters with their
 // codes, the outbox and password cost from its config.json.
-Result<Target> load_prepared(const std::string& dir, const Endpoint& server) {
+Result<Target> load_prepared(const std::string& dir, const std::vector<Endpoint>& servers) {
   auto json_file = [&](const char* name) -> Result<Json> {
     const std::string path = dir + "/" + name;
     if (!fs::is_regular_file(path)) return fail("bad_prepared", path + ": no such file");
@@ -871,7 +961,7 @@ Result<Target> load_prepared(const std::string& dir, const Endpoint& server) {
     return fail("bad_prepared", dir + "/manifest.json: " + manifest.error().message());
   }
   Target t;
-  t.server = server;
+  t.servers = servers;
   t.manifest = std::move(manifest).value();
   const Json& c = *config;
   if (!c.contains("mail") || !c["mail"].is_object() || !c["mail"].contains("outbox") ||
@@ -904,7 +994,7 @@ Result<Target> load_prepared(const std::string& dir, const Endpoint& server) {
 // manifest) with an empty board: the voters of a prepared election vote
 // once. (An empty board has no tree head yet: 404 empty_log.)
 int run_against_server(const Options& o) {
-  Result<Target> loaded = load_prepared(o.dir, Endpoint{o.host, o.port});
+  Result<Target> loaded = load_prepared(o.dir, o.servers);
   if (!loaded) {
     std::fprintf(stderr, "isoloir_urn_load: --prepared: %s\n", loaded.error().message().c_str());
     return 2;
@@ -915,25 +1005,28 @@ int run_against_server(const Options& o) {
                  t.voters.size());
     return 2;
   }
-  std::printf("server %s:%d, prepared %s: election %s, %zu voters\n", o.host.c_str(), o.port,
-              o.dir.c_str(), t.manifest.id.c_str(), t.voters.size());
-  httplib::Client c(o.host, o.port);
-  auto served = c.Get("/api/v1/board/manifest");
-  if (!served || served->status != 200 || served->body != t.manifest.canonical) {
-    std::fprintf(stderr,
-                 "isoloir_urn_load: the server at %s:%d does not serve the election in %s "
-                 "(GET /api/v1/board/manifest: %s)\n",
-                 o.host.c_str(), o.port, o.dir.c_str(),
-                 served && served->status == 200 ? "another manifest" : outcome(served).c_str());
-    return 2;
-  }
-  const std::optional<uint64_t> before = board_size(t.server);
-  if (before != uint64_t{0}) {
-    std::fprintf(stderr,
-                 "isoloir_urn_load: the board holds %s ballots: a prepared election serves one "
-                 "run; prepare another\n",
-                 before ? std::to_string(*before).c_str() : "an unknown number of");
-    return 2;
+  for (const Endpoint& at : o.servers) {
+    std::printf("server %s, prepared %s: election %s, %zu voters\n", at.text().c_str(),
+                o.dir.c_str(), t.manifest.id.c_str(), t.voters.size());
+    httplib::Client c(at.host, at.port);
+    auto served = c.Get("/api/v1/board/manifest");
+    if (!served || served->status != 200 || served->body != t.manifest.canonical) {
+      std::fprintf(stderr,
+                   "isoloir_urn_load: the server at %s does not serve the election in %s "
+                   "(GET /api/v1/board/manifest: %s)\n",
+                   at.text().c_str(), o.dir.c_str(),
+                   served && served->status == 200 ? "another manifest" : outcome(served).c_str());
+      return 2;
+    }
+    const std::optional<uint64_t> before = board_size(at);
+    if (before != uint64_t{0}) {
+      std::fprintf(stderr,
+                   "isoloir_urn_load: the board of %s holds %s ballots: a prepared election "
+                   "serves one run; prepare another\n",
+                   at.text().c_str(),
+                   before ? std::to_string(*before).c_str() : "an unknown number of");
+      return 2;
+    }
   }
   bool ok = measure_casting(t, o, 0);
   std::fflush(stdout);
@@ -963,6 +1056,11 @@ int run(const std::vector<std::string>& args) {
               options->mode == Mode::kAlone
                   ? "the server and this load generator share them"
                   : "the cores of this load generator, which the server shares if it runs here");
+  std::printf("  load average %s (1, 5, 15 min)%s\n", load_average().c_str(),
+              options->mode == Mode::kAlone
+                  ? (urn::test::postgres_backend() ? "; the urn on PostgreSQL (ISOLOIR_URN_BACKEND)"
+                                                   : "; the urn on SQLite")
+                  : "");
   std::fflush(stdout);
   if (options->mode == Mode::kServer) return run_against_server(*options);
   return run_alone(*options) ? 0 : 1;
