@@ -17,6 +17,7 @@
 #include <mutex>
 #include <semaphore>
 #include <set>
+#include <shared_mutex>
 #include <thread>
 #include <utility>
 
@@ -303,7 +304,9 @@ struct Urn::State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
   ~State() {
-    // Statements before the connection, the lock last.
+    // Statements before their connection, the lock last.
+    rq = Statements{};
+    rdb.reset();
     q = Statements{};
     db.reset();
     if (lock_fd >= 0) close(lock_fd);
@@ -311,13 +314,23 @@ struct Urn::State {
 
   SigningKey key;
   int lock_fd = -1;  // SQLite: the data directory's flock
+  // The writer's connection: casts, imports, re-issues, complaints, the
+  // close. `mu` serialises its use (one write group at a time).
   std::unique_ptr<SqlConnection> db;
-  // Serialises every use of the connection, its statements and the
-  // in-memory log. One lock is enough: the cast's critical section is a few
-  // indexed reads, three signatures and one commit; verify_ballot, the
-  // expensive part, runs outside it.
   mutable std::mutex mu;
+  // The readers' connection (the board, the voter's page, the electoral
+  // lists): a reader never waits for a write group's checks, signatures and
+  // fsyncs, only, with SQLite, for the instant of a commit's file writes
+  // (PostgreSQL readers never wait). `read_mu` serialises its use.
+  std::unique_ptr<SqlConnection> rdb;
+  mutable std::mutex read_mu;
+  // Never held while taking mu or read_mu.
+  mutable std::mutex manifest_mu;
   std::shared_ptr<const Manifest> manifest;  // null before import_election
+  // The in-memory log and `stale`, under log_mu: the writer appends (its
+  // uncommitted leaves too, which no reader asks about: readers prove
+  // against signed heads, which are committed), readers catch up.
+  mutable std::shared_mutex log_mu;
   MerkleLog log;
   // The in-memory log may hold leaves no commit kept (a group failed and the
   // log could not be reloaded then, e.g. the database was unreachable): it is
@@ -353,17 +366,24 @@ struct Urn::State {
         insert_elector_key, electors_count, electors_page;
     Stmt count_reclamations, insert_reclamation;
     Stmt closed_at;
-  } q;
+  } q, rq;  // the writer's and the readers'
 
-  Status prepare_statements();
+  static Status prepare_statements(SqlConnection& c, Statements& st);
+  std::shared_ptr<const Manifest> current_manifest() const {
+    std::lock_guard lock(manifest_mu);
+    return manifest;
+  }
   Status begin() { return db->begin_write(); }
   Status commit();
   void rollback();
-  Status reload_log();
-  Status catch_up();
+  Status reload_log(Statements& st);
+  Status catch_up(Statements& st);
+  Status catch_up_locked(Statements& st);
+  Status append_committed(Statements& st);
   Status check_integrity();
   Result<StoredTreeHead> read_tree_head(Stmt& stmt);
-  Result<std::pair<int64_t, std::string>> find_voter(std::string_view identifier);
+  static Result<std::pair<int64_t, std::string>> find_voter(Statements& st,
+                                                            std::string_view identifier);
   Status import_row(const Manifest& m, const VoterRow& row, size_t index, const std::string& at);
   Result<std::vector<BoardBallot>> read_ballots(uint64_t from, uint64_t limit);
   Result<CastReceipt> write_cast(const Manifest& m, const Cast& c, bool& appended);
@@ -371,9 +391,9 @@ struct Urn::State {
 };
 
 // Every statement the urn runs after open, prepared once.
-Status Urn::State::prepare_statements() {
+Status Urn::State::prepare_statements(SqlConnection& c, Statements& q) {
   return prepare_all(
-      *db,
+      c,
       {
           {&q.put_manifest,
            "INSERT INTO main.election(id, manifest, election_hash) VALUES(1, ?, ?)"},
@@ -472,21 +492,33 @@ void Urn::State::rollback() {
 
 // Rebuilds the in-memory Merkle log from the ballot table: at open, and after
 // a failed commit whose ballot the log had already taken.
-Status Urn::State::reload_log() {
-  log = MerkleLog();
-  stale = false;
-  Status s = catch_up();
-  if (!s) stale = true;
-  return s;
+Status Urn::State::reload_log(Statements& st) {
+  std::unique_lock lock(log_mu);
+  stale = true;
+  return catch_up_locked(st);
 }
 
 // Appends to the in-memory log the ballots committed since it was last read:
 // none with SQLite (this process is the only writer), the other servers'
 // with PostgreSQL. Under the sequencer's lock (in a write transaction) the
 // log is then the whole committed log, and the next index is its size.
-Status Urn::State::catch_up() {
-  if (stale) return reload_log();
-  StmtScope st(q.leaves_from);
+Status Urn::State::catch_up(Statements& st) {
+  std::unique_lock lock(log_mu);
+  return catch_up_locked(st);
+}
+
+Status Urn::State::catch_up_locked(Statements& st) {
+  if (stale) {
+    log = MerkleLog();
+    Status s = append_committed(st);
+    stale = !s;
+    return s;
+  }
+  return append_committed(st);
+}
+
+Status Urn::State::append_committed(Statements& stmts) {
+  StmtScope st(stmts.leaves_from);
   st->bind(1, static_cast<int64_t>(log.size()));
   for (uint64_t expected = log.size();; ++expected) {
     auto row = st->step();
@@ -520,7 +552,7 @@ Result<StoredTreeHead> Urn::State::read_tree_head(Stmt& stmt) {
 // 0..n-1, the latest signed tree head is the log's, and each scrutin has as
 // many émargements as ballots.
 Status Urn::State::check_integrity() {
-  if (Status s = reload_log(); !s) return s;
+  if (Status s = reload_log(q); !s) return s;
   auto head = read_tree_head(q.latest_tree_head);
   if (!head && head.error().reason != "not_found") return head.error();
   if (!head ? log.size() != 0 : head->size != log.size() || head->root != log.root()) {
@@ -548,7 +580,8 @@ Status Urn::State::check_integrity() {
   return Status::Ok();
 }
 
-Result<std::pair<int64_t, std::string>> Urn::State::find_voter(std::string_view identifier) {
+Result<std::pair<int64_t, std::string>> Urn::State::find_voter(Statements& q,
+                                                               std::string_view identifier) {
   StmtScope st(q.voter_by_identifier);
   st->bind(1, text::lower_ascii(identifier));
   auto row = st->step();
@@ -638,7 +671,12 @@ Result<std::unique_ptr<Urn>> Urn::open(const std::string& dir, SigningKey server
   auto db = *conninfo ? open_postgres(**conninfo) : open_sqlite(dir, false, 5000);
   if (!db) return db.error();
   s.db = std::move(*db);
-  if (Status st = s.prepare_statements(); !st) return st.error();
+  if (Status st = State::prepare_statements(*s.db, s.q); !st) return st.error();
+  auto reader = *conninfo ? postgres_connection(**conninfo, kPostgresWriteLock)
+                          : open_sqlite(dir, true, 5000);
+  if (!reader) return reader.error();
+  s.rdb = std::move(*reader);
+  if (Status st = State::prepare_statements(*s.rdb, s.rq); !st) return st.error();
 
   // The election, if imported: both files must be of the same election, and
   // the manifest's server key this urn's.
@@ -685,7 +723,7 @@ Status Urn::import_election(std::string_view manifest_text, std::string_view tru
   if (!m) return m.error();
   if (Status st = check_trustees(*m, trustees_text); !st) return st;
   std::lock_guard lock(s_->mu);
-  if (s_->manifest) return fail("already_imported", "an election is already loaded");
+  if (s_->current_manifest()) return fail("already_imported", "an election is already loaded");
   if (m->server_key != s_->key.public_key()) {
     return fail("bad_manifest", "server_key is not this urn's key");
   }
@@ -716,7 +754,10 @@ Status Urn::import_election(std::string_view manifest_text, std::string_view tru
     }
   }
   if (Status st = s_->commit(); !st) return st;
-  s_->manifest = std::make_shared<const Manifest>(std::move(*m));
+  {
+    std::lock_guard set(s_->manifest_mu);
+    s_->manifest = std::make_shared<const Manifest>(std::move(*m));
+  }
   return Status::Ok();
 }
 
@@ -828,11 +869,12 @@ Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t ind
 
 Status Urn::import_voters(const std::vector<VoterRow>& rows, const Timestamp& issued_at) {
   std::lock_guard lock(s_->mu);
-  if (!s_->manifest) return fail("no_election", "import the election first");
+  const auto manifest = s_->current_manifest();
+  if (!manifest) return fail("no_election", "import the election first");
   const std::string at = whole_seconds(issued_at).to_string();
   if (Status st = s_->begin(); !st) return st;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (Status st = s_->import_row(*s_->manifest, rows[i], i, at); !st) {
+    if (Status st = s_->import_row(*manifest, rows[i], i, at); !st) {
       s_->rollback();
       return st;
     }
@@ -850,7 +892,7 @@ Status Urn::reissue_credential(std::string_view voter, const PublicKey& new_cred
   State& s = *s_;
   if (Status st = s.begin(); !st) return st;
   auto body = [&]() -> Status {
-    auto found = s.find_voter(voter);
+    auto found = State::find_voter(s.q, voter);
     if (!found) return found.error();
     const int64_t voter_id = found->first;
     {
@@ -913,7 +955,7 @@ struct Urn::State::Cast {
 // into; the log takes the ballot only once nothing can refuse it.
 Result<CastReceipt> Urn::State::write_cast(const Manifest& m, const Cast& c, bool& appended) {
   const VerifiedBallot& ballot = *c.ballot;
-  auto found = find_voter(c.voter);
+  auto found = find_voter(q, c.voter);
   if (!found) return found.error();
   const auto& [voter_id, pseudonym] = *found;
 
@@ -985,9 +1027,15 @@ Result<CastReceipt> Urn::State::write_cast(const Manifest& m, const Cast& c, boo
   // ballot keeps its own signed tree head, the one "just after this ballot
   // was appended" (PROTOCOL.md section 6): signing is microseconds, the
   // fsyncs a batch saves are milliseconds.
-  const uint64_t index = log.append(ballot.digest);
+  uint64_t index = 0;
+  merkle::Hash root{};
+  {
+    std::unique_lock lock(log_mu);
+    index = log.append(ballot.digest);
+    root = log.root();
+  }
   appended = true;
-  SignedDocument head = sign_tree_head(key, m.hash_b64, index + 1, log.root(), c.at);
+  SignedDocument head = sign_tree_head(key, m.hash_b64, index + 1, root, c.at);
   SignedDocument deposit =
       sign_deposit(key, m.hash_b64, ballot.scrutin, ballot.reference, c.at, index, head.document);
   {
@@ -1002,7 +1050,7 @@ Result<CastReceipt> Urn::State::write_cast(const Manifest& m, const Cast& c, boo
   {
     StmtScope st(q.insert_tree_head);
     st->bind(1, static_cast<int64_t>(index + 1));
-    st->bind_blob(2, log.root());
+    st->bind_blob(2, root);
     st->bind(3, at);
     st->bind(4, head.bytes);
     if (Status r = st->run(); !r) return r.error();
@@ -1026,7 +1074,7 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
   // reads, so the checks and the writes see one state; then the log of
   // every commit so far, whichever server made it.
   if (Status st = begin(); !st) return everyone(st.error());
-  if (Status st = catch_up(); !st) {
+  if (Status st = catch_up(q); !st) {
     rollback();
     return everyone(st.error());
   }
@@ -1038,7 +1086,7 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
     auto r = write_cast(m, *c, this_appended);
     if (!r && this_appended) {
       rollback();
-      (void)reload_log();  // on failure, stale: rebuilt at the next use
+      (void)reload_log(q);  // on failure, stale: rebuilt at the next use
       return everyone(r.error());
     }
     appended = appended || this_appended;
@@ -1047,7 +1095,7 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
   if (Status committed = commit(); !committed) {
     // The log took ballots the database may not have kept: rebuild it from
     // the table (now, or at the next use if the database is unreachable).
-    if (appended) (void)reload_log();
+    if (appended) (void)reload_log(q);
     return everyone(committed.error());
   }
   // Only now, with both files durable, may the deposit proofs leave.
@@ -1056,11 +1104,7 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
 
 Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_bytes,
                               const Timestamp& now) {
-  std::shared_ptr<const Manifest> m;
-  {
-    std::lock_guard lock(s_->mu);
-    m = s_->manifest;
-  }
+  const std::shared_ptr<const Manifest> m = s_->current_manifest();
   if (!m) return fail("no_election", "no election is loaded");
   // The stateless checks, the costly part (milliseconds of group
   // operations), run outside any lock, on every core.
@@ -1100,22 +1144,26 @@ Result<CastReceipt> Urn::cast(std::string_view voter, std::string_view ballot_by
 }
 
 Result<std::string> Urn::manifest() const {
-  std::lock_guard lock(s_->mu);
-  if (!s_->manifest) return fail("no_election", "no election is loaded");
-  return s_->manifest->canonical;
+  const auto m = s_->current_manifest();
+  if (!m) return fail("no_election", "no election is loaded");
+  return m->canonical;
 }
 
+// The readers below use their own connection (read_mu), never the writer's
+// (mu): the board and the voters' pages do not wait for a write group. They
+// see committed rows only; the size of the log is the latest signed head's
+// (every commit signs one), not the in-memory log's, which may hold a group
+// being written.
 uint64_t Urn::size() const {
-  std::lock_guard lock(s_->mu);
-  // Other servers' ballots too (PostgreSQL); on a failure, what is known.
-  (void)s_->catch_up();
-  return s_->log.size();
+  std::lock_guard lock(s_->read_mu);
+  auto head = s_->read_tree_head(s_->rq.latest_tree_head);
+  return head ? head->size : 0;
 }
 
 Result<uint64_t> Urn::voter_count() const {
-  std::lock_guard lock(s_->mu);
+  std::lock_guard lock(s_->read_mu);
   // Rarely asked (the admin's status): not worth a statement kept prepared.
-  Result<std::string> n = s_->db->query_text("SELECT count(*) FROM emargement.voters");
+  Result<std::string> n = s_->rdb->query_text("SELECT count(*) FROM emargement.voters");
   if (!n) return n.error();
   uint64_t count = 0;
   const auto [end, ec] = std::from_chars(n->data(), n->data() + n->size(), count);
@@ -1127,7 +1175,7 @@ Result<uint64_t> Urn::voter_count() const {
 
 Result<std::vector<BoardBallot>> Urn::State::read_ballots(uint64_t from, uint64_t limit) {
   constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  StmtScope st(q.ballots_from);
+  StmtScope st(rq.ballots_from);
   st->bind(1, static_cast<int64_t>(std::min(from, kMax)));
   st->bind(2, static_cast<int64_t>(std::min(limit, kMax)));
   std::vector<BoardBallot> out;
@@ -1141,16 +1189,16 @@ Result<std::vector<BoardBallot>> Urn::State::read_ballots(uint64_t from, uint64_
 }
 
 Result<std::vector<BoardBallot>> Urn::ballots(uint64_t from, uint64_t limit) const {
-  std::lock_guard lock(s_->mu);
+  std::lock_guard lock(s_->read_mu);
   return s_->read_ballots(from, limit);
 }
 
 Result<BallotInclusion> Urn::ballot(std::string_view reference) const {
-  std::lock_guard lock(s_->mu);
+  std::lock_guard lock(s_->read_mu);
   State& s = *s_;
   BallotInclusion out;
   {
-    StmtScope st(s.q.ballot_by_reference);
+    StmtScope st(s.rq.ballot_by_reference);
     st->bind(1, reference);
     auto row = st->step();
     if (!row) return row.error();
@@ -1158,10 +1206,12 @@ Result<BallotInclusion> Urn::ballot(std::string_view reference) const {
     out.ballot = BoardBallot{static_cast<uint64_t>(st->column_int(0)), st->column_text(1),
                              st->column_text(2), st->column_text(3), st->column_text(4)};
   }
-  auto head = s.read_tree_head(s.q.latest_tree_head);
+  auto head = s.read_tree_head(s.rq.latest_tree_head);
   if (!head) return head.error();
   out.tree_head = std::move(*head);
-  if (Status st = s.catch_up(); !st) return st.error();
+  // The head is committed: the log holds its leaves once caught up.
+  if (Status st = s.catch_up(s.rq); !st) return st.error();
+  std::shared_lock log(s.log_mu);
   auto path = s.log.inclusion_proof(out.ballot.log_index, out.tree_head.size);
   if (!path) return path.error();
   out.path = std::move(*path);
@@ -1169,33 +1219,42 @@ Result<BallotInclusion> Urn::ballot(std::string_view reference) const {
 }
 
 Result<StoredTreeHead> Urn::latest_tree_head() const {
-  std::lock_guard lock(s_->mu);
-  auto head = s_->read_tree_head(s_->q.latest_tree_head);
+  std::lock_guard lock(s_->read_mu);
+  auto head = s_->read_tree_head(s_->rq.latest_tree_head);
   if (!head && head.error().reason == "not_found") return fail("empty_log", "no ballot yet");
   return head;
 }
 
 Result<StoredTreeHead> Urn::tree_head(uint64_t size) const {
-  std::lock_guard lock(s_->mu);
-  if (Status st = s_->catch_up(); !st) return st.error();
-  if (size == 0 || size > s_->log.size()) {
-    return fail("not_found", "no tree head of size " + std::to_string(size));
-  }
-  s_->q.tree_head_by_size.bind(1, static_cast<int64_t>(size));
-  return s_->read_tree_head(s_->q.tree_head_by_size);
+  std::lock_guard lock(s_->read_mu);
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  s_->rq.tree_head_by_size.bind(1, static_cast<int64_t>(std::min(size, kMax)));
+  return s_->read_tree_head(s_->rq.tree_head_by_size);
 }
 
 Result<std::vector<merkle::Hash>> Urn::consistency_proof(uint64_t first, uint64_t second) const {
-  std::lock_guard lock(s_->mu);
-  if (Status st = s_->catch_up(); !st) return st.error();
-  return s_->log.consistency_proof(first, second);
+  std::lock_guard lock(s_->read_mu);
+  State& s = *s_;
+  // Between committed sizes only: the in-memory log may hold a group being
+  // written beyond the latest signed head.
+  auto head = s.read_tree_head(s.rq.latest_tree_head);
+  if (!head && head.error().reason != "not_found") return head.error();
+  const uint64_t committed = head ? head->size : 0;
+  if (second > committed) {
+    return fail("bad_proof_request", "consistency of " + std::to_string(first) + " and " +
+                                         std::to_string(second) + " of " +
+                                         std::to_string(committed) + " leaves");
+  }
+  if (Status st = s.catch_up(s.rq); !st) return st.error();
+  std::shared_lock log(s.log_mu);
+  return s.log.consistency_proof(first, second);
 }
 
 Result<std::string> Urn::emargement(std::string_view voter, std::string_view scrutin) const {
-  std::lock_guard lock(s_->mu);
-  auto found = s_->find_voter(voter);
+  std::lock_guard lock(s_->read_mu);
+  auto found = State::find_voter(s_->rq, voter);
   if (!found) return found.error();
-  StmtScope st(s_->q.get_emargement);
+  StmtScope st(s_->rq.get_emargement);
   st->bind(1, found->first);
   st->bind(2, scrutin);
   auto row = st->step();
@@ -1205,12 +1264,12 @@ Result<std::string> Urn::emargement(std::string_view voter, std::string_view scr
 }
 
 Result<VoterInfo> Urn::voter(std::string_view identifier) const {
-  std::lock_guard lock(s_->mu);
+  std::lock_guard lock(s_->read_mu);
   State& s = *s_;
   VoterInfo info;
   int64_t voter_id = 0;
   {
-    StmtScope st(s.q.voter_row);
+    StmtScope st(s.rq.voter_row);
     st->bind(1, text::lower_ascii(identifier));
     auto row = st->step();
     if (!row) return row.error();
@@ -1221,14 +1280,14 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
     info.pseudonym = st->column_text(2);
   }
   {
-    StmtScope st(s.q.current_credential_key);
+    StmtScope st(s.rq.current_credential_key);
     st->bind(1, voter_id);
     auto row = st->step();
     if (!row) return row.error();
     if (*row) info.credential = base64url_encode(st->column_blob(0));
   }
   {
-    StmtScope st(s.q.revoked_credential_keys);
+    StmtScope st(s.rq.revoked_credential_keys);
     st->bind(1, voter_id);
     for (;;) {
       auto row = st->step();
@@ -1237,7 +1296,7 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
       info.revoked_credentials.push_back(base64url_encode(st->column_blob(0)));
     }
   }
-  StmtScope st(s.q.voter_scrutins);
+  StmtScope st(s.rq.voter_scrutins);
   st->bind(1, voter_id);
   for (;;) {
     auto row = st->step();
@@ -1248,9 +1307,9 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
     info.scrutins.push_back(std::move(vs));
   }
   // Manifest order, as the booth lists them.
-  if (s.manifest) {
+  if (const auto m = s.current_manifest()) {
     auto rank = [&](const VoterScrutin& v) {
-      const auto& all = s.manifest->scrutins;
+      const auto& all = m->scrutins;
       for (size_t i = 0; i < all.size(); ++i) {
         if (all[i].id == v.scrutin) return i;
       }
@@ -1264,8 +1323,8 @@ Result<VoterInfo> Urn::voter(std::string_view identifier) const {
 }
 
 Result<ReissueData> Urn::reissue_data(std::string_view identifier) const {
-  std::lock_guard lock(s_->mu);
-  StmtScope st(s_->q.reissue_row);
+  std::lock_guard lock(s_->read_mu);
+  StmtScope st(s_->rq.reissue_row);
   st->bind(1, text::lower_ascii(identifier));
   auto row = st->step();
   if (!row) return row.error();
@@ -1279,11 +1338,11 @@ Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view que
   if (!folded) return fail("bad_query", "the name to search is empty or not text");
   const std::string end = prefix_end(*folded);
   constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  std::lock_guard lock(s_->mu);
+  std::lock_guard lock(s_->read_mu);
   State& s = *s_;
   ElectorPage page;
   {
-    StmtScope st(s.q.electors_count);
+    StmtScope st(s.rq.electors_count);
     st->bind(1, scrutin);
     st->bind(2, *folded);
     st->bind(3, end);
@@ -1291,7 +1350,7 @@ Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view que
     if (!row) return row.error();
     page.total = *row ? static_cast<uint64_t>(st->column_int(0)) : 0;
   }
-  StmtScope st(s.q.electors_page);
+  StmtScope st(s.rq.electors_page);
   st->bind(1, scrutin);
   st->bind(2, *folded);
   st->bind(3, end);
@@ -1314,7 +1373,7 @@ Result<int64_t> Urn::file_reclamation(std::string_view voter, std::string_view s
   }
   std::lock_guard lock(s_->mu);
   State& s = *s_;
-  auto found = s.find_voter(voter);
+  auto found = State::find_voter(s.q, voter);
   if (!found) return found.error();
   const int64_t voter_id = found->first;
   {
@@ -1347,9 +1406,10 @@ Result<int64_t> Urn::file_reclamation(std::string_view voter, std::string_view s
 }
 
 Result<RecordFiles> Urn::export_record() const {
-  std::lock_guard lock(s_->mu);
-  if (!s_->manifest) return fail("no_election", "no election is loaded");
-  return closing::export_files(*s_->db, *s_->manifest);
+  const auto m = s_->current_manifest();
+  if (!m) return fail("no_election", "no election is loaded");
+  std::lock_guard lock(s_->read_mu);
+  return closing::export_files(*s_->rdb, *m);
 }
 
 Result<CloseState> Urn::close_state(const Timestamp& now) {
@@ -1382,14 +1442,15 @@ Result<std::shared_ptr<const RecordFiles>> Urn::closed_record(const Timestamp& n
 }
 
 Result<std::string> Urn::published(std::string_view name) const {
-  std::lock_guard lock(s_->mu);
-  return closing::published(*s_->db, name);
+  std::lock_guard lock(s_->read_mu);
+  return closing::published(*s_->rdb, name);
 }
 
 Result<std::vector<Turnout>> Urn::turnout() const {
-  std::lock_guard lock(s_->mu);
-  if (!s_->manifest) return fail("no_election", "no election is loaded");
-  return closing::turnout(*s_->db, *s_->manifest);
+  const auto m = s_->current_manifest();
+  if (!m) return fail("no_election", "no election is loaded");
+  std::lock_guard lock(s_->read_mu);
+  return closing::turnout(*s_->rdb, *m);
 }
 
 namespace {

@@ -4,9 +4,11 @@
 // reopening, loading voters, re-issue, the board's proofs and the exported
 // record verified by the core's verify_record.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -309,6 +311,49 @@ TEST(Urn, WriteGroupsAnswerEachCastAsIfAlone) {
   auto reopened = Urn::open(dir.path(), test::server_key());
   ASSERT_TRUE(reopened.ok()) << reopened.error().message();
   EXPECT_EQ((*reopened)->size(), accepted);
+}
+
+// The board and the voters' pages are read on a connection of their own:
+// while a write group waits for the database (here: another process's write
+// transaction holds urn.sqlite, as a slow disk or a long commit would), they
+// answer at once with what is committed.
+TEST(Urn, ReadersDoNotWaitForTheWriter) {
+  if (test::postgres_backend()) GTEST_SKIP() << "SQLite's file lock is what is held here";
+  TempDir dir;
+  const auto voters = election().voters(2);
+  auto urn = election().open_with(dir.path(), voters);
+  ASSERT_TRUE(urn->cast(voters[0].identifier, election().ballot(voters[0], kScrutin), at(10)).ok());
+  const StoredTreeHead before = *urn->latest_tree_head();
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() + "/urn.sqlite").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::atomic<bool> cast_done{false};
+  std::thread writer([&] {
+    // Waits in BEGIN IMMEDIATE (the urn's 5-second busy timeout) holding the
+    // writer's lock, then goes in once the other transaction ends.
+    auto r = urn->cast(voters[1].identifier, election().ballot(voters[1], kScrutin), at(11));
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    cast_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the writer is waiting
+  auto head = urn->latest_tree_head();
+  auto board = urn->ballots(0, 10);
+  auto info = urn->voter(voters[0].identifier);
+  auto inclusion = urn->ballot(board.ok() && !board->empty() ? (*board)[0].reference : "");
+  const bool answered_while_writing = !cast_done.load();
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  writer.join();
+  EXPECT_TRUE(answered_while_writing) << "the readers waited for the write group";
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->document, before.document);  // the committed state only
+  ASSERT_TRUE(board.ok());
+  EXPECT_EQ(board->size(), 1u);
+  EXPECT_EQ(urn->size(), 2u);
+  ASSERT_TRUE(info.ok());
+  ASSERT_TRUE(inclusion.ok()) << inclusion.error().message();
+  EXPECT_EQ(inclusion->tree_head.size, 1u);
 }
 
 TEST(Urn, ReopenRebuildsTheSameLog) {
