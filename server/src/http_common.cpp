@@ -2,6 +2,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 #include <utility>
@@ -147,6 +148,7 @@ void send_refusal(httplib::Response& res, const Error& e) {
   const int status = status_of(e.reason);
   if (status == 500) {
     // The reason stays in our logs' hands; the client learns it failed.
+    std::fprintf(stderr, "isoloir-server: internal error: %s\n", e.message().c_str());
     return send_error(res, 500, "internal_error", "the server could not complete the request");
   }
   if (status == 503) {

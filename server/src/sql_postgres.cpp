@@ -105,7 +105,15 @@ class PgConnection final : public SqlConnection {
     }
     return Status::Ok();
   }
-  Status commit() override { return conn_->commit(); }
+  Status commit() override {
+    // pg.h forgets a transaction whose connection was lost: nothing to
+    // commit, and nothing committed.
+    if (!conn_->in_transaction()) {
+      return fail(std::string(pg::kStorageUnavailable),
+                  "the transaction was lost with its connection");
+    }
+    return conn_->commit();
+  }
   void rollback() override { conn_->rollback(); }
 
  private:

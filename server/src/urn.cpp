@@ -1080,11 +1080,14 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
   }
   bool appended = false;
   for (const Cast* c : batch) {
-    // A refusal comes before the append and writes nothing; a failure after
-    // it is the store's and fails the batch.
+    // A refusal comes before the append and writes nothing, and is this
+    // cast's answer alone.
     bool this_appended = false;
     auto r = write_cast(m, *c, this_appended);
-    if (!r && this_appended) {
+    // A failure of the store itself (a lost connection, an I/O error)
+    // leaves the transaction unusable: everyone's, not this cast's.
+    if (!r && (this_appended || r.error().reason.rfind("storage_", 0) == 0 ||
+               r.error().reason == "corrupt_store")) {
       rollback();
       (void)reload_log(q);  // on failure, stale: rebuilt at the next use
       return everyone(r.error());

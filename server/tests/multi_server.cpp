@@ -196,6 +196,10 @@ TEST(MultiServer, AKilledServerAndARestartedDatabaseLoseNoBallot) {
       "multi-server: %zu voters on %zu servers; cut off by the kill or the restart: %zu "
       "(first answers:%s), of which %zu had been kept (already_voted on retry)\n",
       kVoters, kServers, cut_off.size(), failures.c_str(), already);
+  // A database restart is the database's fault, said as such (503, try
+  // again), never an internal error.
+  EXPECT_EQ(first_failures.count("500"), 0u) << e.server_log() << "\n"
+                                             << others[1]->process().err();
   for (auto& s : others) {
     if (s->process().running()) {
       EXPECT_EQ(s->stop(), 0);
