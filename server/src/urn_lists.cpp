@@ -1,0 +1,38 @@
+// The electoral lists: a voter found by any word of the name.
+#include "urn_state.h"
+
+namespace isoloir::urn {
+
+Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view query, uint64_t from,
+                                  uint64_t limit) const {
+  auto folded = portal::normalize_answer(query);
+  if (!folded) return fail("bad_query", "the name to search is empty or not text");
+  const std::string end = prefix_end(*folded);
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  std::lock_guard lock(s_->read_mu);
+  State& s = *s_;
+  ElectorPage page;
+  {
+    StmtScope st(s.rq.electors_count);
+    st->bind(1, scrutin);
+    st->bind(2, *folded);
+    st->bind(3, end);
+    auto row = st->step();
+    if (!row) return row.error();
+    page.total = *row ? static_cast<uint64_t>(st->column_int(0)) : 0;
+  }
+  StmtScope st(s.rq.electors_page);
+  st->bind(1, scrutin);
+  st->bind(2, *folded);
+  st->bind(3, end);
+  st->bind(4, static_cast<int64_t>(std::min(limit, kMax)));
+  st->bind(5, static_cast<int64_t>(std::min(from, kMax)));
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return page;
+    page.names.push_back(st->column_text(0));
+  }
+}
+
+}  // namespace isoloir::urn
