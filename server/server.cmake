@@ -81,7 +81,7 @@ if(benchmark_FOUND AND NOT ISOLOIR_SANITIZE)
                                    ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
   target_include_directories(isoloir_urn_bench PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                        ${CMAKE_SOURCE_DIR}/tests/native)
-  target_link_libraries(isoloir_urn_bench PRIVATE isoloir_urn benchmark::benchmark)
+  target_link_libraries(isoloir_urn_bench PRIVATE isoloir_urn isoloir_test_pg benchmark::benchmark)
   target_compile_options(isoloir_urn_bench PRIVATE ${ISOLOIR_WARNINGS})
   target_compile_definitions(isoloir_urn_bench PRIVATE
     ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
