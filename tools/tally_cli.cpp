@@ -120,9 +120,8 @@ Output trustee_decrypt(const Args& a) {
   if (!text) return failed(text.error().detail);
   auto key_text = in.read(key_path, "share key file");
   if (!key_text) return failed(key_text.error().detail);
-  auto board = check_board(*text);
-  if (!board) return refused(board.error());
-
+  // The key file first: a mistyped passphrase is said at once, not after
+  // every ballot of the board was checked (minutes on a large board).
   auto share = [&]() -> Result<ShareKey> {
     auto passphrase = read_passphrase("Passphrase of " + key_path + ": ", false);
     if (!passphrase) return passphrase.error();
@@ -131,6 +130,8 @@ Output trustee_decrypt(const Args& a) {
   // A key file that does not open is an input error (exit 2), as in the
   // ceremony's rounds: a wrong passphrase and an altered file look the same.
   if (!share) return failed("share key file '" + key_path + "': " + share.error().message());
+  auto board = check_board(*text);
+  if (!board) return refused(board.error());
   SystemScalarSource rng;
   auto partials = decrypt_board(*board, share->election_id, share->index, share->key_share, rng);
   if (!partials) return refused(partials.error());

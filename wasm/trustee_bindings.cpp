@@ -222,8 +222,8 @@ val open_key_file(const std::string& key_file, std::string passphrase) {
 
 // The decryption step (docs/election-end.md section 4): the seven files the
 // board serves after the close, checked as `isoloir trustee decrypt` checks
-// them (verify_closed_board: every ballot, the close, the aggregates
-// recomputed), then the share key file opened and the partials made:
+// them, after the share key file opened (verify_closed_board: every ballot,
+// the close, the aggregates recomputed), then the partials made:
 // {ok, partials, trustee, electionId, electionHash, ballots}. A key file that
 // does not open says so with where: "share_key_file", so that the page can
 // put the message at the field; a board that does not verify has no `where`.
@@ -248,14 +248,16 @@ val decrypt(const val& board, const std::string& share_key_file, std::string pas
   }
   const isoloir::ClosedBoardFiles files{
       isoloir::BoardFiles{text[0], text[1], text[2], text[3], text[4]}, text[5], text[6]};
-  auto checked = isoloir::verify_closed_board(files, isoloir::wasm::js_progress(progress));
-  if (!checked) return error_object(checked.error());
+  // The key file first: a mistyped passphrase is said at once, not after
+  // every ballot of the board was checked.
   auto share = isoloir::open_share_key_file(share_key_file, passphrase);
   if (!share) {
     val o = error_object(share.error());
     o.set("where", std::string("share_key_file"));
     return o;
   }
+  auto checked = isoloir::verify_closed_board(files, isoloir::wasm::js_progress(progress));
+  if (!checked) return error_object(checked.error());
   isoloir::SystemScalarSource rng;
   auto partials =
       isoloir::decrypt_board(*checked, share->election_id, share->index, share->key_share, rng);

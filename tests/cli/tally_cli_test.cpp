@@ -316,6 +316,14 @@ TEST_F(TallyCli, DecryptRefusesAggregatesThatAreNotTheBallots) {
   EXPECT_EQ(d.out, "refused: aggregates_differ\n");
   EXPECT_TRUE(contains(d.err, "scrutin scrutin-2 option liste-2")) << d.err;
   EXPECT_FALSE(fs::exists(out));
+
+  // A mistyped passphrase is said first, before the board is checked.
+  Outcome typo = run({"trustee", "decrypt", "--share-key-file", share_key_file(1, "right"),
+                      "--board", board, "--out", out},
+                     "wrong\n");
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_TRUE(contains(typo.err, "bad_passphrase")) << typo.err;
+  EXPECT_FALSE(contains(typo.out + typo.err, "aggregates_differ")) << typo.out << typo.err;
 }
 
 TEST_F(TallyCli, DecryptRefusesACloseOfAnotherTreeHead) {

@@ -133,6 +133,15 @@ maybe('decrypt in wasm, counted by the native tools', () => {
   test('key file refusals say where: a wrong passphrase, the ceremony key, another election', () => {
     expect(M.decrypt(board.files, board.share(1), 'not the passphrase'))
       .toMatchObject({ ok: false, error: 'bad_passphrase', where: 'share_key_file' });
+    // Said at once: before any ballot is checked (no progress), even on a
+    // board that would be refused.
+    const seen = [];
+    const lying = JSON.parse(board.files.aggregates);
+    lying.scrutins[1].options[0].alpha = lying.scrutins[1].options[1].alpha;
+    expect(M.decrypt({ ...board.files, aggregates: JSON.stringify(lying) }, board.share(1),
+      'not the passphrase', (done, total) => seen.push([done, total])))
+      .toMatchObject({ ok: false, error: 'bad_passphrase', where: 'share_key_file' });
+    expect(seen).toEqual([]);
     const ceremony = M.init('synthetique-11', 1, 3, 2, 'T1', PASS, 'interactive');
     expect(ceremony.ok).toBe(true);
     expect(M.decrypt(board.files, ceremony.keyFile, PASS))
