@@ -4,18 +4,13 @@
 
 #include <cstring>
 
+#include "ct.h"
 #include "ge25519.h"
 
 namespace isoloir {
 namespace {
 
 static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25519_cached");
-
-// 1 if a == b, else 0, without a data-dependent branch.
-uint64_t ct_eq(uint64_t a, uint64_t b) {
-  const uint64_t x = a ^ b;
-  return ((x | (0 - x)) >> 63) ^ 1;
-}
 
 }  // namespace
 
@@ -65,7 +60,7 @@ Point PointTable::mul(const Scalar& s) const {
     const auto want = static_cast<uint64_t>(e[i] + 8);
     pick.fill(0);
     for (size_t k = 0; k < kRow; ++k) {
-      const uint64_t mask = 0 - ct_eq(k, want);
+      const uint64_t mask = internal::ct_eq_mask(k, want);
       const Cached& entry = rows_[i * kRow + k];
       for (size_t w = 0; w < pick.size(); ++w) pick[w] |= mask & entry[w];
     }

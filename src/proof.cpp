@@ -1,5 +1,6 @@
 #include "isoloir/proof.h"
 
+#include "ct.h"
 #include "isoloir/hash.h"
 
 namespace isoloir {
@@ -7,16 +8,8 @@ namespace {
 
 constexpr std::string_view kTag = "isoloir/1/disjunctive";
 
-// 1 if a == b, else 0, without a data-dependent branch.
-uint8_t ct_eq(uint64_t a, uint64_t b) {
-  const uint64_t x = a ^ b;
-  return static_cast<uint8_t>(((x | (0 - x)) >> 63) ^ 1);
-}
-
-// 1 if a > b (both < 2^63), else 0, without a data-dependent branch.
-uint8_t ct_gt(uint64_t a, uint64_t b) {
-  return static_cast<uint8_t>((b - a) >> 63);
-}
+using internal::ct_eq;
+using internal::ct_gt;
 
 // g^v for a public small value v (v >= 0); the identity for 0. The values are
 // the scrutin's allowed ones, never the vote: 0 and 1 need no multiplication.
