@@ -8,7 +8,42 @@
 #include <string>
 #include <string_view>
 
+#include "isoloir/result.h"
+
 namespace isoloir::text {
+
+// --- code points (text_fold.cpp) -------------------------------------------
+
+// Decodes the code point at s[i] and moves i past it. On a byte that does not
+// start a valid sequence (overlong, surrogate, above U+10FFFF, truncated),
+// returns false and moves i past that one byte, so a lenient caller can go on.
+bool next_code_point(std::string_view s, size_t& i, uint32_t& cp);
+// Appends the UTF-8 encoding of a code point the decoder accepted.
+void append_utf8(std::string& out, uint32_t cp);
+// Character classes of the code points a person types (Latin script).
+bool is_control(uint32_t cp);
+bool is_combining_mark(uint32_t cp);
+bool is_space(uint32_t cp);
+bool is_latin_letter(uint32_t cp);
+bool is_upper(uint32_t cp);
+bool is_lower(uint32_t cp);
+bool is_digit(uint32_t cp);
+
+// The longest text fold accepts.
+inline constexpr size_t kFoldMaxBytes = 200;
+
+// The comparison form of a short text a person typed: a challenge answer
+// (portal/password.h's normalize_answer, which says the rules in full) or a
+// name in the electoral lists. Letters lower-cased and stripped of accents
+// (Latin-1 and Latin Extended-A), combining marks dropped, apostrophes and
+// dashes to ASCII, runs of white space to one space, trimmed. "bad_answer"
+// for more than kFoldMaxBytes, invalid UTF-8, a control character, or
+// nothing left. The result may be a secret: the caller wipes it.
+Result<std::string> fold(std::string_view text);
+// The same into `out`, reserved by the caller on the heap with room for the
+// whole input (the folded form never outgrows it, so `out` never
+// reallocates); on failure `out` may hold a partial result: wipe it.
+Status fold_into(std::string_view text, std::string& out);
 
 // ASCII letters lower-cased, every other byte kept: identifiers are e-mail
 // addresses, compared without case.

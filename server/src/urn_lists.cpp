@@ -5,7 +5,7 @@ namespace isoloir::urn {
 
 Result<ElectorPage> Urn::electors(std::string_view scrutin, std::string_view query, uint64_t from,
                                   uint64_t limit) const {
-  auto folded = portal::normalize_answer(query);
+  auto folded = text::fold(query);
   if (!folded) return fail("bad_query", "the name to search is empty or not text");
   const std::string end = prefix_end(*folded);
   constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());

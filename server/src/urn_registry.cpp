@@ -51,7 +51,7 @@ Status Urn::State::import_row(const Manifest& m, const VoterRow& row, size_t ind
     if (m.find_scrutin(id) == nullptr) return fail("unknown_scrutin", where + ": " + id);
     if (!scrutins.insert(id).second) return fail("malformed", where + ": scrutin " + id + " twice");
   }
-  auto name_key = portal::normalize_answer(row.name);
+  auto name_key = text::fold(row.name);
   if (!name_key) return fail("malformed", where + ": name is not valid UTF-8 text");
   auto credential = base64url_decode_fixed<32>(row.credential, where + ": credential");
   if (!credential) return credential.error();

@@ -40,7 +40,6 @@
 #include "isoloir/ballot.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/credential.h"
-#include "isoloir/portal/password.h"
 #include "isoloir/receipt.h"
 #include "isoloir/record_writer.h"
 #include "isoloir/registry.h"
