@@ -34,11 +34,10 @@ void PointTable::put(size_t slot, const Point& p) {
   std::memcpy(rows_[slot].data(), &c, sizeof c);
 }
 
-Point PointTable::mul(const Scalar& s) const {
+void PointTable::digits(const Scalar& s, signed char (&e)[kDigits]) {
   // Signed radix-16 digits e[i] in [-8, 8], s = sum e[i] 16^i (as libsodium's
   // ge25519_scalarmult_base writes them); a reduced scalar has its top bit
   // clear, so the last digit stays within 8.
-  signed char e[kDigits];
   const auto& a = s.bytes();
   for (size_t i = 0; i < 32; ++i) {
     e[2 * i] = static_cast<signed char>(a[i] & 15);
@@ -51,7 +50,22 @@ Point PointTable::mul(const Scalar& s) const {
     e[i] = static_cast<signed char>(e[i] - carry * 16);
   }
   e[kDigits - 1] = static_cast<signed char>(e[kDigits - 1] + carry);
+}
 
+namespace {
+
+// acc + c, in extended coordinates.
+void add_cached(ge25519_p3& acc, const ge25519_cached& c) {
+  ge25519_p1p1 sum;
+  ge25519_add(&sum, &acc, &c);
+  ge25519_p1p1_to_p3(&acc, &sum);
+}
+
+}  // namespace
+
+Point PointTable::mul(const Scalar& s) const {
+  signed char e[kDigits];
+  digits(s, e);
   ge25519_p3 acc = internal::load(Point::identity().rep_);
   Cached pick;
   for (size_t i = 0; i < kDigits; ++i) {
@@ -66,12 +80,23 @@ Point PointTable::mul(const Scalar& s) const {
     }
     ge25519_cached c;
     std::memcpy(&c, pick.data(), sizeof c);
-    ge25519_p1p1 sum;
-    ge25519_add(&sum, &acc, &c);
-    ge25519_p1p1_to_p3(&acc, &sum);
+    add_cached(acc, c);
   }
   sodium_memzero(e, sizeof e);
   sodium_memzero(pick.data(), sizeof pick);
+  return Point(internal::store(acc));
+}
+
+Point PointTable::mul_vartime(const Scalar& s) const {
+  signed char e[kDigits];
+  digits(s, e);
+  ge25519_p3 acc = internal::load(Point::identity().rep_);
+  for (size_t i = 0; i < kDigits; ++i) {
+    if (e[i] == 0) continue;  // public: a zero digit adds nothing
+    ge25519_cached c;
+    std::memcpy(&c, rows_[i * kRow + static_cast<size_t>(e[i] + 8)].data(), sizeof c);
+    add_cached(acc, c);
+  }
   return Point(internal::store(acc));
 }
 

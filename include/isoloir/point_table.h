@@ -28,6 +28,9 @@ class PointTable {
   // base^s in constant time: the same additions and the same table reads
   // whatever s is. Equal to base().mul(s).
   Point mul(const Scalar& s) const;
+  // The same for a public scalar (the verifier's): the digit picks its table
+  // entry directly instead of reading the whole row by mask.
+  Point mul_vartime(const Scalar& s) const;
 
  private:
   static constexpr size_t kDigits = 64;  // radix 16 over 256 bits
@@ -36,6 +39,8 @@ class PointTable {
   using Cached = std::array<uint64_t, 20>;
 
   void put(size_t slot, const Point& p);  // rows_[slot] = p, as libsodium's cached form
+  // Signed radix-16 digits of s, each in [-8, 8].
+  static void digits(const Scalar& s, signed char (&e)[kDigits]);
 
   Point base_;
   std::vector<Cached> rows_;  // kDigits * kRow, row i entry d + 8

@@ -54,10 +54,14 @@ TEST(Points, TheTableMultipliesAsMulDoes) {
   EXPECT_EQ(table.base(), h);
   for (const Scalar& s : awkward_scalars()) {
     EXPECT_EQ(table.mul(s), h.mul(s)) << s.to_base64url();
+    EXPECT_EQ(table.mul_vartime(s), h.mul(s)) << s.to_base64url();
   }
   // The generator's table agrees with libsodium's own.
   const PointTable g(Point::generator());
-  for (const Scalar& s : awkward_scalars()) EXPECT_EQ(g.mul(s), Point::base_mul(s));
+  for (const Scalar& s : awkward_scalars()) {
+    EXPECT_EQ(g.mul(s), Point::base_mul(s));
+    EXPECT_EQ(g.mul_vartime(s), Point::base_mul(s));
+  }
   // The identity's table gives the identity.
   EXPECT_TRUE(PointTable(Point::identity()).mul(rng.next()).is_identity());
 }
