@@ -245,6 +245,18 @@ uint64_t MerkleLog::append_leaf_hash(const merkle::Hash& leaf) {
   return n - 1;
 }
 
+void MerkleLog::truncate(uint64_t size) {
+  if (size >= leaves_.size()) return;
+  leaves_.resize(size);
+  // At each level, the complete subtrees that lie wholly within the kept
+  // leaves: those are the ones the appends of these leaves made.
+  for (size_t slot = 0; slot < cached_.size(); ++slot) {
+    const unsigned level = kFirstCachedLevel + static_cast<unsigned>(slot);
+    cached_[slot].resize(std::min<uint64_t>(cached_[slot].size(), size >> level));
+  }
+  while (!cached_.empty() && cached_.back().empty()) cached_.pop_back();
+}
+
 Result<merkle::Hash> MerkleLog::prefix_root(uint64_t prefix_size) const {
   if (prefix_size > size()) {
     return fail("bad_proof_request", "root of " + std::to_string(prefix_size) +

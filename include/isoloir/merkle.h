@@ -77,6 +77,12 @@ class MerkleLog {
   uint64_t size() const { return leaves_.size(); }
   const merkle::Hash& leaf(uint64_t index) const { return leaves_[index]; }
 
+  // Drops every leaf from index `size` on (nothing when size >= size()), and
+  // the cached subtrees they were part of: the log is then exactly the log
+  // of its first `size` leaves, as if the others had never been appended
+  // (the urn, when a write group's commit fails).
+  void truncate(uint64_t size);
+
   // Reserves room for `n` leaves, sparing the copies of a growing vector.
   void reserve(uint64_t n) { leaves_.reserve(n); }
 

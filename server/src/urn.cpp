@@ -55,7 +55,7 @@ Status Urn::State::prepare_statements(SqlConnection& c, Statements& q) {
            "SELECT size, root, document FROM main.tree_heads ORDER BY size DESC LIMIT 1"},
           {&q.leaves_from,
            "SELECT log_index, reference FROM main.ballots WHERE log_index >= ? ORDER BY "
-           "log_index"},
+           "log_index LIMIT ?"},
           {&q.voter_row, "SELECT id, name, pseudonym FROM emargement.voters WHERE identifier = ?"},
           {&q.current_credential_key,
            "SELECT credential FROM emargement.credentials WHERE voter_id = ? AND revoked_at IS "

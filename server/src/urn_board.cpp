@@ -4,12 +4,11 @@
 
 namespace isoloir::urn {
 
-// Rebuilds the in-memory Merkle log from the ballot table: at open, and after
-// a failed commit whose ballot the log had already taken.
+// Rebuilds the in-memory Merkle log from the ballot table (at open).
 Status Urn::State::reload_log(Statements& st) {
   std::unique_lock lock(log_mu);
-  stale = true;
-  return catch_up_locked(st);
+  log = MerkleLog();
+  return append_committed(st);
 }
 
 // Appends to the in-memory log the ballots committed since it was last read:
@@ -18,34 +17,45 @@ Status Urn::State::reload_log(Statements& st) {
 // log is then the whole committed log, and the next index is its size.
 Status Urn::State::catch_up(Statements& st) {
   std::unique_lock lock(log_mu);
-  return catch_up_locked(st);
-}
-
-Status Urn::State::catch_up_locked(Statements& st) {
-  if (stale) {
-    log = MerkleLog();
-    Status s = append_committed(st);
-    stale = !s;
-    return s;
-  }
   return append_committed(st);
 }
 
+// Drops a write group's leaves that no commit kept (the group failed): the
+// log is the committed log again, without reading it back. A commit cut off
+// on its way that did keep them brings them back at the next catch_up.
+void Urn::State::cut_back(uint64_t committed) {
+  std::unique_lock lock(log_mu);
+  log.truncate(committed);
+}
+
+uint64_t Urn::State::log_size() const {
+  std::shared_lock lock(log_mu);
+  return log.size();
+}
+
 Status Urn::State::append_committed(Statements& stmts) {
-  StmtScope st(stmts.leaves_from);
-  st->bind(1, static_cast<int64_t>(log.size()));
-  for (uint64_t expected = log.size();; ++expected) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    if (st->column_int(0) != static_cast<int64_t>(expected)) {
-      return fail("corrupt_store", "ballots: log index " + std::to_string(expected) + " missing");
+  // In pages: a server starting on a database of millions of ballots
+  // holds one page of references at a time, not all of them (PostgreSQL's
+  // results are read whole).
+  for (;;) {
+    StmtScope st(stmts.leaves_from);
+    st->bind(1, static_cast<int64_t>(log.size()));
+    st->bind(2, static_cast<int64_t>(kLeavesPage));
+    uint64_t rows = 0;
+    for (uint64_t expected = log.size();; ++expected) {
+      auto row = st->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (st->column_int(0) != static_cast<int64_t>(expected)) {
+        return fail("corrupt_store", "ballots: log index " + std::to_string(expected) + " missing");
+      }
+      auto digest = base64url_decode_fixed<32>(st->column_text(1), "ballots.reference");
+      if (!digest) return fail("corrupt_store", digest.error().message());
+      log.append(*digest);
+      ++rows;
     }
-    auto digest = base64url_decode_fixed<32>(st->column_text(1), "ballots.reference");
-    if (!digest) return fail("corrupt_store", digest.error().message());
-    log.append(*digest);
+    if (rows < kLeavesPage) return Status::Ok();
   }
-  return Status::Ok();
 }
 
 Result<StoredTreeHead> Urn::State::read_tree_head(Stmt& stmt) {

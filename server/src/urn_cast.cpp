@@ -133,7 +133,7 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
     rollback();
     return everyone(st.error());
   }
-  bool appended = false;
+  const uint64_t committed = log_size();
   for (const Cast* c : batch) {
     // A refusal comes before the append and writes nothing, and is this
     // cast's answer alone.
@@ -144,17 +144,16 @@ std::vector<Result<CastReceipt>> Urn::State::write_batch(const Manifest& m,
     if (!r && (this_appended || r.error().reason.rfind("storage_", 0) == 0 ||
                r.error().reason == "corrupt_store")) {
       rollback();
-      (void)reload_log(q);  // on failure, stale: rebuilt at the next use
+      cut_back(committed);
       return everyone(r.error());
     }
-    appended = appended || this_appended;
     out.push_back(std::move(r));
   }
-  if (Status committed = commit(); !committed) {
-    // The log took ballots the database may not have kept: rebuild it from
-    // the table (now, or at the next use if the database is unreachable).
-    if (appended) (void)reload_log(q);
-    return everyone(committed.error());
+  if (Status st = commit(); !st) {
+    // The log took ballots the database did not keep (or, cut off on its
+    // way, may have: then the next catch_up reads them back).
+    cut_back(committed);
+    return everyone(st.error());
   }
   // Only now, with both files durable, may the deposit proofs leave.
   return out;

@@ -150,15 +150,14 @@ struct Urn::State {
   // Never held while taking mu or read_mu.
   mutable std::mutex manifest_mu;
   std::shared_ptr<const Manifest> manifest;  // null before import_election
-  // The in-memory log and `stale`, under log_mu: the writer appends (its
-  // uncommitted leaves too, which no reader asks about: readers prove
-  // against signed heads, which are committed), readers catch up.
+  // The in-memory log, under log_mu: the writer appends (its uncommitted
+  // leaves too, which no reader asks about: readers prove against signed
+  // heads, which are committed, and a failed group's leaves are cut back),
+  // readers catch up.
   mutable std::shared_mutex log_mu;
   MerkleLog log;
-  // The in-memory log may hold leaves no commit kept (a group failed and the
-  // log could not be reloaded then, e.g. the database was unreachable): it is
-  // rebuilt before its next use.
-  bool stale = false;
+  // How many references catch_up reads per query.
+  static constexpr uint64_t kLeavesPage = 65536;
   // The record's first files once closed (Urn::closed_record).
   std::shared_ptr<const RecordFiles> closed_record;
   // At most one ballot verified per core at once: more would only share the
@@ -201,7 +200,8 @@ struct Urn::State {
   void rollback();
   Status reload_log(Statements& st);
   Status catch_up(Statements& st);
-  Status catch_up_locked(Statements& st);
+  void cut_back(uint64_t committed);
+  uint64_t log_size() const;
   Status append_committed(Statements& st);
   Status check_integrity();
   Result<StoredTreeHead> read_tree_head(Stmt& stmt);

@@ -240,6 +240,39 @@ TEST(Merkle, IncrementalRootEqualsBatchAndRfcRoot) {
   }
 }
 
+// A log cut back to a prefix is that prefix's log: its root, its proofs, and
+// the same log again once the same leaves are appended (the urn cuts back a
+// write group whose commit failed). Cut points on and around every cached
+// level's boundary, and past the end.
+TEST(Merkle, TruncatedLogIsThePrefixLog) {
+  const std::vector<Hash> leaves = leaf_hashes(300);
+  std::vector<Hash> other = leaf_hashes(300);
+  std::reverse(other.begin(), other.end());
+  for (uint64_t cut : {0, 1, 15, 16, 17, 31, 32, 33, 64, 100, 128, 255, 256, 257, 299, 300, 400}) {
+    MerkleLog log;
+    for (const Hash& h : leaves) log.append_leaf_hash(h);
+    log.truncate(cut);
+    const uint64_t kept = std::min<uint64_t>(cut, leaves.size());
+    ASSERT_EQ(log.size(), kept) << cut;
+    ASSERT_EQ(log.root(), merkle::root(std::span(leaves).first(kept))) << cut;
+    // Other leaves appended after the cut: the log is theirs, not a mix.
+    std::vector<Hash> mixed(leaves.begin(), leaves.begin() + static_cast<long>(kept));
+    for (uint64_t i = kept; i < leaves.size(); ++i) {
+      log.append_leaf_hash(other[i]);
+      mixed.push_back(other[i]);
+    }
+    ASSERT_EQ(log.root(), merkle::root(mixed)) << cut;
+    if (mixed.size() > 1) {
+      auto proof = log.inclusion_proof(mixed.size() - 1, mixed.size());
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(merkle::verify_inclusion(mixed.back(), mixed.size() - 1, mixed.size(), *proof,
+                                           merkle::root(mixed))
+                      .ok())
+          << cut;
+    }
+  }
+}
+
 // Every single-element change, a wrong index, a wrong size, one hash more and
 // one less, a wrong root: none may verify.
 void expect_inclusion_tampering_fails(const std::vector<Hash>& leaves, uint64_t index,
