@@ -88,8 +88,8 @@ struct Options {
   std::string scrutin;  // empty: the manifest's first
   std::string password_cost = "minimum";
   size_t logins = 40;
-  size_t rate = 0;  // casts offered per second; 0: each client sends when answered
-  std::string dir;  // --prepare DIR or --prepared DIR
+  size_t rate = 0;                // casts offered per second; 0: each client sends when answered
+  std::string dir;                // --prepare DIR or --prepared DIR
   std::vector<Endpoint> servers;  // --server: connections spread over them in turn
 };
 
@@ -234,7 +234,6 @@ std::string load_average() {
   if (!(in >> one >> five >> fifteen)) return "unknown";
   return one + " " + five + " " + fifteen;
 }
-
 
 // A keep-alive connection to the server, as a browser opens: TCP_NODELAY
 // too (browsers set it; without it cpp-httplib's two writes per request,
