@@ -199,7 +199,9 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
   // Each mode takes only the options it uses, so that none is silently
   // ignored (a --voters given to --server would not be the prepared count).
   auto only = [&](std::initializer_list<const char*> allowed) {
-    for (const auto& [flag, yes] : given) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda.
+    for (const auto& entry : given) {
+      const std::string& flag = entry.first;
       if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return flag == a; }) ==
           allowed.end()) {
         return false;
