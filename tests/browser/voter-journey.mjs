@@ -70,6 +70,8 @@ export async function voterJourney({ browser, urn, booth, baseUrl, resultsDir, p
     await shot('code');
     await page.getByRole('button', { name: 'Valider mon code' }).click();
     await page.getByRole('button', { name: `Voter ${scrutin.title}` }).waitFor();
+    assert.match(await page.locator('isoloir-booth').innerText(), /Clôture dans \d+ j \d+ h \d+ min/);
+    await shot('scrutins');
 
     // 3. The scrutin: choosing is off until the voter turns it on.
     await page.getByRole('button', { name: `Voter ${scrutin.title}` }).click();
@@ -81,6 +83,7 @@ export async function voterJourney({ browser, urn, booth, baseUrl, resultsDir, p
     await page.getByRole('button', { name: 'Valider mon choix' }).click();
     await page.getByRole('button', { name: 'Retour' }).waitFor();
     assert.match(await page.locator('isoloir-booth').innerText(), /définitif/);
+    await shot('confirm');
 
     // 4–5. Je vote, then the receipt.
     await page.getByRole('button', { name: 'Je vote' }).click();
