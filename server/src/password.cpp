@@ -60,14 +60,6 @@ void add_problem(std::string& detail, bool wrong, const char* problem) {
   detail += problem;
 }
 
-// An empty string whose buffer is on the heap (beyond the small-string
-// buffer) and large enough for the normalised form of `answer`.
-std::string answer_buffer(std::string_view answer) {
-  std::string out;
-  out.reserve(std::max<size_t>(answer.size(), 2 * sizeof(std::string)));
-  return out;
-}
-
 void wipe(std::string& s) {
   sodium_memzero(s.data(), s.size());
 }
@@ -160,18 +152,18 @@ Result<std::string> normalize_answer(std::string_view answer) {
 }
 
 Result<std::string> hash_answer(std::string_view answer, const HashCost& cost) {
-  std::string normal = answer_buffer(answer);
-  const Status status = text::fold_into(answer, normal);
-  Result<std::string> hash =
-      status ? hash_secret(normal, cost) : Result<std::string>(status.error());
-  wipe(normal);
+  auto normal = text::fold(answer);
+  if (!normal) return normal.error();
+  Result<std::string> hash = hash_secret(*normal, cost);
+  wipe(*normal);
   return hash;
 }
 
 bool verify_answer(std::string_view stored, std::string_view answer) {
-  std::string normal = answer_buffer(answer);
-  const bool ok = text::fold_into(answer, normal) && verify_secret(stored, normal);
-  wipe(normal);
+  auto normal = text::fold(answer);
+  if (!normal) return false;
+  const bool ok = verify_secret(stored, *normal);
+  wipe(*normal);
   return ok;
 }
 

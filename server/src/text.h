@@ -40,10 +40,6 @@ inline constexpr size_t kFoldMaxBytes = 200;
 // for more than kFoldMaxBytes, invalid UTF-8, a control character, or
 // nothing left. The result may be a secret: the caller wipes it.
 Result<std::string> fold(std::string_view text);
-// The same into `out`, reserved by the caller on the heap with room for the
-// whole input (the folded form never outgrows it, so `out` never
-// reallocates); on failure `out` may hold a partial result: wipe it.
-Status fold_into(std::string_view text, std::string& out);
 
 // ASCII letters lower-cased, every other byte kept: identifiers are e-mail
 // addresses, compared without case.

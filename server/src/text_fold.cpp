@@ -209,8 +209,10 @@ Error bad_answer(const char* why) {
 // is at most as long as what it replaces), so `out` never reallocates and no
 // stale copy of the answer is left in freed memory. On failure `out` may hold
 // a partial answer: the caller wipes it either way.
-}  // namespace
-
+// Folds into `out`, reserved on the heap with room for the whole input (the
+// folded form never outgrows it, so `out` never reallocates and leaves no
+// stale copy of a secret behind); on failure `out` may hold a partial
+// result, which fold wipes.
 Status fold_into(std::string_view answer, std::string& out) {
   if (answer.size() > kFoldMaxBytes) return bad_answer("is longer than 200 bytes");
   bool pending_space = false;
@@ -230,6 +232,8 @@ Status fold_into(std::string_view answer, std::string& out) {
   if (out.empty()) return bad_answer("is empty");
   return Status::Ok();
 }
+
+}  // namespace
 
 Result<std::string> fold(std::string_view text) {
   // On the heap and large enough: the folded form never outgrows the input,
