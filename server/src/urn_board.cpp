@@ -28,6 +28,13 @@ void Urn::State::cut_back(uint64_t committed) {
   log.truncate(committed);
 }
 
+// catch_up, only when the log lacks leaves of a committed head of `size`:
+// a reader asks the database only for what another server appended.
+Status Urn::State::catch_up_to(Statements& st, uint64_t size) {
+  if (log_size() >= size) return Status::Ok();
+  return catch_up(st);
+}
+
 uint64_t Urn::State::log_size() const {
   std::shared_lock lock(log_mu);
   return log.size();
@@ -120,7 +127,7 @@ Result<BallotInclusion> Urn::ballot(std::string_view reference) const {
   if (!head) return head.error();
   out.tree_head = std::move(*head);
   // The head is committed: the log holds its leaves once caught up.
-  if (Status st = s.catch_up(s.rq); !st) return st.error();
+  if (Status st = s.catch_up_to(s.rq, out.tree_head.size); !st) return st.error();
   std::shared_lock log(s.log_mu);
   auto path = s.log.inclusion_proof(out.ballot.log_index, out.tree_head.size);
   if (!path) return path.error();
@@ -155,7 +162,7 @@ Result<std::vector<merkle::Hash>> Urn::consistency_proof(uint64_t first, uint64_
                                          std::to_string(second) + " of " +
                                          std::to_string(committed) + " leaves");
   }
-  if (Status st = s.catch_up(s.rq); !st) return st.error();
+  if (Status st = s.catch_up_to(s.rq, second); !st) return st.error();
   std::shared_lock log(s.log_mu);
   return s.log.consistency_proof(first, second);
 }

@@ -200,6 +200,7 @@ struct Urn::State {
   void rollback();
   Status reload_log(Statements& st);
   Status catch_up(Statements& st);
+  Status catch_up_to(Statements& st, uint64_t size);
   void cut_back(uint64_t committed);
   uint64_t log_size() const;
   Status append_committed(Statements& st);

@@ -583,6 +583,43 @@ TEST(Urn, InclusionAndConsistencyProofsVerify) {
   EXPECT_EQ(urn->tree_head(kBallots + 1).error().reason, "not_found");
 }
 
+// Two urns on one PostgreSQL election, as two servers: ballots cast on
+// either are proved by the other, whose log catches up with what the other
+// appended (and each keeps its indices contiguous).
+TEST(Urn, ServersOnOneDatabaseProveEachOthersBallots) {
+  if (!test::postgres_backend()) GTEST_SKIP() << "with SQLite, one urn per directory";
+  TempDir dir;
+  constexpr size_t kBallots = 6;
+  const auto voters = election().voters(kBallots);
+  auto a = election().open_with(dir.path(), voters);
+  auto b = Urn::open(dir.path(), test::server_key());
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  const Manifest& m = election().manifest();
+  std::vector<std::string> references;
+  for (size_t i = 0; i < kBallots; ++i) {
+    Urn& on = i % 2 == 0 ? *a : **b;
+    auto r = on.cast(voters[i].identifier, election().ballot(voters[i], kScrutin),
+                     at(static_cast<int64_t>(i)));
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->log_index, i);
+    references.push_back(r->reference);
+  }
+  for (Urn* reader : {a.get(), b->get()}) {
+    for (size_t i = 0; i < kBallots; ++i) {
+      auto proof = reader->ballot(references[i]);
+      ASSERT_TRUE(proof.ok()) << proof.error().message();
+      auto head = verify_tree_head(proof->tree_head.document, m.server_key, m.hash_b64);
+      ASSERT_TRUE(head.ok());
+      EXPECT_EQ(head->size, kBallots);
+      EXPECT_TRUE(merkle::verify_inclusion(leaf_of(references[i]), proof->ballot.log_index,
+                                           head->size, proof->path, head->root)
+                      .ok());
+    }
+    auto proof = reader->consistency_proof(1, kBallots);
+    ASSERT_TRUE(proof.ok()) << proof.error().message();
+  }
+}
+
 // The urn's state, exported, passes the core's record verifier once the
 // trustee adds the tally: ballots, credential events with a re-issue, tree head.
 TEST(Urn, ExportedRecordVerifies) {
