@@ -30,7 +30,7 @@ pkgs_emscripten=(emscripten)
 # libssl-dev: OpenSSL 3's libcrypto for the ID tokens' RS256 and ES256 (FranceConnect).
 # libarchive-dev: the published election record as one .tar.gz (docs/election-end.md).
 # postgresql, libpqxx-dev: the PostgreSQL backend of the storage (libpqxx 6,
-# server/src/pg.h) and the throw-away PostgreSQL 15 the tests run it against
+# server/src/db/pg.h) and the throw-away PostgreSQL 15 the tests run it against
 # (scripts/pg.sh), not the cluster Debian's package makes.
 pkgs_build=(autoconf automake libtool make pkg-config cmake g++ dpkg-dev git
   libsodium-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format clang-tidy

@@ -1,35 +1,28 @@
-# The urn server (issue 3): the storage layer, the static library
-# isoloir_urn over SQLite (Debian's libsqlite3-dev, C API), its GoogleTest
-# suite and a casting benchmark; on top, the HTTP layer on cpp-httplib and
-# the two programs isoloir-server and isoloir-admin. Native only (included
-# outside EMSCRIPTEN).
+# The server (issues 3, 5, 12): one library per folder of server/src, each
+# depending only on those below it, and the two programs isoloir-server and
+# isoloir-admin. Native only (included outside EMSCRIPTEN).
+#
+#   text    the text rules (no I/O)
+#   db      SQLite and PostgreSQL, the only code that talks SQL
+#   urn     the election's storage                      (text, db)
+#   portal  accounts, sessions, throttles, the flows    (urn, text, db)
+#   net     mail, SMS and the OpenID client on libcurl  (portal, text)
+#   http    the HTTP surface                            (all of the above)
+#
+# Their private headers are included by path from server/src ("db/sql.h"),
+# as LevelDB does from its root; the public ones are under server/include.
 find_package(SQLite3 REQUIRED)
-
-# PostgreSQL (issue 12): libpqxx 6 (Debian's libpqxx-dev), and libpq itself
-# to check a connection string before connecting. isoloir_pg is the thin
-# layer every store kept in PostgreSQL is written on (server/src/pg.h).
 pkg_check_modules(LIBPQXX REQUIRED IMPORTED_TARGET libpqxx libpq)
-add_library(isoloir_pg STATIC ${CMAKE_SOURCE_DIR}/server/src/pg.cpp)
-target_link_libraries(isoloir_pg PUBLIC isoloir_core PkgConfig::LIBPQXX)
-target_compile_options(isoloir_pg PRIVATE ${ISOLOIR_WARNINGS})
-
-# Every server/src/*.cpp is the storage library except the programs' mains,
-# the HTTP layer (http_*.cpp), which needs cpp-httplib, and the outbound
-# network layer (mail_*.cpp, net_*.cpp), which needs libcurl: the storage stays usable, and testable,
-# without a network library.
-file(GLOB ISOLOIR_URN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/*.cpp)
-list(FILTER ISOLOIR_URN_SOURCES EXCLUDE REGEX "/(main|admin|pg|http_[a-z_]+|(mail|net)_[a-z_]+)\\.cpp$")
-add_library(isoloir_urn STATIC ${ISOLOIR_URN_SOURCES})
-target_include_directories(isoloir_urn PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
-target_link_libraries(isoloir_urn PUBLIC isoloir_core PRIVATE SQLite::SQLite3 isoloir_pg)
-# libarchive (Debian's libarchive-dev): the published record as one .tar.gz.
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
-target_link_libraries(isoloir_urn PRIVATE PkgConfig::LIBARCHIVE)
-# OpenSSL's libcrypto (Debian's libssl-dev) for the ID tokens' RS256 and
-# ES256 signatures only (portal/id_token.h), which libsodium lacks.
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
-target_link_libraries(isoloir_urn PRIVATE OpenSSL::Crypto)
-target_compile_options(isoloir_urn PRIVATE ${ISOLOIR_WARNINGS})
+find_package(CURL REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(Boost 1.74 REQUIRED)
+find_package(Threads REQUIRED)
+set(ISOLOIR_SERVER_SRC ${CMAKE_SOURCE_DIR}/server/src)
+foreach(dir text db urn portal net http)
+  add_subdirectory(${ISOLOIR_SERVER_SRC}/${dir})
+endforeach()
 
 find_package(GTest REQUIRED)
 include(GoogleTest)
@@ -45,11 +38,11 @@ target_compile_options(isoloir_test_pg PRIVATE ${ISOLOIR_WARNINGS})
 add_executable(isoloir_urn_tests ${ISOLOIR_URN_TEST_SOURCES}
                                  ${CMAKE_SOURCE_DIR}/server/tests/urn_fixture.cpp
                                  ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
-# server/src for the ceremony store's private header (ceremony_store.h).
+# server/src for private headers (urn/ceremony_store.h, db/pg.h).
 target_include_directories(isoloir_urn_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                      ${CMAKE_SOURCE_DIR}/tests/native
                                                      ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn isoloir_pg isoloir_test_pg SQLite::SQLite3 OpenSSL::Crypto
+target_link_libraries(isoloir_urn_tests PRIVATE isoloir_urn isoloir_portal isoloir_db isoloir_text isoloir_test_pg SQLite::SQLite3 OpenSSL::Crypto
                                                 PkgConfig::LIBPQXX GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_urn_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_tests PRIVATE
@@ -67,7 +60,7 @@ gtest_discover_tests(isoloir_urn_tests TEST_PREFIX "postgres." DISCOVERY_TIMEOUT
 add_executable(isoloir_pg_tests ${CMAKE_SOURCE_DIR}/server/tests/pg_test.cpp)
 target_include_directories(isoloir_pg_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/src
                                                     ${CMAKE_SOURCE_DIR}/server/tests)
-target_link_libraries(isoloir_pg_tests PRIVATE isoloir_pg GTest::gtest GTest::gtest_main)
+target_link_libraries(isoloir_pg_tests PRIVATE isoloir_db GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_pg_tests PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_pg_tests PRIVATE
   ISOLOIR_PG_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/pg.sh")
@@ -87,29 +80,15 @@ if(benchmark_FOUND AND NOT ISOLOIR_SANITIZE)
     ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 endif()
 
-# The HTTP layer: the transport on Boost.Beast (Debian's libboost-dev,
-# header only; http_server.cpp says why), the routing and handlers on
-# cpp-httplib's request and response types. Debian's libcpp-httplib-dev is a
-# compiled library (its pkg-config Cflags carry the feature defines the
-# library was built with); the tests' HTTP client is httplib's too.
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
-find_package(Boost 1.74 REQUIRED)
-find_package(Threads REQUIRED)
-file(GLOB ISOLOIR_HTTP_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/http_*.cpp)
-add_library(isoloir_http STATIC ${ISOLOIR_HTTP_SOURCES})
-target_link_libraries(isoloir_http PUBLIC isoloir_urn PkgConfig::HTTPLIB PRIVATE Boost::headers
-                                          Threads::Threads)
-# Asio without its deprecated interfaces; Beast's string_view is std's.
-target_compile_definitions(isoloir_http PRIVATE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
-target_compile_options(isoloir_http PRIVATE ${ISOLOIR_WARNINGS})
-
 add_executable(isoloir-server ${CMAKE_SOURCE_DIR}/server/src/main.cpp)
 target_link_libraries(isoloir-server PRIVATE isoloir_http)
+target_include_directories(isoloir-server PRIVATE ${ISOLOIR_SERVER_SRC})
 target_compile_options(isoloir-server PRIVATE ${ISOLOIR_WARNINGS})
 
 add_executable(isoloir-admin ${CMAKE_SOURCE_DIR}/server/src/admin.cpp)
 # isoloir_reports (tools/tools.cmake): the procès-verbal and the émargement list.
-target_link_libraries(isoloir-admin PRIVATE isoloir_urn isoloir_reports)
+target_link_libraries(isoloir-admin PRIVATE isoloir_urn isoloir_text isoloir_reports)
+target_include_directories(isoloir-admin PRIVATE ${ISOLOIR_SERVER_SRC})
 target_compile_options(isoloir-admin PRIVATE ${ISOLOIR_WARNINGS})
 
 # Black-box tests: the real binaries on 127.0.0.1, driven over HTTP.
@@ -124,7 +103,7 @@ add_executable(isoloir_http_tests ${CMAKE_SOURCE_DIR}/server/tests/http_integrat
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_ceremony.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/http_shared_state.cpp
                                   ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
-# server/src for http_internal.h (the client-address rule's unit test).
+# server/src for http/http_internal.h (the client-address rule's unit test).
 target_include_directories(isoloir_http_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native
                                                       ${CMAKE_SOURCE_DIR}/server/src)
 target_link_libraries(isoloir_http_tests PRIVATE isoloir_http isoloir_test_pg PkgConfig::HTTPLIB OpenSSL::Crypto
@@ -171,27 +150,13 @@ target_compile_options(isoloir_board_fixture PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_board_fixture PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}")
 
-# The outbound network layer (isoloir_mail): mail (mail_*.cpp: outbox
-# directory or SMTP), text messages (an HTTP gateway or the outbox) and the
-# OpenID Connect client (net_*.cpp), all on libcurl (Debian's
-# libcurl4-openssl-dev). Its own library and test program, so that the
-# storage and its tests never link curl; the HTTP layer sends through it.
-find_package(CURL REQUIRED)
-file(GLOB ISOLOIR_MAIL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/src/mail_*.cpp
-                                                  ${CMAKE_SOURCE_DIR}/server/src/net_*.cpp)
-add_library(isoloir_mail STATIC ${ISOLOIR_MAIL_SOURCES})
-target_include_directories(isoloir_mail PUBLIC ${CMAKE_SOURCE_DIR}/server/include)
-target_link_libraries(isoloir_mail PUBLIC isoloir_urn PRIVATE CURL::libcurl)
-target_compile_options(isoloir_mail PRIVATE ${ISOLOIR_WARNINGS})
-target_link_libraries(isoloir_http PUBLIC isoloir_mail)
-
 # Against a real SMTP listener on 127.0.0.1 inside the test, and a temporary
-# outbox; includes server/src for the internal mail_message.h.
+# outbox; includes server/src for the internal net/mail_message.h.
 add_executable(isoloir_mail_tests ${CMAKE_SOURCE_DIR}/server/tests/mail_test.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/mail_sms_unit.cpp
                                   ${CMAKE_SOURCE_DIR}/server/tests/oidc_client_unit.cpp)
-target_include_directories(isoloir_mail_tests PRIVATE ${CMAKE_SOURCE_DIR}/server/src)
-target_link_libraries(isoloir_mail_tests PRIVATE isoloir_mail PkgConfig::HTTPLIB OpenSSL::Crypto
+target_include_directories(isoloir_mail_tests PRIVATE ${ISOLOIR_SERVER_SRC})
+target_link_libraries(isoloir_mail_tests PRIVATE isoloir_net isoloir_text PkgConfig::HTTPLIB OpenSSL::Crypto
                                                  GTest::gtest GTest::gtest_main)
 target_compile_options(isoloir_mail_tests PRIVATE ${ISOLOIR_WARNINGS})
 gtest_discover_tests(isoloir_mail_tests TEST_PREFIX "mail." DISCOVERY_TIMEOUT 60)
@@ -206,7 +171,7 @@ add_executable(isoloir_urn_load ${CMAKE_SOURCE_DIR}/bench/urn_load.cpp
                                 ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)
 target_include_directories(isoloir_urn_load PRIVATE ${CMAKE_SOURCE_DIR}/server/tests
                                                     ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(isoloir_urn_load PRIVATE isoloir_urn isoloir_test_pg PkgConfig::HTTPLIB GTest::gtest)
+target_link_libraries(isoloir_urn_load PRIVATE isoloir_urn isoloir_portal isoloir_test_pg PkgConfig::HTTPLIB GTest::gtest)
 target_compile_options(isoloir_urn_load PRIVATE ${ISOLOIR_WARNINGS})
 target_compile_definitions(isoloir_urn_load PRIVATE
   ISOLOIR_VECTORS_DIR="${ISOLOIR_VECTORS_DIR}"

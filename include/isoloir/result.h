@@ -4,6 +4,7 @@
 #ifndef ISOLOIR_RESULT_H_
 #define ISOLOIR_RESULT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,9 @@ namespace isoloir {
 struct Error {
   std::string reason;  // machine-readable code, never translated
   std::string detail;  // which field or value, for people
+  // When time alone will lift the refusal (a throttle, a busy server): the
+  // seconds to wait before trying again; 0 otherwise.
+  int64_t retry_after_seconds = 0;
 
   // "reason: detail", or just the reason when there is no detail.
   std::string message() const { return detail.empty() ? reason : reason + ": " + detail; }

@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include "ceremony_store.h"
 #include "isoloir/bytes.h"
 #include "isoloir/canonical_json.h"
 #include "isoloir/closing.h"
@@ -29,7 +28,8 @@
 #include "isoloir/urn/data_dir.h"
 #include "isoloir/urn/voter_file.h"
 #include "reports.h"
-#include "text.h"
+#include "text/text.h"
+#include "urn/ceremony_store.h"
 
 namespace {
 

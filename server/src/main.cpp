@@ -17,13 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "ceremony_store.h"
 #include "isoloir/portal/account_store.h"
 #include "isoloir/server/config.h"
 #include "isoloir/server/http_api.h"
 #include "isoloir/server/http_server.h"
 #include "isoloir/server/mailer.h"
 #include "isoloir/urn/data_dir.h"
+#include "urn/ceremony_store.h"
 
 namespace {
 

@@ -1,8 +1,8 @@
-// The key ceremony's store (server/src/ceremony_store.h) on its own: the
+// The key ceremony's store (server/src/urn/ceremony_store.h) on its own: the
 // ceremony opened once, tokens kept hashed and spent after the last round,
 // each document checked by the core's parsers and kept once, in round order,
 // and the assembly naming a trustee at fault.
-#include "ceremony_store.h"
+#include "urn/ceremony_store.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// The key ceremony's relay across real processes (server/src/http_ceremony.cpp,
+// The key ceremony's relay across real processes (server/src/http/http_ceremony.cpp,
 // ceremony_store.h): `isoloir-admin ceremony open` prints the links, the
 // trustees (here the core's rounds in this process, as a page or the CLI
 // would run them) read the ceremony and post their documents with their

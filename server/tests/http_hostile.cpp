@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "http/http_internal.h"
 #include "http_harness.h"
-#include "http_internal.h"
 #include "isoloir/server/http_server.h"
 #include "portal_harness.h"
 

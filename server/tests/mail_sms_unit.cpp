@@ -17,18 +17,19 @@
 
 #include "isoloir/canonical_json.h"
 #include "isoloir/server/sms.h"
+#include "text/text.h"
 
 namespace isoloir::server {
 namespace {
 
 TEST(SmsPhone, NumbersAreNormalisedOrRefused) {
-  EXPECT_EQ(*normalize_phone("06 12 34 56 78"), "+33612345678");
-  EXPECT_EQ(*normalize_phone("06.12.34.56.78"), "+33612345678");
-  EXPECT_EQ(*normalize_phone("+33 6 12 34 56 78"), "+33612345678");
-  EXPECT_EQ(*normalize_phone("+262-692-12-34-56"), "+262692123456");
+  EXPECT_EQ(*text::normalize_phone("06 12 34 56 78"), "+33612345678");
+  EXPECT_EQ(*text::normalize_phone("06.12.34.56.78"), "+33612345678");
+  EXPECT_EQ(*text::normalize_phone("+33 6 12 34 56 78"), "+33612345678");
+  EXPECT_EQ(*text::normalize_phone("+262-692-12-34-56"), "+262692123456");
   for (const char* bad : {"", "0612", "612345678", "+33 6 12 34 56 78 90 12 34", "06 12 34 56 7x",
                           "++33612345678", "33+612345678", "+"}) {
-    EXPECT_EQ(normalize_phone(bad).error().reason, "bad_sms") << bad;
+    EXPECT_EQ(text::normalize_phone(bad).error().reason, "bad_sms") << bad;
   }
 }
 

@@ -28,7 +28,7 @@
 
 #include "fake_smtp.h"
 #include "isoloir/server/mailer.h"
-#include "mail_message.h"
+#include "net/mail_message.h"
 
 namespace isoloir::server {
 namespace {

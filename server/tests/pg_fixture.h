@@ -15,9 +15,9 @@
 #include <memory>
 #include <string>
 
+#include "db/pg.h"
 #include "isoloir/bytes.h"
 #include "isoloir/random.h"
-#include "pg.h"
 
 namespace isoloir::pg::test {
 

@@ -4,7 +4,7 @@
 // server that is not there), and connections come back by themselves after
 // the server restarts. Run alone (RUN_SERIAL in server.cmake): the restart
 // cuts off every client of that server.
-#include "pg.h"
+#include "db/pg.h"
 
 #include <gtest/gtest.h>
 

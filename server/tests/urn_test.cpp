@@ -394,6 +394,49 @@ TEST(Urn, ReopenRebuildsTheSameLog) {
   EXPECT_EQ(Urn::open(dir.path(), SigningKey::generate()).error().reason, "bad_server_key");
 }
 
+// The log is read back in pages of leaves_per_query references: at the
+// page boundaries (a page of one, pages that end exactly at the last
+// ballot, one page larger than the log) the same log, proofs and all.
+TEST(Urn, ReopenReadsTheLogInPages) {
+  TempDir dir;
+  constexpr size_t kBallots = 6;
+  const auto voters = election().voters(kBallots + 1);
+  StoredTreeHead head;
+  std::vector<std::string> references;
+  {
+    auto urn = election().open_with(dir.path(), voters);
+    for (size_t i = 0; i < kBallots; ++i) {
+      auto r = urn->cast(voters[i].identifier, election().ballot(voters[i], kScrutin),
+                         at(static_cast<int64_t>(i)));
+      ASSERT_TRUE(r.ok()) << r.error().message();
+      references.push_back(r->reference);
+    }
+    head = *urn->latest_tree_head();
+  }
+  EXPECT_EQ(Urn::open(dir.path(), test::server_key(), UrnOptions{0}).error().reason, "bad_config");
+  for (const uint64_t page : {1u, 2u, 3u, 5u, 6u, 7u}) {
+    auto urn = Urn::open(dir.path(), test::server_key(), UrnOptions{page});
+    ASSERT_TRUE(urn.ok()) << urn.error().message();
+    EXPECT_EQ((*urn)->size(), kBallots) << page;
+    EXPECT_EQ((*urn)->latest_tree_head()->root, head.root) << page;
+    for (size_t i = 0; i < kBallots; ++i) {
+      auto proof = (*urn)->ballot(references[i]);
+      ASSERT_TRUE(proof.ok()) << proof.error().message();
+      EXPECT_TRUE(
+          merkle::verify_inclusion(leaf_of(references[i]), i, kBallots, proof->path, head.root)
+              .ok())
+          << page << " " << i;
+    }
+    // The next ballot goes after the log read back.
+    if (page == 7) {
+      auto r = (*urn)->cast(voters[kBallots].identifier,
+                            election().ballot(voters[kBallots], kScrutin), at(10));
+      ASSERT_TRUE(r.ok()) << r.error().message();
+      EXPECT_EQ(r->log_index, kBallots);
+    }
+  }
+}
+
 TEST(Urn, ImportsAreAllOrNothing) {
   TempDir dir;
   const auto voters = election().voters(4);
@@ -592,7 +635,8 @@ TEST(Urn, ServersOnOneDatabaseProveEachOthersBallots) {
   constexpr size_t kBallots = 6;
   const auto voters = election().voters(kBallots);
   auto a = election().open_with(dir.path(), voters);
-  auto b = Urn::open(dir.path(), test::server_key());
+  // b catches up with a's appends two references a query: in pages.
+  auto b = Urn::open(dir.path(), test::server_key(), UrnOptions{2});
   ASSERT_TRUE(b.ok()) << b.error().message();
   const Manifest& m = election().manifest();
   std::vector<std::string> references;

@@ -41,7 +41,7 @@ import { voterJourney } from './voter-journey.mjs';
 // checks that nginx sent requests to every one of them.
 const SERVERS = 2;
 
-// The API's headers on every answer (server/src/http_api.cpp) with "tls": true.
+// The API's headers on every answer (server/src/http/http_api.cpp) with "tls": true.
 const API_HEADERS = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',

@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { repoDir } from '../js/support.mjs';
 
-// isoloir-server's policy for its pages (server/src/http_web.cpp, kPageCsp).
+// isoloir-server's policy for its pages (server/src/http/http_web.cpp, kPageCsp).
 export const PAGE_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
   "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; " +
   "form-action 'self'; frame-ancestors 'none'";

@@ -3,7 +3,7 @@
 // from the vectors' complete record (ISOLOIR_VECTORS_DIR/record): the
 // record's files under /api/v1/record/, any bytes for record.tar.gz, and a
 // turnout consistent with the record. The pages come from the repo's web/
-// under the real server's page CSP (server/src/http_web.cpp).
+// under the real server's page CSP (server/src/http/http_web.cpp).
 //
 // Checked: the counts shown are record.json's, in French and in English,
 // with the shares and turnout in each language's number format; axe-core

@@ -23,9 +23,9 @@ target_include_directories(fuzz_voter_csv PRIVATE ${CMAKE_SOURCE_DIR}/tools)
 # The server's config parser and the ID tokens live in the storage and
 # HTTP libraries.
 target_link_libraries(fuzz_server_config PRIVATE isoloir_http)
-target_link_libraries(fuzz_id_token PRIVATE isoloir_urn)
+target_link_libraries(fuzz_id_token PRIVATE isoloir_portal)
 # mail_message.h and text.h are internal to the server's libraries.
-target_link_libraries(fuzz_mail PRIVATE isoloir_mail)
+target_link_libraries(fuzz_mail PRIVATE isoloir_net isoloir_text)
 target_include_directories(fuzz_mail PRIVATE ${CMAKE_SOURCE_DIR}/server/src)
 target_link_libraries(fuzz_http_request PRIVATE isoloir_http)
 target_compile_definitions(fuzz_http_request PRIVATE ISOLOIR_WEB_ROOT="${CMAKE_SOURCE_DIR}/web")

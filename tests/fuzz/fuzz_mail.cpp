@@ -8,8 +8,8 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "mail_message.h"
-#include "text.h"
+#include "net/mail_message.h"
+#include "text/text.h"
 
 namespace {
 

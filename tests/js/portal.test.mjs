@@ -1,5 +1,5 @@
 // The portal's pure rules (web/portal/rules.js): the live password feedback
-// must say exactly what the server will (server/src/password.cpp; these are
+// must say exactly what the server will (server/src/portal/password.cpp; these are
 // the cases of server/tests/password_test.cpp), and the forms of a ballot
 // reference and of a mailed token.
 import { sha256b64url } from './support.mjs';

@@ -1,5 +1,5 @@
 // What the portal checks as the voter types. First the password rule, the
-// same as the server's (server/src/password.cpp), so that the live feedback
+// same as the server's (server/src/portal/password.cpp), so that the live feedback
 // and the server's answer (weak_password, with its `classes`) agree:
 //
 //  - length: 12 code points or more (control characters do not count),
@@ -96,7 +96,7 @@ export function cleanToken(fragment) {
 
 // --- the vote code's re-issue (réassort) ---------------------------------------
 //
-// The identity data as the server checks them (server/src/http_reissue.cpp):
+// The identity data as the server checks them (server/src/http/http_reissue.cpp):
 // a NUMEN is 13 digits or upper-case letters; the social-security number is
 // given by its first 10 digits. The page tidies what is typed (spaces,
 // dots and dashes dropped, letters upper-cased) and says what is wrong before
@@ -123,7 +123,7 @@ export function checkNumen(input) {
 /**
  * {value} for the first 10 characters of a social-security number, else
  * {error, count}: digits, except the department (6th and 7th) which is 2A
- * or 2B for Corsica, as the server checks (server/src/text.cpp).
+ * or 2B for Corsica, as the server checks (server/src/text/text.cpp).
  */
 export function checkNir(input) {
   const v = String(input).replace(/[\s.\-_]/g, '').toUpperCase();
@@ -146,7 +146,7 @@ export function checkPersonalEmail(input, identifier) {
   return { value: v.toLowerCase() };
 }
 
-// The server's rule (server/src/text.cpp, email_problem): a dot-atom local
+// The server's rule (server/src/text/text.cpp, email_problem): a dot-atom local
 // part of at most 64 characters, a domain of at least two labels of letters,
 // digits and inner hyphens, 254 bytes in all (ASCII only, so characters).
 const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";

@@ -56,7 +56,7 @@ function loadBoothOnce() {
   return boothPromise;
 }
 
-// The FranceConnect route (server/src/http_oidc.cpp) comes back here with
+// The FranceConnect route (server/src/http/http_oidc.cpp) comes back here with
 // its outcome in the query: ?sent=email&to=j***@example.net, or ?error=REASON.
 // The query stays in the address (nothing secret: the address is masked),
 // so a reload says the same again.
@@ -254,7 +254,7 @@ async function requestPage(ctx, view) {
 
 // The other way to prove who one is, when the server has an identity
 // provider: a plain link (a browser navigation), since the provider's pages
-// and the way back are navigations too (server/src/http_oidc.cpp).
+// and the way back are navigations too (server/src/http/http_oidc.cpp).
 async function offerFranceConnect(ctx, view) {
   const t = ctx.t;
   let options;

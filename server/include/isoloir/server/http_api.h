@@ -42,7 +42,7 @@ struct Services {
   // proofs of work, the windows shown): the system's when empty. Given by
   // tests that must step time instead of sleeping through it.
   std::function<int64_t()> clock = {};
-  // The key ceremony's relay (server/src/ceremony_store.h); its routes
+  // The key ceremony's relay (server/src/urn/ceremony_store.h); its routes
   // answer 404 no_ceremony without it.
   CeremonyStore* ceremonies = nullptr;
 };

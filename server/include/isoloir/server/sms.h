@@ -27,11 +27,6 @@ class SmsSender {
   virtual Status send(const Sms& sms) = 0;
 };
 
-// The number in the form gateways take: "+" and 8 to 15 digits; a French
-// national number (10 digits starting with 0) becomes +33...; spaces, dots
-// and dashes are dropped. "bad_sms" otherwise.
-Result<std::string> normalize_phone(std::string_view phone);
-
 struct SmsGatewayConfig {
   std::string url;    // https://sms.example.org/v1/messages (http:// only to the loopback)
   std::string token;  // sent as "Authorization: Bearer TOKEN"

@@ -186,6 +186,14 @@ Result<std::string> read_published(const std::string& dir, std::string_view name
 // directory holds no urn, "storage_error").
 Result<std::vector<Reclamation>> read_reclamations(const std::string& dir);
 
+// Knobs with a sound default, for deployments and tests that need another.
+struct UrnOptions {
+  // How many ballot references one query reads when the in-memory log
+  // catches up with the database (at open, and with other servers' appends
+  // on PostgreSQL): the memory a catch-up holds at once, and its round trips.
+  uint64_t leaves_per_query = 65536;
+};
+
 class Urn {
  public:
   // Opens the data directory `dir` (created if missing), taking its lock
@@ -194,7 +202,8 @@ class Urn {
   // checking it against the latest signed tree head and the émargements
   // ("corrupt_store" otherwise). The urn owns `server_key`; once an election
   // is imported its manifest's server_key must be this key's public key.
-  static Result<std::unique_ptr<Urn>> open(const std::string& dir, SigningKey server_key);
+  static Result<std::unique_ptr<Urn>> open(const std::string& dir, SigningKey server_key,
+                                           UrnOptions options = {});
 
   Urn(const Urn&) = delete;
   Urn& operator=(const Urn&) = delete;
