@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http_harness.h"
+#include "in_process_server.h"
 #include "isoloir/credential.h"
 #include "isoloir/manifest.h"
 #include "isoloir/portal/account_store.h"
@@ -37,25 +38,28 @@ namespace {
 // time, so that nothing here may depend on the wall clock's local hour.
 constexpr int64_t kStart = 1'774'745'970;
 
-template <typename T>
-T must(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
-  if (!r) std::abort();
-  return *std::move(r);
-}
-
 // An election of `voters` voters and the API serving it, on the test's clock.
 class InProcessPortal {
  public:
   explicit InProcessPortal(size_t voters) {
-    urn_ = must(urn::open_data_dir(dir_.path));
+    ServerConfig config;
+    config.data_dir = dir_.path;
+    config.pow_difficulty = 0;
+    config.password_cost = "minimum";
+    // The policy of the black-box Portal suite: 2 free failures, then
+    // delays, locked at the 4th for 2 s.
+    config.login_free_failures = 2;
+    config.login_lock_after = 4;
+    config.login_lock_seconds = 2;
+    server_ = std::make_unique<InProcessServer>(config, now_);
+    urn::Urn& urn = server_->urn();
     const auto key = must(urn::open_server_key(dir_.path));
     Json doc = isoloir::test::load_vector("manifest.json")["manifest"];
     doc["server_key"] = base64url_encode(key.public_key());
     doc["opens_at"] = Timestamp::from_unix(kStart - 3600).to_string();
     doc["closes_at"] = Timestamp::from_unix(kStart + 8 * 86'400).to_string();
     const Manifest manifest = must(parse_manifest(doc.dump()));
-    EXPECT_TRUE(urn_->import_election(
+    EXPECT_TRUE(urn.import_election(
         manifest.canonical,
         isoloir::test::read_file(isoloir::test::vector_path("record/trustees.json"))));
     std::vector<urn::VoterRow> rows;
@@ -69,34 +73,13 @@ class InProcessPortal {
       row.pseudonym = "p-" + std::to_string(i);
       rows.push_back(std::move(row));
     }
-    EXPECT_TRUE(urn_->import_voters(rows, Timestamp::from_unix(kStart)));
-    accounts_ = must(portal::AccountStore::open(dir_.path + "/portal.sqlite"));
-    config_.data_dir = dir_.path;
-    config_.pow_difficulty = 0;
-    config_.password_cost = "minimum";
-    // The policy of the black-box Portal suite: 2 free failures, then
-    // delays, locked at the 4th for 2 s.
-    config_.login_free_failures = 2;
-    config_.login_lock_after = 4;
-    config_.login_lock_seconds = 2;
-    mailer_ = must(make_outbox_mailer(outbox(), config_.mail_from));
-    sms_ = must(make_sms_outbox(outbox()));
-    Services services{*urn_, *accounts_, *mailer_, *sms_, config_, "http://127.0.0.1"};
-    services.clock = [this] { return now_.load(); };
-    api_ = must(HttpApi::create(services));
-    api_->install(router_);
-    server_ = must(HttpServer::bind(router_, HttpLimits{}, "127.0.0.1", 0));
-    loop_ = std::thread([this] { server_->run(); });
+    EXPECT_TRUE(urn.import_voters(rows, Timestamp::from_unix(kStart)));
   }
   InProcessPortal(const InProcessPortal&) = delete;
   InProcessPortal& operator=(const InProcessPortal&) = delete;
-  ~InProcessPortal() {
-    server_->stop();
-    loop_.join();
-  }
 
   int port() const { return server_->port(); }
-  std::string outbox() const { return dir_.path + "/outbox"; }
+  std::string outbox() const { return server_->outbox(); }
   std::string identifier(size_t i) const { return "agent" + std::to_string(i) + "@ac-test.fr"; }
   void advance(int64_t seconds) { now_ += seconds; }
 
@@ -119,15 +102,7 @@ class InProcessPortal {
  private:
   TempDir dir_;
   std::atomic<int64_t> now_{kStart};
-  ServerConfig config_;
-  std::unique_ptr<urn::Urn> urn_;
-  std::unique_ptr<portal::AccountStore> accounts_;
-  std::unique_ptr<Mailer> mailer_;
-  std::unique_ptr<SmsSender> sms_;
-  std::unique_ptr<HttpApi> api_;
-  Router router_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread loop_;
+  std::unique_ptr<InProcessServer> server_;
 };
 
 int retry_after(const httplib::Result& r) {

@@ -19,6 +19,7 @@
 
 #include "fake_oidc_provider.h"
 #include "http_harness.h"
+#include "in_process_server.h"
 #include "isoloir/credential.h"
 #include "isoloir/manifest.h"
 #include "isoloir/portal/account_store.h"
@@ -45,62 +46,22 @@ namespace {
 constexpr int64_t kStart = 1'774'745'970;
 constexpr int kDifficulty = 4;  // a few microseconds to solve, still checked
 
-template <typename T>
-T must(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
-  if (!r) std::abort();
-  return *std::move(r);
+// One isoloir-server's worth of objects, in process, on `dir` (which names
+// the database).
+std::unique_ptr<InProcessServer> node(const std::string& dir, const std::string& oidc_issuer,
+                                      std::atomic<int64_t>& clock) {
+  ServerConfig config;
+  config.data_dir = dir;
+  config.pow_difficulty = kDifficulty;
+  config.password_cost = "minimum";
+  config.login_free_failures = 2;
+  config.login_lock_after = 4;
+  config.login_lock_seconds = 60;
+  config.oidc_issuer = oidc_issuer;
+  config.oidc_client_id = "isoloir";
+  config.oidc_client_secret = "s3cret";
+  return std::make_unique<InProcessServer>(config, clock);
 }
-
-// One isoloir-server's worth of objects, in process, on `dir`.
-class Node {
- public:
-  Node(const std::string& dir, const std::string& oidc_issuer, std::atomic<int64_t>& clock)
-      : dir_(dir) {
-    const std::string conninfo = must(urn::postgres_conninfo(dir)).value();
-    urn_ = must(urn::open_data_dir(dir));
-    accounts_ = must(portal::AccountStore::open_postgres(conninfo));
-    config_.data_dir = dir;
-    config_.pow_difficulty = kDifficulty;
-    config_.password_cost = "minimum";
-    config_.login_free_failures = 2;
-    config_.login_lock_after = 4;
-    config_.login_lock_seconds = 60;
-    config_.oidc_issuer = oidc_issuer;
-    config_.oidc_client_id = "isoloir";
-    config_.oidc_client_secret = "s3cret";
-    mailer_ = must(make_outbox_mailer(outbox(), config_.mail_from));
-    sms_ = must(make_sms_outbox(outbox()));
-    Services services{*urn_, *accounts_, *mailer_, *sms_, config_, "http://127.0.0.1"};
-    services.clock = [&clock] { return clock.load(); };
-    api_ = must(HttpApi::create(services));
-    api_->install(router_);
-    server_ = must(HttpServer::bind(router_, HttpLimits{}, "127.0.0.1", 0));
-    loop_ = std::thread([this] { server_->run(); });
-  }
-  Node(const Node&) = delete;
-  Node& operator=(const Node&) = delete;
-  ~Node() {
-    server_->stop();
-    loop_.join();
-  }
-
-  urn::Urn& urn() { return *urn_; }
-  int port() const { return server_->port(); }
-  std::string outbox() const { return dir_ + "/outbox"; }
-
- private:
-  std::string dir_;
-  ServerConfig config_;
-  std::unique_ptr<urn::Urn> urn_;
-  std::unique_ptr<portal::AccountStore> accounts_;
-  std::unique_ptr<Mailer> mailer_;
-  std::unique_ptr<SmsSender> sms_;
-  std::unique_ptr<HttpApi> api_;
-  Router router_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread loop_;
-};
 
 // A challenge fetched from `port` for `purpose`, solved, in `body`.
 void add_pow(int port, const std::string& purpose, Json& body) {
@@ -135,9 +96,9 @@ class SharedState : public ::testing::Test {
     std::filesystem::copy_file(dir_a_.path + "/" + urn::kServerKeyFile,
                                dir_b_.path + "/" + urn::kServerKeyFile,
                                std::filesystem::copy_options::overwrite_existing);
-    a_ = std::make_unique<Node>(dir_a_.path, provider_.issuer(), now_);
+    a_ = node(dir_a_.path, provider_.issuer(), now_);
     import_election(a_->urn());
-    b_ = std::make_unique<Node>(dir_b_.path, provider_.issuer(), now_);
+    b_ = node(dir_b_.path, provider_.issuer(), now_);
   }
 
   void import_election(urn::Urn& urn) {
@@ -193,7 +154,7 @@ class SharedState : public ::testing::Test {
   std::atomic<int64_t> now_{kStart};
   std::unique_ptr<urn::test::ScratchDatabase> database_;
   TempDir dir_a_, dir_b_;
-  std::unique_ptr<Node> a_, b_;
+  std::unique_ptr<InProcessServer> a_, b_;
 };
 
 TEST_F(SharedState, AProofOfWorkFromOneServerIsSpentOnceOnBoth) {
