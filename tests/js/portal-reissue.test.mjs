@@ -1,6 +1,6 @@
 // The re-issue page's own checks (web/portal/rules.js): the NUMEN, the first
 // 10 digits of the social-security number and the personal e-mail, as the
-// server's rules (server/src/http/http_reissue.cpp) take them; the code's groups
+// server's rules (server/src/portal/portal_reissue.cpp) take them; the code's groups
 // and the countdown of its 120 seconds on screen; and the proof of work's
 // retry (web/portal/pow.js) with the server's difficulty at 0.
 import { describe, expect, test } from '@jest/globals';

@@ -96,7 +96,7 @@ export function cleanToken(fragment) {
 
 // --- the vote code's re-issue (réassort) ---------------------------------------
 //
-// The identity data as the server checks them (server/src/http/http_reissue.cpp):
+// The identity data as the server checks them (server/src/portal/portal_reissue.cpp):
 // a NUMEN is 13 digits or upper-case letters; the social-security number is
 // given by its first 10 digits. The page tidies what is typed (spaces,
 // dots and dashes dropped, letters upper-cased) and says what is wrong before

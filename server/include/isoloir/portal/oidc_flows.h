@@ -1,5 +1,5 @@
 // The OpenID Connect flows in progress (the FranceConnect route of the code
-// re-issue, server/src/http/http_oidc.cpp): what /oidc/start must hand to the
+// re-issue, server/src/portal/portal_reissue.cpp): what /oidc/start must hand to the
 // callback, kept under the flow's `state` until it expires. The callback
 // takes a flow out once, whatever server it lands on: a store in this
 // process's memory for one server (memory_oidc_flows), or the database
