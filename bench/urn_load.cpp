@@ -78,8 +78,22 @@ enum class Mode { kAlone, kPrepare, kServer };
 struct Endpoint {
   std::string host;
   int port = 0;
-  std::string text() const { return host + ":" + std::to_string(port); }
+  bool tls = false;  // https://: through a TLS proxy (deploy/nginx)
+  std::string text() const {
+    const std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return (tls ? "https://" : "") + h + ":" + std::to_string(port);
+  }
 };
+
+// A client of `at`. Over https the certificate is not checked: the proxy
+// under load is on this machine, with a certificate made for the run
+// (bench/nginx_load.mjs); what is measured is the proxy's work, TLS
+// included, not the trust.
+std::unique_ptr<httplib::Client> client_of(const Endpoint& at) {
+  auto c = std::make_unique<httplib::Client>(at.text());
+  if (at.tls) c->enable_server_certificate_verification(false);
+  return c;
+}
 
 struct Options {
   Mode mode = Mode::kAlone;
@@ -121,7 +135,8 @@ const char* const kUsage =
     "                      election; with --server, K of the prepared voters at\n"
     "                      the server's cost\n"
     "  --prepare DIR       write an election of N voters into DIR for --server\n"
-    "  --server HOST:PORT  load the server listening there (http://HOST:PORT too);\n"
+    "  --server HOST:PORT  load the server listening there (http://HOST:PORT too,\n"
+    "                      https://HOST:PORT for a TLS proxy in front of them);\n"
     "                      several, comma-separated: the connections (and the\n"
     "                      voters they take) are spread over them in turn\n"
     "  --prepared DIR      the directory --prepare wrote, which that server serves\n";
@@ -136,10 +151,15 @@ std::optional<size_t> parse_count(const std::string& s, size_t least) {
 }
 
 // "HOST:PORT", "http://HOST:PORT" or "http://HOST:PORT/"; "[::1]:PORT" for
-// IPv6. No https: this generator speaks plain HTTP (put it on the proxy's
-// inner side).
+// IPv6; "https://HOST:PORT" for a TLS proxy in front of the servers.
 bool parse_endpoint(std::string s, Options& o) {
-  if (s.rfind("http://", 0) == 0) s = s.substr(7);
+  bool tls = false;
+  if (s.rfind("http://", 0) == 0) {
+    s = s.substr(7);
+  } else if (s.rfind("https://", 0) == 0) {
+    s = s.substr(8);
+    tls = true;
+  }
   if (!s.empty() && s.back() == '/') s.pop_back();
   const size_t colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -149,7 +169,7 @@ bool parse_endpoint(std::string s, Options& o) {
   }
   const std::optional<size_t> port = parse_count(s.substr(colon + 1), 1);
   if (host.find_first_of("/[]@ ") != std::string::npos || !port || *port > 65535) return false;
-  o.servers.push_back(Endpoint{host, static_cast<int>(*port)});
+  o.servers.push_back(Endpoint{host, static_cast<int>(*port), tls});
   return true;
 }
 
@@ -241,7 +261,7 @@ std::string load_average() {
 // too (browsers set it; without it cpp-httplib's two writes per request,
 // headers then body, wait for the server's delayed ACK, about 40 ms).
 std::unique_ptr<httplib::Client> open_connection(const Endpoint& at) {
-  auto c = std::make_unique<httplib::Client>(at.host, at.port);
+  auto c = client_of(at);
   c->set_keep_alive(true);
   c->set_tcp_nodelay(true);
   c->set_read_timeout(120, 0);
@@ -564,8 +584,7 @@ std::string make_ballot(const Target& t, size_t i, const Scrutin& scrutin, size_
 
 // The board's size from GET /api/v1/board/ballots, or nothing.
 std::optional<uint64_t> board_size(const Endpoint& at) {
-  httplib::Client c(at.host, at.port);
-  auto r = c.Get("/api/v1/board/ballots?limit=1");
+  auto r = client_of(at)->Get("/api/v1/board/ballots?limit=1");
   const Json j = body_of(r);
   if (!r || r->status != 200 || !j.is_object() || !j.contains("size") ||
       !j["size"].is_number_integer() || j["size"].get<int64_t>() < 0) {
@@ -578,8 +597,7 @@ std::optional<uint64_t> board_size(const Endpoint& at) {
 // signed by the manifest's server key for this election. Its size, or
 // nothing (printed).
 std::optional<uint64_t> verified_tree_head(const Target& t, const Endpoint& at) {
-  httplib::Client c(at.host, at.port);
-  auto head = c.Get("/api/v1/board/tree-head");
+  auto head = client_of(at)->Get("/api/v1/board/tree-head");
   if (!head || head->status != 200) {
     std::printf("  FAILED tree head: %s\n", outcome(head).c_str());
     return std::nullopt;
@@ -1009,8 +1027,7 @@ int run_against_server(const Options& o) {
   for (const Endpoint& at : o.servers) {
     std::printf("server %s, prepared %s: election %s, %zu voters\n", at.text().c_str(),
                 o.dir.c_str(), t.manifest.id.c_str(), t.voters.size());
-    httplib::Client c(at.host, at.port);
-    auto served = c.Get("/api/v1/board/manifest");
+    auto served = client_of(at)->Get("/api/v1/board/manifest");
     if (!served || served->status != 200 || served->body != t.manifest.canonical) {
       std::fprintf(stderr,
                    "isoloir_urn_load: the server at %s does not serve the election in %s "

@@ -110,9 +110,10 @@ export function h2request(url, { method = 'GET', headers = {}, body, ca, localAd
 
 /**
  * Starts nginx with the deploy config in front of `upstreams` (HOST:PORT of
- * each isoloir-server). Options: httpsPort, httpPort (default free ports).
+ * each isoloir-server). Options: httpsPort, httpPort (default free ports),
+ * exempt (addresses spared the per-address limits, "127.0.0.1/32").
  */
-export async function startNginx({ upstreams, httpsPort, httpPort } = {}) {
+export async function startNginx({ upstreams, httpsPort, httpPort, exempt = [] } = {}) {
   if (!fs.existsSync(NGINX)) throw new Error(`${NGINX} is missing: bash scripts/setup.sh installs Debian's nginx`);
   httpsPort = httpsPort || await freePort();
   httpPort = httpPort || await freePort();
@@ -122,6 +123,11 @@ export async function startNginx({ upstreams, httpsPort, httpPort } = {}) {
   const rendered = renderDeployConfig(confDir, ['--server-name', '127.0.0.1', '--cert', cert, '--key', key,
     '--listen', '127.0.0.1', '--https-port', String(httpsPort), '--http-port', String(httpPort),
     '--log-dir', path.join(prefix, 'logs'), ...upstreams.flatMap((u) => ['--upstream', u])]);
+  // Addresses exempt from the per-address limits ("ADDRESS/PREFIX"), as an
+  // operator lists an académie's proxy (deploy/nginx/isoloir-exempt.conf).
+  if (exempt.length > 0) {
+    fs.appendFileSync(path.join(confDir, 'isoloir-exempt.conf'), exempt.map((a) => `${a} 1;\n`).join(''));
+  }
   const main = writeMainConfig(prefix, confDir);
   nginxTest(prefix, main);
 
