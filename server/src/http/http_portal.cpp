@@ -1,7 +1,5 @@
 // The voter portal's account routes: activation and password links, the
 // activation itself, the password reset, login and logout (docs/api.md).
-#include <sodium.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -17,12 +15,6 @@ constexpr size_t kMaxQuestion = 200;
 constexpr size_t kMaxAnswer = 200;
 constexpr size_t kMaxToken = 64;     // 43 base64url characters
 constexpr size_t kMaxPowField = 96;  // a 76-character challenge, a 16-digit nonce
-
-// Wipes a string that held a secret (a password, an answer) before it goes.
-void wipe(std::string& s) {
-  if (!s.empty()) sodium_memzero(s.data(), s.size());
-  s.clear();
-}
 
 // A refusal; weak_password also says which classes the password has, so
 // that the page can say what is missing.
@@ -102,12 +94,12 @@ void activate(Api& api, const httplib::Request& req, httplib::Response& res) {
   std::string answer = field(*body, "answer");
   Result<std::string> who =
       api.portal->activate(field(*body, "token"), password, field(*body, "question"), answer);
-  wipe(answer);
+  portal::wipe_secret(answer);
   if (!who) {
     send_account_refusal(res, who.error(), password);
-    return wipe(password);
+    return portal::wipe_secret(password);
   }
-  wipe(password);
+  portal::wipe_secret(password);
   send_json(res, identifier_json(*who), 201);
 }
 
@@ -119,9 +111,9 @@ void reset_password(Api& api, const httplib::Request& req, httplib::Response& re
   Result<std::string> who = api.portal->reset_password(field(*body, "token"), password);
   if (!who) {
     send_account_refusal(res, who.error(), password);
-    return wipe(password);
+    return portal::wipe_secret(password);
   }
-  wipe(password);
+  portal::wipe_secret(password);
   send_json(res, identifier_json(*who));
 }
 
@@ -151,7 +143,7 @@ void login(Api& api, const httplib::Request& req, httplib::Response& res) {
   std::string password = field(*body, "password");
   Result<portal::Login> login =
       api.portal->login(field(*body, "identifier"), password, api.client_address(req));
-  wipe(password);
+  portal::wipe_secret(password);
   if (!login) return send_refusal(res, login.error());
   res.set_header("Set-Cookie", session_cookie_header(api, login->session.id,
                                                      login->session.expires_at - api.now()));

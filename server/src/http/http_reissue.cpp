@@ -5,8 +5,6 @@
 // login one); the link's page has the WebAssembly module make the new code,
 // and only its public credential comes back here with the token. The server
 // never sees a code.
-#include <sodium.h>
-
 #include <string>
 
 #include "http/http_internal.h"
@@ -38,7 +36,7 @@ void request_reissue_link(Api& api, const httplib::Request& req, httplib::Respon
                                  field(*body, "channel"), field(*body, "email")};
   Result<portal::LinkSent> sent =
       api.portal->request_reissue_link(*session, request, api.client_address(req));
-  if (!request.answer.empty()) sodium_memzero(request.answer.data(), request.answer.size());
+  portal::wipe_secret(request.answer);
   if (!sent) return send_refusal(res, sent.error());
   Json out = Json::object();
   out["channel"] = sent->channel;

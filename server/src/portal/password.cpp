@@ -60,10 +60,6 @@ void add_problem(std::string& detail, bool wrong, const char* problem) {
   detail += problem;
 }
 
-void wipe(std::string& s) {
-  sodium_memzero(s.data(), s.size());
-}
-
 // A stored hash string as libsodium reads it: NUL-terminated, at most
 // STRBYTES - 1 characters. False when `stored` cannot be one (too long, or a
 // NUL inside that would make libsodium read a prefix of it).
@@ -155,7 +151,7 @@ Result<std::string> hash_answer(std::string_view answer, const HashCost& cost) {
   auto normal = text::fold(answer);
   if (!normal) return normal.error();
   Result<std::string> hash = hash_secret(*normal, cost);
-  wipe(*normal);
+  wipe_secret(*normal);
   return hash;
 }
 
@@ -163,8 +159,13 @@ bool verify_answer(std::string_view stored, std::string_view answer) {
   auto normal = text::fold(answer);
   if (!normal) return false;
   const bool ok = verify_secret(stored, *normal);
-  wipe(*normal);
+  wipe_secret(*normal);
   return ok;
+}
+
+void wipe_secret(std::string& s) {
+  if (!s.empty()) sodium_memzero(s.data(), s.size());
+  s.clear();
 }
 
 }  // namespace isoloir::portal

@@ -2,8 +2,6 @@
 // sessions, the proof of work (docs/api.md, "The voter portal").
 #include "isoloir/portal/portal.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -55,7 +53,7 @@ Result<std::string> make_dummy_hash(const HashCost& cost) {
   random_bytes(raw);
   std::string secret = base64url_encode(raw);
   Result<std::string> h = hash_secret(secret, cost);
-  wipe(secret);
+  wipe_secret(secret);
   return h;
 }
 
@@ -67,11 +65,6 @@ bool is_plain_line(std::string_view s) {
 }
 
 }  // namespace
-
-void wipe(std::string& s) {
-  if (!s.empty()) sodium_memzero(s.data(), s.size());
-  s.clear();
-}
 
 Error throttled(const ThrottleVerdict& v, const std::string& what) {
   const int64_t wait = std::max<int64_t>(1, v.retry_after_seconds);
@@ -160,11 +153,11 @@ void Portal::Impl::send_link(const std::string& identifier, LinkKind kind) {
   Result<std::string> token = services.accounts.issue_token(identifier, purpose, now(), ttl);
   if (!token) return failed(token.error());
   std::string url = link_url(policy.public_url, purpose, *token);
-  wipe(*token);
+  wipe_secret(*token);
   server::Mail mail = account_link_mail(identifier, voter->name, kind, url, ttl);
-  wipe(url);
+  wipe_secret(url);
   const Status sent = services.mailer.send(mail);
-  wipe(mail.body);
+  wipe_secret(mail.body);
   if (!sent) failed(sent.error());
 }
 
@@ -234,12 +227,12 @@ Result<std::string> Portal::activate(std::string_view token, std::string_view pa
   if (Result<std::string> who =
           p.services.accounts.check_token(token, TokenPurpose::kActivation, p.now());
       !who) {
-    wipe(*normalised);
+    wipe_secret(*normalised);
     return who.error();
   }
   Result<std::string> password_hash = p.hash(password);
   Result<std::string> answer_hash = p.hash(*normalised);
-  wipe(*normalised);
+  wipe_secret(*normalised);
   if (!password_hash) return password_hash.error();
   if (!answer_hash) return answer_hash.error();
   Account account;

@@ -71,9 +71,6 @@ struct Portal::Impl {
 // The refusal of a throttle's verdict.
 Error throttled(const ThrottleVerdict& v, const std::string& what);
 
-// Wipes a string that held a secret (a password, an answer) before it goes.
-void wipe(std::string& s);
-
 }  // namespace isoloir::portal
 
 #endif  // ISOLOIR_PORTAL_PORTAL_IMPL_H_

@@ -159,18 +159,18 @@ Result<LinkSent> Portal::request_reissue_link(const Session& session, const Reis
       p.services.accounts.issue_token(session.identifier, TokenPurpose::kCodeReissue, now, ttl);
   if (!token) return token.error();
   std::string url = link_url(p.policy.public_url, TokenPurpose::kCodeReissue, *token);
-  wipe(*token);
+  wipe_secret(*token);
   Status sent;
   if (sms) {
     server::Sms message{to, reissue_link_sms(url, ttl)};
     sent = p.services.sms.send(message);
-    wipe(message.text);
+    wipe_secret(message.text);
   } else {
     server::Mail mail = reissue_link_mail(to, url, ttl);
     sent = p.services.mailer.send(mail);
-    wipe(mail.body);
+    wipe_secret(mail.body);
   }
-  wipe(url);
+  wipe_secret(url);
   if (!sent) {
     return fail(sms ? "sms_unavailable" : "mail_unavailable",
                 "the link could not be sent now; try again in a few minutes");
@@ -257,11 +257,11 @@ Result<std::string> Portal::oidc_finish(std::string_view state,
       p.services.accounts.issue_token(flow.identifier, TokenPurpose::kCodeReissue, now, ttl);
   if (!token) return token.error();
   std::string url = link_url(p.policy.public_url, TokenPurpose::kCodeReissue, *token);
-  wipe(*token);
+  wipe_secret(*token);
   server::Mail mail = franceconnect_link_mail(to, url, ttl);
-  wipe(url);
+  wipe_secret(url);
   const Status sent = p.services.mailer.send(mail);
-  wipe(mail.body);
+  wipe_secret(mail.body);
   if (!sent) return fail("mail_unavailable", "the link could not be sent now");
   return masked_email(to);
 }
