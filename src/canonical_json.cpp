@@ -1,6 +1,5 @@
 #include "isoloir/canonical_json.h"
 
-#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -132,9 +131,12 @@ void dump_string(const std::string& s, std::string& out) {
         break;
       default:
         if (c < 0x20) {
-          char buf[7];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
+          // \u00XX, lower-case hex as RFC 8785 writes it (by hand: printf
+          // would pull its floating-point formatting into the booth module).
+          constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
         } else {
           out.push_back(static_cast<char>(c));
         }

@@ -1,165 +1,105 @@
-// Embind surface of the booth module (isoloir_booth.mjs): a thin translation
-// of include/isoloir/booth.h into JavaScript objects. Every function returns
-// {ok: true, ...} or {ok: false, reason, detail}; nothing throws (a C++ throw
-// aborts the wasm instance under emscripten's default settings), and argument
-// shapes the C++ side cannot take are refused here with reason "bad_argument".
-// web/booth/index.js turns these objects into the package's ergonomic API.
-#include <emscripten/bind.h>
-#include <emscripten/val.h>
+// The booth module's entry points (isoloir_booth.mjs): plain C functions over
+// include/isoloir/booth.h, which wasm/booth_api.js turns into the JavaScript
+// functions web/booth/index.js calls. Not Embind: its runtime cost the booth
+// a tenth of its size (issue 11), for fourteen functions whose arguments are
+// strings and numbers.
+//
+// Arguments arrive as (pointer, length) pairs in buffers the adapter fills
+// and wipes after the call; lists of strings are packed, each string as a
+// 4-byte little-endian length then its bytes. Every function leaves its
+// answer as canonical JSON text, {"ok": true, ...} or {"ok": false,
+// "reason", "detail"}, in one buffer (`answer`), returns a pointer to it, and
+// the adapter reads it and calls isoloir_release(), which wipes it. Nothing
+// throws (a C++ throw aborts the wasm instance under emscripten's default
+// settings); argument shapes the C++ side cannot take are refused with
+// reason "bad_argument".
+#include <emscripten/emscripten.h>
 #include <sodium.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include <emscripten/emscripten.h>
-
 #include "isoloir/booth.h"
+#include "isoloir/canonical_json.h"
 #include "isoloir/code_vault.h"
 #include "isoloir/pow.h"
 #include "isoloir/result.h"
 
 namespace {
 
-using emscripten::val;
+using isoloir::Json;
 
-val ok_object() {
-  val o = val::object();
-  o.set("ok", true);
+// The last answer until JavaScript has read it.
+std::string& answer() {
+  static std::string a;
+  return a;
+}
+
+void wipe(std::string& s) {
+  sodium_memzero(s.data(), s.size());
+  s.clear();
+}
+
+const char* give(const Json& value) {
+  wipe(answer());
+  answer() = isoloir::canonical_dump(value);
+  return answer().c_str();
+}
+
+Json ok_object() {
+  Json o = Json::object();
+  o["ok"] = true;
   return o;
 }
 
-val error_object(const std::string& reason, const std::string& detail) {
-  val o = val::object();
-  o.set("ok", false);
-  o.set("reason", reason);
-  o.set("detail", detail);
-  return o;
+const char* refuse(const std::string& reason, const std::string& detail) {
+  Json o = Json::object();
+  o["ok"] = false;
+  o["reason"] = reason;
+  o["detail"] = detail;
+  return give(o);
 }
 
-val error_object(const isoloir::Error& e) {
-  return error_object(e.reason, e.detail);
+const char* refuse(const isoloir::Error& e) {
+  return refuse(e.reason, e.detail);
 }
 
 // {ok: true, value} or the error.
-val value_object(const isoloir::Result<std::string>& r) {
-  if (!r.ok()) return error_object(r.error());
-  val o = ok_object();
-  o.set("value", r.value());
-  return o;
+const char* give_value(const isoloir::Result<std::string>& r) {
+  if (!r.ok()) return refuse(r.error());
+  Json o = ok_object();
+  o["value"] = r.value();
+  return give(o);
 }
 
-bool is_string(const val& v) {
-  return v.typeOf().as<std::string>() == "string";
+std::string_view view(const char* data, size_t size) {
+  return size == 0 ? std::string_view() : std::string_view(data, size);
 }
 
-// A JS array whose every element is a string, into `out`; false otherwise.
-bool string_array(const val& v, std::vector<std::string>& out) {
-  if (!val::global("Array").call<bool>("isArray", v)) return false;
-  const auto n = v["length"].as<unsigned>();
+// The adapter's packed list into `out`; false if the lengths do not add up.
+bool unpack(std::string_view packed, std::vector<std::string>& out) {
   out.clear();
-  out.reserve(n);
-  for (unsigned i = 0; i < n; ++i) {
-    val item = v[i];
-    if (!is_string(item)) return false;
-    out.push_back(item.as<std::string>());
+  while (!packed.empty()) {
+    if (packed.size() < 4) return false;
+    uint32_t n = 0;
+    for (size_t i = 0; i < 4; ++i) {
+      n |= static_cast<uint32_t>(static_cast<unsigned char>(packed[i])) << (8 * i);
+    }
+    packed.remove_prefix(4);
+    if (n > packed.size()) return false;
+    out.emplace_back(packed.substr(0, n));
+    packed.remove_prefix(n);
   }
   return true;
 }
 
-val create_ballot(const std::string& manifest_json, const std::string& scrutin_id,
-                  const val& option_ids, std::string code) {
-  std::vector<std::string> options;
-  if (!string_array(option_ids, options)) {
-    return error_object("bad_argument", "optionIds must be an array of strings");
-  }
-  auto r = isoloir::booth::create_ballot(manifest_json, scrutin_id, options, code);
-  // The core wipes its own copies; wipe this one too. Embind's transfer buffer
-  // and the page's JS string are outside our reach (see docs/protocol-notes.md).
-  sodium_memzero(code.data(), code.size());
-  if (!r.ok()) return error_object(r.error());
-  val o = ok_object();
-  o.set("ballot", r->ballot);
-  o.set("reference", r->reference);
-  return o;
-}
-
-val verify_ballot(const std::string& manifest_json, const std::string& ballot) {
-  auto r = isoloir::booth::verify_ballot(manifest_json, ballot);
-  if (!r.ok()) return error_object(r.error());
-  val o = ok_object();
-  o.set("reference", r.value());
-  return o;
-}
-
-std::string new_code() {
-  return isoloir::booth::new_code();
-}
-
-val normalize_code(const std::string& input) {
-  return value_object(isoloir::booth::normalize_code(input));
-}
-
-val display_code(const std::string& input) {
-  return value_object(isoloir::booth::display_code(input));
-}
-
-val credential(const std::string& election_id, std::string code) {
-  val out = value_object(isoloir::booth::credential(election_id, code));
-  sodium_memzero(code.data(), code.size());
-  return out;
-}
-
-val election_hash(const std::string& manifest_json) {
-  return value_object(isoloir::booth::election_hash(manifest_json));
-}
-
-val verify_receipt(const std::string& manifest_json, const std::string& receipt) {
-  auto r = isoloir::booth::verify_receipt(manifest_json, receipt);
-  if (!r.ok()) return error_object(r.error());
-  val o = ok_object();
-  o.set("kind", r->kind);
-  o.set("scrutin", r->scrutin);
-  o.set("reference", r->reference);
-  o.set("time", r->time);
-  return o;
-}
-
-// log_index arrives as a JS number: it must be a safe non-negative integer.
-val verify_inclusion(const std::string& manifest_json, const std::string& reference,
-                     double log_index, const std::string& tree_head_json, const val& path) {
-  constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1
-  if (!(log_index >= 0 && log_index <= kMaxSafe) || std::floor(log_index) != log_index) {
-    return error_object("bad_argument", "logIndex must be a non-negative integer");
-  }
-  std::vector<std::string> hashes;
-  if (!string_array(path, hashes)) {
-    return error_object("bad_argument", "path must be an array of strings");
-  }
-  auto s = isoloir::booth::verify_inclusion(
-      manifest_json, reference, static_cast<uint64_t>(log_index), tree_head_json, hashes);
-  if (!s.ok()) return error_object(s.error());
-  return ok_object();
-}
-
-// One slice of a proof-of-work search: nonces start .. start + count - 1.
-// Numbers arrive as JS doubles: integers below 2^53 only.
-val pow_search(const std::string& challenge, int difficulty, double start, double count) {
-  constexpr auto kMax = static_cast<double>(isoloir::kMaxPowNonce);
-  if (!(start >= 0 && start <= kMax) || std::floor(start) != start ||
-      !(count >= 0 && count <= kMax) || std::floor(count) != count) {
-    return error_object("bad_argument", "start and count must be non-negative integers");
-  }
-  if (difficulty < 0 || difficulty > isoloir::kMaxPowDifficulty) {
-    return error_object("bad_argument", "difficulty out of range");
-  }
-  auto found = isoloir::pow_search(challenge, difficulty, static_cast<uint64_t>(start),
-                                   static_cast<uint64_t>(count));
-  if (!found) return error_object("not_found", "no solution in this slice");
-  val o = ok_object();
-  o.set("nonce", static_cast<double>(*found));
-  return o;
+// A JS number that must be an integer in [0, max].
+bool whole(double x, double max) {
+  return x >= 0 && x <= max && std::floor(x) == x;
 }
 
 // The re-issued code (issue 5): one vault per module instance. Its clock is
@@ -173,49 +113,154 @@ double clock_seconds() {
   return emscripten_get_now() / 1000.0;
 }
 
-val regenerate_code(const std::string& election_id) {
-  if (election_id.empty()) return error_object("bad_argument", "electionId is empty");
-  val o = ok_object();
-  o.set("credential", vault().regenerate(election_id, clock_seconds()));
-  return o;
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE void isoloir_release() {
+  wipe(answer());
+  answer().shrink_to_fit();
 }
 
-// The JS string is made straight from the vault's buffer, which is wiped
-// right after: no std::string copy of the code is left in the heap.
-val reveal_code() {
+EMSCRIPTEN_KEEPALIVE const char* isoloir_create_ballot(const char* manifest, size_t manifest_size,
+                                                       const char* scrutin, size_t scrutin_size,
+                                                       const char* options, size_t options_size,
+                                                       const char* code, size_t code_size) {
+  std::vector<std::string> ids;
+  if (!unpack(view(options, options_size), ids)) {
+    return refuse("bad_argument", "optionIds must be an array of strings");
+  }
+  auto r = isoloir::booth::create_ballot(view(manifest, manifest_size), view(scrutin, scrutin_size),
+                                         ids, view(code, code_size));
+  // The choice is the vote: wipe this copy of it (the core wipes its own).
+  for (auto& id : ids) wipe(id);
+  if (!r.ok()) return refuse(r.error());
+  Json o = ok_object();
+  o["ballot"] = r->ballot;
+  o["reference"] = r->reference;
+  return give(o);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_verify_ballot(const char* manifest, size_t manifest_size,
+                                                       const char* ballot, size_t ballot_size) {
+  auto r = isoloir::booth::verify_ballot(view(manifest, manifest_size), view(ballot, ballot_size));
+  if (!r.ok()) return refuse(r.error());
+  Json o = ok_object();
+  o["reference"] = r.value();
+  return give(o);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_new_code() {
+  Json o = ok_object();
+  o["value"] = isoloir::booth::new_code();
+  return give(o);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_normalize_code(const char* input, size_t size) {
+  return give_value(isoloir::booth::normalize_code(view(input, size)));
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_display_code(const char* input, size_t size) {
+  return give_value(isoloir::booth::display_code(view(input, size)));
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_credential(const char* election, size_t election_size,
+                                                    const char* code, size_t code_size) {
+  return give_value(
+      isoloir::booth::credential(view(election, election_size), view(code, code_size)));
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_election_hash(const char* manifest, size_t size) {
+  return give_value(isoloir::booth::election_hash(view(manifest, size)));
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_verify_receipt(const char* manifest, size_t manifest_size,
+                                                        const char* receipt, size_t receipt_size) {
+  auto r =
+      isoloir::booth::verify_receipt(view(manifest, manifest_size), view(receipt, receipt_size));
+  if (!r.ok()) return refuse(r.error());
+  Json o = ok_object();
+  o["kind"] = r->kind;
+  o["scrutin"] = r->scrutin;
+  o["reference"] = r->reference;
+  o["time"] = r->time;
+  return give(o);
+}
+
+// log_index arrives as a JS number: it must be a safe non-negative integer.
+EMSCRIPTEN_KEEPALIVE const char* isoloir_verify_inclusion(
+    const char* manifest, size_t manifest_size, const char* reference, size_t reference_size,
+    double log_index, const char* tree_head, size_t tree_head_size, const char* path,
+    size_t path_size) {
+  constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1
+  if (!whole(log_index, kMaxSafe)) {
+    return refuse("bad_argument", "logIndex must be a non-negative integer");
+  }
+  std::vector<std::string> hashes;
+  if (!unpack(view(path, path_size), hashes)) {
+    return refuse("bad_argument", "path must be an array of strings");
+  }
+  auto s = isoloir::booth::verify_inclusion(
+      view(manifest, manifest_size), view(reference, reference_size),
+      static_cast<uint64_t>(log_index), view(tree_head, tree_head_size), hashes);
+  if (!s.ok()) return refuse(s.error());
+  return give(ok_object());
+}
+
+// One slice of a proof-of-work search: nonces start .. start + count - 1.
+// Numbers arrive as JS doubles: integers below 2^53 only.
+EMSCRIPTEN_KEEPALIVE const char* isoloir_pow_search(const char* challenge, size_t challenge_size,
+                                                    double difficulty, double start, double count) {
+  constexpr auto kMax = static_cast<double>(isoloir::kMaxPowNonce);
+  if (!whole(start, kMax) || !whole(count, kMax)) {
+    return refuse("bad_argument", "start and count must be non-negative integers");
+  }
+  if (!whole(difficulty, isoloir::kMaxPowDifficulty)) {
+    return refuse("bad_argument", "difficulty out of range");
+  }
+  auto found = isoloir::pow_search(view(challenge, challenge_size), static_cast<int>(difficulty),
+                                   static_cast<uint64_t>(start), static_cast<uint64_t>(count));
+  if (!found) return refuse("not_found", "no solution in this slice");
+  Json o = ok_object();
+  o["nonce"] = static_cast<int64_t>(*found);
+  return give(o);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* isoloir_regenerate_code(const char* election, size_t size) {
+  if (size == 0) return refuse("bad_argument", "electionId is empty");
+  Json o = ok_object();
+  o["credential"] = vault().regenerate(view(election, size), clock_seconds());
+  return give(o);
+}
+
+// The answer is written straight from the vault's buffer into one
+// allocation made beforehand (no growth, so no partial copy of the code is
+// left behind in freed memory), the vault's display is wiped at once, and
+// isoloir_release() wipes the answer after JavaScript has read it. The time
+// left is in whole microseconds: canonical JSON has integers only.
+EMSCRIPTEN_KEEPALIVE const char* isoloir_reveal_code() {
   const double now = clock_seconds();
   auto shown = vault().reveal(now);
-  if (!shown) return error_object(shown.error());
-  val o = ok_object();
-  o.set("code", val(*shown));  // read as Latin-1: the code is ASCII
+  if (!shown) return refuse(shown.error());
+  const std::string micros =
+      std::to_string(static_cast<int64_t>(std::floor(vault().remaining(now) * 1e6)));
+  constexpr std::string_view kHead = "{\"code\":\"";
+  constexpr std::string_view kMiddle = "\",\"ok\":true,\"remaining_us\":";
+  const size_t code_size = std::strlen(*shown);
+  std::string& a = answer();
+  wipe(a);
+  a.reserve(kHead.size() + code_size + kMiddle.size() + micros.size() + 1);
+  a.append(kHead).append(*shown, code_size).append(kMiddle).append(micros).push_back('}');
   vault().forget_display();
-  o.set("remaining", vault().remaining(now));
-  return o;
+  return a.c_str();
 }
 
-double code_remaining() {
+EMSCRIPTEN_KEEPALIVE double isoloir_code_remaining() {
   return vault().remaining(clock_seconds());
 }
 
-void forget_code() {
+EMSCRIPTEN_KEEPALIVE void isoloir_forget_code() {
   vault().wipe();
 }
 
-}  // namespace
-
-EMSCRIPTEN_BINDINGS(isoloir_booth) {
-  emscripten::function("regenerateCode", &regenerate_code);
-  emscripten::function("revealCode", &reveal_code);
-  emscripten::function("codeRemaining", &code_remaining);
-  emscripten::function("forgetCode", &forget_code);
-  emscripten::function("powSearch", &pow_search);
-  emscripten::function("createBallot", &create_ballot);
-  emscripten::function("verifyBallot", &verify_ballot);
-  emscripten::function("newCode", &new_code);
-  emscripten::function("normalizeCode", &normalize_code);
-  emscripten::function("displayCode", &display_code);
-  emscripten::function("credential", &credential);
-  emscripten::function("electionHash", &election_hash);
-  emscripten::function("verifyReceipt", &verify_receipt);
-  emscripten::function("verifyInclusion", &verify_inclusion);
-}
+}  // extern "C"

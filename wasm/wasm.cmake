@@ -23,7 +23,6 @@ set(ISOLOIR_ESM_SHIM "${CMAKE_SOURCE_DIR}/wasm/esm-node-shim.js")
 
 set(ISOLOIR_WASM_LINK_OPTIONS
   -O3
-  -lembind
   "SHELL:-s MODULARIZE=1"
   "SHELL:-s EXPORT_ES6=1"
   "SHELL:-s ENVIRONMENT=web,node"
@@ -43,20 +42,30 @@ set(ISOLOIR_WASM_LINK_OPTIONS
 # finds Debian's node-acorn only through NODE_PATH (nodesource node).
 set(ISOLOIR_WASM_LINKER_LAUNCHER ${CMAKE_COMMAND} -E env NODE_PATH=/usr/share/nodejs)
 
-# isoloir_wasm_module(<target> <export name> <sources>...)
+# isoloir_wasm_module(<target> <export name> <sources>...): an Embind module.
 function(isoloir_wasm_module target export_name)
   add_executable(${target} ${ARGN})
   target_link_libraries(${target} PRIVATE isoloir_core)
-  target_compile_options(${target} PRIVATE ${ISOLOIR_WARNINGS})
+  target_compile_options(${target} PRIVATE ${ISOLOIR_WARNINGS} -Oz)
   target_link_options(${target} PRIVATE ${ISOLOIR_WASM_LINK_OPTIONS}
     "SHELL:-s EXPORT_NAME=${export_name}")
+  if(NOT target STREQUAL "isoloir_booth")
+    target_link_options(${target} PRIVATE -lembind)
+  endif()
   set_target_properties(${target} PROPERTIES
     SUFFIX ".mjs"
     CXX_LINKER_LAUNCHER "${ISOLOIR_WASM_LINKER_LAUNCHER}"
     LINK_DEPENDS "${ISOLOIR_PRE_JS};${ISOLOIR_ESM_SHIM}")
 endfunction()
 
+# The booth: plain C entry points (wasm/bindings.cpp) and their JavaScript
+# side (wasm/booth_api.js) instead of Embind, whose runtime was a tenth of the
+# module (issue 11).
+set(ISOLOIR_BOOTH_API_JS "${CMAKE_SOURCE_DIR}/wasm/booth_api.js")
 isoloir_wasm_module(isoloir_booth createIsoloirBooth ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp)
+target_link_options(isoloir_booth PRIVATE "SHELL:--post-js ${ISOLOIR_BOOTH_API_JS}"
+  "SHELL:-s EXPORTED_FUNCTIONS=['_malloc','_free']")
+set_property(TARGET isoloir_booth APPEND PROPERTY LINK_DEPENDS "${ISOLOIR_BOOTH_API_JS}")
 
 if(ISOLOIR_COPY_TO_PACKAGE)
   add_custom_command(TARGET isoloir_booth POST_BUILD

@@ -1,0 +1,179 @@
+// --post-js of the booth module (isoloir_booth.mjs): the JavaScript side of
+// wasm/bindings.cpp's plain C entry points. It gives the module the same
+// functions Embind used to (createBallot, verifyBallot, ...), with the same
+// answers: {ok: true, ...} or {ok: false, reason, detail}, never a throw.
+//
+// Every string argument is written as UTF-8 into a buffer of its own, which is
+// zeroed and freed after the call (the vote code and the choice among them);
+// the answer is read as JSON and its buffer wiped by isoloir_release().
+
+function isoloirCall(fn, args) {
+  var buffers = [];
+  var flat = [];
+  for (var i = 0; i < args.length; i++) {
+    var a = args[i];
+    if (typeof a === 'number') {
+      flat.push(a);
+      continue;
+    }
+    var size = a.length;
+    var ptr = _malloc(size + 1);
+    HEAPU8.set(a, ptr);
+    buffers.push([ptr, size]);
+    flat.push(ptr, size);
+  }
+  try {
+    var out = fn.apply(null, flat);
+    var text = UTF8ToString(out);
+    _isoloir_release();
+    return JSON.parse(text);
+  } finally {
+    for (var j = 0; j < buffers.length; j++) {
+      HEAPU8.fill(0, buffers[j][0], buffers[j][0] + buffers[j][1]);
+      _free(buffers[j][0]);
+    }
+  }
+}
+
+// A string's UTF-8 bytes (the callers refuse lone surrogates first).
+function isoloirUtf8(s) {
+  return new TextEncoder().encode(s);
+}
+
+// An array of strings, each as a 4-byte little-endian length then its bytes;
+// null if it is not one.
+function isoloirPack(list) {
+  if (!Array.isArray(list)) return null;
+  var parts = [];
+  var total = 0;
+  for (var i = 0; i < list.length; i++) {
+    if (typeof list[i] !== 'string' || /\p{Cs}/u.test(list[i])) return null;
+    var b = isoloirUtf8(list[i]);
+    parts.push(b);
+    total += 4 + b.length;
+  }
+  var out = new Uint8Array(total);
+  var at = 0;
+  for (var k = 0; k < parts.length; k++) {
+    var n = parts[k].length;
+    out[at] = n & 255;
+    out[at + 1] = (n >>> 8) & 255;
+    out[at + 2] = (n >>> 16) & 255;
+    out[at + 3] = (n >>> 24) & 255;
+    out.set(parts[k], at + 4);
+    parts[k].fill(0);
+    at += 4 + n;
+  }
+  return out;
+}
+
+function isoloirRefuse(detail) {
+  return { ok: false, reason: 'bad_argument', detail: detail };
+}
+
+// Strings in, or a refusal naming the first argument that is not one.
+// A lone surrogate has no UTF-8 form: refused here rather than replaced.
+function isoloirStrings(names, values) {
+  var out = [];
+  for (var i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'string') return isoloirRefuse(names[i] + ' must be a string');
+    if (/\p{Cs}/u.test(values[i])) {
+      return isoloirRefuse(names[i] + ' holds a lone surrogate (not Unicode text)');
+    }
+    out.push(isoloirUtf8(values[i]));
+  }
+  return out;
+}
+
+function isoloirWith(names, values, call) {
+  var bytes = isoloirStrings(names, values);
+  if (!Array.isArray(bytes)) return bytes;
+  try {
+    return call(bytes);
+  } finally {
+    for (var i = 0; i < bytes.length; i++) bytes[i].fill(0);
+  }
+}
+
+Module['createBallot'] = function (manifest, scrutinId, optionIds, code) {
+  var packed = isoloirPack(optionIds);
+  if (packed === null) return isoloirRefuse('optionIds must be an array of strings');
+  try {
+    return isoloirWith(['manifestJson', 'scrutinId', 'code'], [manifest, scrutinId, code],
+        function (b) { return isoloirCall(_isoloir_create_ballot, [b[0], b[1], packed, b[2]]); });
+  } finally {
+    packed.fill(0);
+  }
+};
+
+Module['verifyBallot'] = function (manifest, ballot) {
+  return isoloirWith(['manifestJson', 'ballot'], [manifest, ballot],
+      function (b) { return isoloirCall(_isoloir_verify_ballot, b); });
+};
+
+Module['newCode'] = function () {
+  return isoloirCall(_isoloir_new_code, []).value;
+};
+
+Module['normalizeCode'] = function (input) {
+  return isoloirWith(['input'], [input],
+      function (b) { return isoloirCall(_isoloir_normalize_code, b); });
+};
+
+Module['displayCode'] = function (input) {
+  return isoloirWith(['input'], [input],
+      function (b) { return isoloirCall(_isoloir_display_code, b); });
+};
+
+Module['credential'] = function (electionId, code) {
+  return isoloirWith(['electionId', 'code'], [electionId, code],
+      function (b) { return isoloirCall(_isoloir_credential, b); });
+};
+
+Module['electionHash'] = function (manifest) {
+  return isoloirWith(['manifestJson'], [manifest],
+      function (b) { return isoloirCall(_isoloir_election_hash, b); });
+};
+
+Module['verifyReceipt'] = function (manifest, receipt) {
+  return isoloirWith(['manifestJson', 'receipt'], [manifest, receipt],
+      function (b) { return isoloirCall(_isoloir_verify_receipt, b); });
+};
+
+Module['verifyInclusion'] = function (manifest, reference, logIndex, treeHead, path) {
+  if (typeof logIndex !== 'number') return isoloirRefuse('logIndex must be a non-negative integer');
+  var packed = isoloirPack(path);
+  if (packed === null) return isoloirRefuse('path must be an array of strings');
+  return isoloirWith(['manifestJson', 'reference', 'treeHead'], [manifest, reference, treeHead],
+      function (b) {
+        return isoloirCall(_isoloir_verify_inclusion, [b[0], b[1], logIndex, b[2], packed]);
+      });
+};
+
+Module['powSearch'] = function (challenge, difficulty, start, count) {
+  if (typeof difficulty !== 'number' || typeof start !== 'number' || typeof count !== 'number') {
+    return isoloirRefuse('difficulty, start and count must be numbers');
+  }
+  return isoloirWith(['challenge'], [challenge], function (b) {
+    return isoloirCall(_isoloir_pow_search, [b[0], difficulty, start, count]);
+  });
+};
+
+Module['regenerateCode'] = function (electionId) {
+  return isoloirWith(['electionId'], [electionId],
+      function (b) { return isoloirCall(_isoloir_regenerate_code, b); });
+};
+
+Module['revealCode'] = function () {
+  var r = isoloirCall(_isoloir_reveal_code, []);
+  if (!r.ok) return r;
+  return { ok: true, code: r.code, remaining: r.remaining_us / 1e6 };
+};
+
+Module['codeRemaining'] = function () {
+  return _isoloir_code_remaining();
+};
+
+Module['forgetCode'] = function () {
+  _isoloir_forget_code();
+};
