@@ -50,6 +50,15 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h,
     m = Scalar::select(ct_eq(j, real), m, Scalar::from_u64(static_cast<uint64_t>(values[j])));
   }
 
+  // Two consecutive values (every option's {0, 1}, a sum proof over two
+  // counts): m - v_j is 0 for the real branch and +-1 for the other, whose c
+  // is always the one drawn pair's. So g^(-c_j (m - v_j)) is the identity,
+  // g^-d or g^d with d that pair's c: one multiplication for the proof
+  // instead of one per branch, and each branch picks its point by mask.
+  const bool two = n == 2 && values[1] == values[0] + 1;
+  const Point g_d = two ? Point::base_mul(drawn[0].c) : Point();
+  const Point g_minus_d = two ? Point::identity() - g_d : Point();
+
   DisjunctiveProof branches(n);
   Transcript t(kTag);
   start(t, ctx, alpha, beta);
@@ -73,9 +82,15 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h,
     const Scalar x = Scalar::select(is_real, s, w + r * c);
     // A = g^x alpha^-c = g^(x - c r); B = h^x (beta g^-v)^-c = h^(x - c r) g^(-c (m - v)).
     const Scalar y = x - c * r;
-    const Scalar shift = -(c * (m - Scalar::from_u64(static_cast<uint64_t>(values[j]))));
     const Point a = Point::base_mul(y);
-    const Point b = h.mul(y) + Point::base_mul(shift);
+    Point g_shift;
+    if (two) {
+      // Branch 0 simulated means m = v_1: shift -d; branch 1 simulated, m = v_0: +d.
+      g_shift = Point::select(is_real, j == 0 ? g_minus_d : g_d, Point::identity());
+    } else {
+      g_shift = Point::base_mul(-(c * (m - Scalar::from_u64(static_cast<uint64_t>(values[j])))));
+    }
+    const Point b = h.mul(y) + g_shift;
     t.add(a).add(b);
     branches[j].c = c;
     branches[j].s = s;

@@ -41,8 +41,9 @@ struct ProofContext {
 // Each commitment is made with fixed bases only, from r: A_j = g^y and
 // B_j = h^y g^(-c_j (m - v_j)) with y = x_j - c_j r and m = values[real]
 // (the points of the textbook g^x alpha^-c, h^x (beta g^-v)^-c): the same
-// three constant-time fixed-base multiplications for every branch, h's from
-// its table.
+// constant-time fixed-base multiplications for every branch, h's from its
+// table. With two consecutive values (every option's proof), g^(-c_j (m -
+// v_j)) is one multiplication for the whole proof, chosen by mask per branch.
 DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                                    const Point& beta, const Scalar& r,
                                    std::span<const int64_t> values, size_t real, ScalarSource& rng);
