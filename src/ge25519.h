@@ -47,6 +47,12 @@ inline Point::Rep store(const ge25519_p3& p) {
   return rep;
 }
 
+// A Point's libsodium representation, for the files that work on it
+// directly (src/ed25519.cpp).
+struct PointAccess {
+  static ge25519_p3 p3(const Point& p) { return load(p.rep_); }
+};
+
 }  // namespace isoloir::internal
 
 #endif  // ISOLOIR_SRC_GE25519_H_

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ge25519.h"
+#include "isoloir/point_table.h"
 
 namespace isoloir {
 namespace {
@@ -94,11 +95,24 @@ std::array<uint8_t, Point::kBytes> Point::encode() const {
 // points derived from the vote, so a test for the identity would be a branch
 // on secret data. libsodium's formulas are complete (the identity and a
 // doubling go through the same code as any other sum).
+namespace {
+
+// The Ed25519 base point B (RFC 8032 section 5.1), whose class is
+// ristretto255's generator g: decoded exactly, so that the table's multiples
+// are those Ed25519 signing needs too (src/ed25519.cpp).
+constexpr unsigned char kBaseEdwards[Point::kBytes] = {
+    0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66};
+
+}  // namespace
+
 Point Point::base_mul(const Scalar& s) {
-  const ScalarBytes t(s);
-  ge25519_p3 r;
-  ge25519_scalarmult_base(&r, t.data());
-  return Point(store(r));
+  static const PointTable* const table = [] {
+    ge25519_p3 b;
+    [[maybe_unused]] const int rc = ge25519_frombytes(&b, kBaseEdwards);
+    return new PointTable(Point(store(b)));  // once per process, never freed
+  }();
+  return table->mul(s);
 }
 
 Point Point::mul(const Scalar& s) const {

@@ -2,13 +2,19 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
+#include "ed25519.h"
 #include "isoloir/random.h"
 
 namespace isoloir {
 
 SigningKey SigningKey::from_seed(const std::array<uint8_t, kSeedBytes>& seed) {
   SigningKey k;
-  crypto_sign_seed_keypair(k.pk_.data(), k.sk_.data(), seed.data());
+  std::array<uint8_t, 64> sk{};
+  internal::ed25519_seed_keypair(k.pk_, sk, seed);
+  std::memcpy(k.sk_.data(), sk.data(), sk.size());
+  sodium_memzero(sk.data(), sk.size());
   return k;
 }
 
@@ -43,10 +49,8 @@ Bytes signed_bytes(std::string_view tag, ByteView message) {
 }
 
 SignatureBytes SigningKey::sign(std::string_view tag, ByteView message) const {
-  SignatureBytes sig{};
   const Bytes m = signed_bytes(tag, message);
-  crypto_sign_detached(sig.data(), nullptr, m.data(), m.size(), sk_.data());
-  return sig;
+  return internal::ed25519_sign(m, sk_.array());
 }
 
 bool verify_signature(std::string_view tag, ByteView message, const SignatureBytes& signature,

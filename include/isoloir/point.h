@@ -18,6 +18,10 @@
 
 namespace isoloir {
 
+namespace internal {
+struct PointAccess;  // src/ge25519.h: libsodium's type in and out of a Point
+}  // namespace internal
+
 class Point {
  public:
   static constexpr size_t kBytes = 32;
@@ -39,7 +43,9 @@ class Point {
   std::array<uint8_t, kBytes> encode() const;
   std::string to_base64url() const { return base64url_encode(encode()); }
 
-  // g^s in constant time.
+  // g^s in constant time, from a table of g's multiples made at the first
+  // call (a PointTable: libsodium's own table for g, ge25519_scalarmult_base's,
+  // would be the largest part of the booth module, issue 11).
   static Point base_mul(const Scalar& s);
   // this^s in constant time.
   Point mul(const Scalar& s) const;
@@ -64,6 +70,7 @@ class Point {
 
  private:
   friend class PointTable;  // reads and writes rep_ (src/point_table.cpp)
+  friend struct internal::PointAccess;
   explicit Point(const Rep& rep) : rep_(rep) {}
 
   Rep rep_;

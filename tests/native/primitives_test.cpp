@@ -1,8 +1,10 @@
 // Point and scalar arithmetic that the vectors do not reach: the identity in
 // sums and products, constant-time selection, h's table and the verifier's
-// variable-time double multiplication against plain multiplication. The section 1 vectors
+// variable-time double multiplication against plain multiplication, our
+// Ed25519 signing against libsodium's. The section 1 vectors
 // themselves run in tests/conformance/core_checks.cpp.
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <array>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "isoloir/point_table.h"
 #include "isoloir/random.h"
 #include "isoloir/scalar.h"
+#include "isoloir/signature.h"
 
 namespace isoloir {
 namespace {
@@ -56,11 +59,21 @@ TEST(Points, TheTableMultipliesAsMulDoes) {
     EXPECT_EQ(table.mul(s), h.mul(s)) << s.to_base64url();
     EXPECT_EQ(table.mul_vartime(s), h.mul(s)) << s.to_base64url();
   }
-  // The generator's table agrees with libsodium's own.
+  // The generator's table (Point::base_mul's) agrees with libsodium's own
+  // table for g and with its variable-base multiplication.
   const PointTable g(Point::generator());
   for (const Scalar& s : awkward_scalars()) {
     EXPECT_EQ(g.mul(s), Point::base_mul(s));
     EXPECT_EQ(g.mul_vartime(s), Point::base_mul(s));
+    EXPECT_EQ(Point::base_mul(s), Point::generator().mul(s));
+    std::array<uint8_t, 32> libsodium{};
+    std::array<uint8_t, 32> bytes = s.bytes();
+    bytes[31] &= 127;  // as Point's multiplications read it
+    if (crypto_scalarmult_ristretto255_base(libsodium.data(), bytes.data()) == 0) {
+      EXPECT_EQ(Point::base_mul(s).encode(), libsodium) << s.to_base64url();
+    } else {
+      EXPECT_TRUE(Point::base_mul(s).is_identity()) << s.to_base64url();
+    }
   }
   // The identity's table gives the identity.
   EXPECT_TRUE(PointTable(Point::identity()).mul(rng.next()).is_identity());
@@ -77,6 +90,34 @@ TEST(Points, MulAddBaseIsTheTwoProductsSummed) {
   EXPECT_TRUE(p.mul_add_base_vartime(Scalar(), Scalar()).is_identity());
   EXPECT_EQ(Point::identity().mul_add_base_vartime(rng.next(), Scalar::from_u64(1)),
             Point::generator());
+}
+
+// src/ed25519.cpp signs with Point::base_mul's table instead of libsodium's:
+// its keys and signatures must be libsodium's, byte for byte.
+TEST(Signatures, KeysAndSignaturesAreLibsodiumsByteForByte) {
+  for (int i = 0; i < 40; ++i) {
+    std::array<uint8_t, SigningKey::kSeedBytes> seed{};
+    randombytes_buf(seed.data(), seed.size());
+    if (i == 0) seed.fill(0);
+    if (i == 1) seed.fill(0xff);
+    std::array<uint8_t, crypto_sign_PUBLICKEYBYTES> pk{};
+    std::array<uint8_t, crypto_sign_SECRETKEYBYTES> sk{};
+    crypto_sign_seed_keypair(pk.data(), sk.data(), seed.data());
+    const SigningKey key = SigningKey::from_seed(seed);
+    ASSERT_EQ(key.public_key(), pk);
+    ASSERT_EQ(key.secret_bytes(), sk);
+    for (size_t n : {size_t{0}, size_t{1}, size_t{63}, size_t{64}, size_t{65}, size_t{1000}}) {
+      Bytes message(n);
+      randombytes_buf(message.data(), message.size());
+      const SignatureBytes ours = key.sign("isoloir/1/test", message);
+      const Bytes signed_message = signed_bytes("isoloir/1/test", message);
+      SignatureBytes theirs{};
+      crypto_sign_detached(theirs.data(), nullptr, signed_message.data(), signed_message.size(),
+                           sk.data());
+      EXPECT_EQ(ours, theirs) << "seed " << i << ", " << n << " bytes";
+      EXPECT_TRUE(verify_signature("isoloir/1/test", message, ours, pk));
+    }
+  }
 }
 
 TEST(Scalars, SelectIsExact) {
