@@ -6,13 +6,16 @@
 //
 // Secret here: the real branch of a disjunctive proof, and the contents of
 // the chosen option ids given to create_ballot (hence the 0/1 marks, the
-// per-option real branches and the sum proof's real branch). Public: what the
+// per-option real branches and the sum proof's real branch); and the seed of
+// a signing key, whose key derivation and signing are ours (src/ed25519.cpp).
+// Public: what the
 // ballot publishes (ciphertexts, proofs), so outputs are marked defined again
 // before they are checked; the library does the same for the values it
 // publishes when built with ISOLOIR_CT_VALGRIND (src/ct_declassify.h).
 //
 // Without valgrind it still runs and checks that every proof verifies, which
 // proves nothing about timing.
+#include <sodium.h>
 #include <valgrind/memcheck.h>
 
 #include <cstdio>
@@ -24,6 +27,7 @@
 #include "isoloir/manifest.h"
 #include "isoloir/proof.h"
 #include "isoloir/random.h"
+#include "isoloir/signature.h"
 #include "vectors.h"
 
 namespace isoloir {
@@ -105,6 +109,21 @@ void check_ballot(const Manifest& m, const std::string& scrutin, std::vector<std
   expect(v.ok(), what + " verifies");
 }
 
+// Ed25519 key derivation and signing (src/ed25519.cpp), with the seed
+// secret: the public key and the signature are published, nothing else.
+void check_signing() {
+  std::array<uint8_t, SigningKey::kSeedBytes> seed{};
+  randombytes_buf(seed.data(), seed.size());
+  make_secret(seed);
+  const SigningKey key = SigningKey::from_seed(seed);
+  make_public(key.public_key().data(), key.public_key().size());
+  const Bytes message = {'c', 't'};
+  SignatureBytes sig = key.sign("isoloir/1/ct", message);
+  make_public(sig.data(), sig.size());
+  expect(verify_signature("isoloir/1/ct", message, sig, key.public_key()),
+         "a signature made with a secret seed verifies");
+}
+
 }  // namespace
 }  // namespace isoloir
 
@@ -129,6 +148,8 @@ int main() {
   check_ballot(minmax, "consultation", {});
   check_ballot(minmax, "consultation", {"q3"});
   check_ballot(minmax, "consultation", {"q2", "q4"});
+
+  check_signing();
 
   if (failures != 0) return 1;
   std::printf("ct_prover: ok\n");
