@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -46,6 +47,26 @@ Scalar random_scalar() {
   std::array<uint8_t, 64> wide{};
   for (;;) {
     random_bytes(wide);
+    Scalar s = Scalar::reduce(wide);
+    sodium_memzero(wide.data(), wide.size());
+    if (!s.is_zero()) return s;  // probability 2^-252; public retry
+  }
+}
+
+SystemScalarSource::~SystemScalarSource() {
+  sodium_memzero(pool_.data(), pool_.size());
+}
+
+Scalar SystemScalarSource::next() {
+  for (;;) {
+    if (used_ == kPoolScalars) {
+      random_bytes(pool_);
+      used_ = 0;
+    }
+    std::array<uint8_t, kWide> wide{};
+    uint8_t* chunk = pool_.data() + kWide * used_++;
+    std::memcpy(wide.data(), chunk, kWide);
+    sodium_memzero(chunk, kWide);
     Scalar s = Scalar::reduce(wide);
     sodium_memzero(wide.data(), wide.size());
     if (!s.is_zero()) return s;  // probability 2^-252; public retry

@@ -4,6 +4,7 @@
 #ifndef ISOLOIR_RANDOM_H_
 #define ISOLOIR_RANDOM_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -25,9 +26,24 @@ class ScalarSource {
   virtual Scalar next() = 0;
 };
 
+// random_scalar()'s draws, taken from a pool of random bytes filled 32
+// scalars at a time: one call to the system's generator (in the booth, one
+// crossing from wasm to WebCrypto) per 32 scalars instead of one each; a
+// ballot takes about four per option. Each scalar's bytes are wiped once
+// used, and what is left of the pool on destruction.
 class SystemScalarSource final : public ScalarSource {
  public:
-  Scalar next() override { return random_scalar(); }
+  SystemScalarSource() = default;
+  SystemScalarSource(const SystemScalarSource&) = delete;
+  SystemScalarSource& operator=(const SystemScalarSource&) = delete;
+  ~SystemScalarSource() override;
+  Scalar next() override;
+
+ private:
+  static constexpr size_t kWide = 64;  // bytes reduced into one scalar
+  static constexpr size_t kPoolScalars = 32;
+  std::array<uint8_t, kWide * kPoolScalars> pool_{};
+  size_t used_ = kPoolScalars;  // empty: filled at the first draw
 };
 
 // Replays given scalars in order, then zero: for tests and vectors only; the

@@ -7,6 +7,8 @@
 #include <sodium.h>
 
 #include <array>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "isoloir/point.h"
@@ -117,6 +119,18 @@ TEST(Signatures, KeysAndSignaturesAreLibsodiumsByteForByte) {
       EXPECT_EQ(ours, theirs) << "seed " << i << ", " << n << " bytes";
       EXPECT_TRUE(verify_signature("isoloir/1/test", message, ours, pk));
     }
+  }
+}
+
+// SystemScalarSource hands out 32 scalars per pool: draws across several
+// refills are all different and never zero.
+TEST(Random, PooledDrawsAreDistinctAcrossRefills) {
+  SystemScalarSource rng;
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const Scalar s = rng.next();
+    EXPECT_FALSE(s.is_zero());
+    EXPECT_TRUE(seen.insert(s.to_base64url()).second) << "draw " << i << " repeats";
   }
 }
 
