@@ -319,11 +319,13 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
   Scalar sum_r;
   for (size_t i = 0; i < n; ++i) {
     const Scalar r = rng.next();
-    const Point alpha = Point::base_mul(r);
+    // alpha and beta are encoded once, for the proof's challenge and the ballot.
+    const Point alpha = Point::base_mul(r).with_encoding();
     const Point hr = h.mul(r);  // from h's table, in constant time
     // beta = g^m h^r with m in {0, 1}: both candidates are computed, one is kept by mask.
-    const Point beta = Point::select(marks[i], hr, hr + g);
+    Point beta = Point::select(marks[i], hr, hr + g);
     internal::declassify(beta);  // published: the ballot's ciphertext
+    beta = beta.with_encoding();
     const std::string label = option_label(i);
     const ProofContext ctx{manifest.hash, scrutin->id, pk, label};
     const DisjunctiveProof proof =

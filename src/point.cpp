@@ -91,6 +91,13 @@ std::array<uint8_t, Point::kBytes> Point::encode() const {
   return out;
 }
 
+Point Point::with_encoding() const {
+  Point out = *this;
+  out.enc_ = encode();
+  out.has_enc_ = true;
+  return out;
+}
+
 // No special case for the identity anywhere below: the prover feeds these
 // points derived from the vote, so a test for the identity would be a branch
 // on secret data. libsodium's formulas are complete (the identity and a

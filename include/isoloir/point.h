@@ -42,6 +42,10 @@ class Point {
   // The canonical encoding; the identity encodes as 32 zero bytes.
   std::array<uint8_t, kBytes> encode() const;
   std::string to_base64url() const { return base64url_encode(encode()); }
+  // The same point carrying its encoding, computed here once: for a point
+  // that is encoded more than once (a ciphertext is hashed into its proof's
+  // challenge, then written into the ballot).
+  Point with_encoding() const;
 
   // g^s in constant time, from a table of g's multiples made at the first
   // call (a PointTable: libsodium's own table for g, ge25519_scalarmult_base's,
