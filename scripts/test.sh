@@ -206,7 +206,7 @@ fi
 # ---------------------------------------------------------------------------
 printf '\n==== summary ====\n'
 printf '%s\n' "${summary[@]}"
-for f in build-wasm/isoloir_booth.wasm build-wasm/isoloir_booth.mjs build-wasm/isoloir_verifier.wasm build-wasm/isoloir_verifier.mjs; do
+for f in build-wasm/isoloir_booth.wasm build-wasm/isoloir_booth.mjs build-wasm/isoloir_booth_simd.wasm build-wasm/isoloir_booth_simd.mjs build-wasm/isoloir_verifier.wasm build-wasm/isoloir_verifier.mjs; do
   [ -f "$f" ] && printf '  %-32s %9s bytes (gzip -9: %s)\n' "$f" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
 done
 printf '  total %ss; logs and screenshot in test-results/\n' "$SECONDS"

@@ -104,10 +104,11 @@ export async function teardown() {
 }
 
 export const tests = [
-  ['npm run build makes dist/ with the widget, its stylesheet and the wasm module as files', () => {
+  ['npm run build makes dist/ with the widget, its stylesheet and both wasm modules as files', () => {
     const assets = fs.readdirSync(path.join(dist, 'assets'));
     assert.ok(fs.existsSync(path.join(dist, 'index.html')));
     assert.ok(assets.some((f) => /^isoloir_booth-.*\.wasm$/.test(f)), assets.join(' '));
+    assert.ok(assets.some((f) => /^isoloir_booth_simd-.*\.wasm$/.test(f)), assets.join(' '));
     assert.ok(assets.some((f) => /^widget-.*\.css$/.test(f)), assets.join(' '));
     // no data: stylesheet (the CSP would refuse it) and no inline script in the page
     const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
@@ -122,7 +123,7 @@ export const tests = [
     await page.getByRole('heading', { name: 'Connexion', exact: true }).waitFor();
     assert.equal(await page.locator('header .site-name').textContent(), 'Académie de Versailles');
     assert.equal(await page.locator('main isoloir-booth').count(), 1);
-    const wasm = state.responses.find((r) => /^\/assets\/isoloir_booth-.*\.wasm$/.test(r.path));
+    const wasm = state.responses.find((r) => /^\/assets\/isoloir_booth_simd-.*\.wasm$/.test(r.path));
     assert.deepEqual(wasm && [wasm.status, wasm.type], [200, 'application/wasm']);
     const css = state.responses.find((r) => /^\/assets\/widget-.*\.css$/.test(r.path));
     assert.equal(css && css.status, 200);

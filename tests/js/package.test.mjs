@@ -1,5 +1,5 @@
 // What an integrator installs: `npm pack` of this package ships the booth,
-// its WebAssembly module (built, gitignored, yet published), the API client,
+// its WebAssembly modules (with and without SIMD; built, gitignored, yet published), the API client,
 // the language helpers and the widget, with their types; and nothing of the
 // server, the tests or the sources, nor the results page's record verifier
 // (web/booth/wasm/isoloir_verifier.*, built beside the booth's module).
@@ -19,11 +19,13 @@ describe('npm package', () => {
     const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
     for (const needed of ['web/booth/index.js', 'web/booth/index.d.ts', 'web/booth/api.js',
       'web/booth/i18n.js', 'web/booth/widget.js', 'web/booth/widget.d.ts', 'web/booth/widget.css',
-      'web/booth/wasm/isoloir_booth.mjs', 'web/booth/wasm/isoloir_booth.wasm', 'package.json']) {
+      'web/booth/wasm/isoloir_booth.mjs', 'web/booth/wasm/isoloir_booth.wasm',
+      'web/booth/wasm/isoloir_booth_simd.mjs', 'web/booth/wasm/isoloir_booth_simd.wasm', 'package.json']) {
       expect(files).toContain(needed);
     }
     expect(files.filter((f) => f.startsWith('web/booth/wasm/')).sort())
-      .toEqual(['web/booth/wasm/isoloir_booth.mjs', 'web/booth/wasm/isoloir_booth.wasm']);
+      .toEqual(['web/booth/wasm/isoloir_booth.mjs', 'web/booth/wasm/isoloir_booth.wasm',
+        'web/booth/wasm/isoloir_booth_simd.mjs', 'web/booth/wasm/isoloir_booth_simd.wasm']);
     for (const f of files) {
       expect(f).not.toMatch(/^(server|src|include|tests|wasm|tools|bench|scripts|web\/portal)\//);
     }
