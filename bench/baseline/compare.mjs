@@ -48,10 +48,19 @@ function mustAccept(who, r, whose) {
 }
 
 // Before timing anything: every contender accepts every other's ballot, so
-// the loop below times one protocol, not three.
+// the loop below times one protocol, not three. Returns how long each took
+// to make its first ballot (its tables built, its code not yet optimised):
+// with the load, what a voter's first ballot on a fresh page costs.
 function crossCheck(contenders) {
-  const ballots = contenders.map((c) => [c.name, c.create()]);
+  const first = new Map();
+  const ballots = contenders.map((c) => {
+    const t0 = performance.now();
+    const ballot = c.create();
+    first.set(c.name, performance.now() - t0);
+    return [c.name, ballot];
+  });
   for (const c of contenders) for (const [whose, ballot] of ballots) mustAccept(c.name, c.verify(ballot), whose);
+  return first;
 }
 
 /**
@@ -66,7 +75,7 @@ export function compareBallots(loaded, manifest, scrutinId, n, warmup = 5) {
   const booth = loaded.find((l) => l.name === 'booth').api;
   const code = booth.newCode();
   const contenders = loaded.map((l) => contender(l, manifest, scrutinId, [scrutin.options[0].id], code));
-  crossCheck(contenders);
+  const first = crossCheck(contenders);
   const samples = new Map(contenders.map((c) => [c.name, { create: [], verify: [] }]));
   for (let round = -warmup; round < n; round++) {
     for (let k = 0; k < contenders.length; k++) {
@@ -86,6 +95,7 @@ export function compareBallots(loaded, manifest, scrutinId, n, warmup = 5) {
   const base = { scrutin: scrutinId, options: scrutin.options.length };
   return contenders.map((c) => ({
     impl: c.name,
+    firstCreateMs: first.get(c.name),
     create: { op: 'create_ballot', ...base, ...summarize(samples.get(c.name).create) },
     verify: { op: 'verify_ballot', ...base, ...summarize(samples.get(c.name).verify) },
   }));
