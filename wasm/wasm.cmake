@@ -43,11 +43,11 @@ set(ISOLOIR_WASM_LINK_OPTIONS
 # finds Debian's node-acorn only through NODE_PATH (nodesource node).
 set(ISOLOIR_WASM_LINKER_LAUNCHER ${CMAKE_COMMAND} -E env NODE_PATH=/usr/share/nodejs)
 
-# isoloir_plain_module(<target> <export name> <sources>...): a module without
-# Embind.
-function(isoloir_plain_module target export_name)
+# isoloir_plain_module(<target> <export name> <libsodium.a> <sources>...): a
+# module without Embind.
+function(isoloir_plain_module target export_name sodium)
   add_executable(${target} ${ARGN})
-  target_link_libraries(${target} PRIVATE isoloir_core)
+  target_link_libraries(${target} PRIVATE isoloir_core ${sodium})
   target_compile_options(${target} PRIVATE ${ISOLOIR_WARNINGS} -Oz)
   target_link_options(${target} PRIVATE ${ISOLOIR_WASM_LINK_OPTIONS}
     "SHELL:-s EXPORT_NAME=${export_name}")
@@ -59,7 +59,7 @@ endfunction()
 
 # isoloir_wasm_module(<target> <export name> <sources>...): an Embind module.
 function(isoloir_wasm_module target export_name)
-  isoloir_plain_module(${target} ${export_name} ${ARGN})
+  isoloir_plain_module(${target} ${export_name} ${SODIUM_LIB} ${ARGN})
   target_link_options(${target} PRIVATE -lembind)
 endfunction()
 
@@ -81,8 +81,10 @@ endfunction()
 # module (issue 11). Built twice from the same sources:
 #   isoloir_booth       plain WebAssembly, for every browser;
 #   isoloir_booth_simd  with wasm SIMD in PointTable's constant-time scan
-#                       (src/point_table.cpp), a fifth faster at making a
-#                       ballot; web/booth/index.js loads it where the browser
+#                       (src/point_table.cpp) and in libsodium (its -msimd128
+#                       build, scripts/build-libsodium-wasm.sh): a fifth
+#                       faster at making a ballot, a twentieth at checking
+#                       one; web/booth/index.js loads it where the browser
 #                       validates SIMD (Chrome and Firefox since 2021, Safari
 #                       since 16.4) and the plain one elsewhere.
 # The SIMD module's own point_table object comes before isoloir_core on the
@@ -94,9 +96,14 @@ target_include_directories(isoloir_point_table_simd SYSTEM PRIVATE ${SODIUM_PRIV
                                                                    ${SODIUM_PRIVATE_INCLUDE}/sodium)
 target_compile_options(isoloir_point_table_simd PRIVATE ${ISOLOIR_WARNINGS} -O3 -msimd128)
 
-isoloir_plain_module(isoloir_booth createIsoloirBooth ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp)
-isoloir_plain_module(isoloir_booth_simd createIsoloirBooth ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp
-  $<TARGET_OBJECTS:isoloir_point_table_simd>)
+set(SODIUM_WASM_SIMD_LIB "${SODIUM_WASM_PREFIX}/simd/libsodium.a")
+if(NOT EXISTS "${SODIUM_WASM_SIMD_LIB}")
+  message(FATAL_ERROR "${SODIUM_WASM_SIMD_LIB} missing: rerun scripts/build-libsodium-wasm.sh")
+endif()
+isoloir_plain_module(isoloir_booth createIsoloirBooth ${SODIUM_LIB}
+  ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp)
+isoloir_plain_module(isoloir_booth_simd createIsoloirBooth ${SODIUM_WASM_SIMD_LIB}
+  ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp $<TARGET_OBJECTS:isoloir_point_table_simd>)
 foreach(booth isoloir_booth isoloir_booth_simd)
   target_link_options(${booth} PRIVATE "SHELL:--post-js ${ISOLOIR_BOOTH_API_JS}"
     "SHELL:-s EXPORTED_FUNCTIONS=['_malloc','_free']")
