@@ -79,15 +79,16 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h,
     // formulas yield g^w and h^w (m - v_j is then 0).
     const Scalar c = Scalar::select(after, c_same, c_prev);
     const Scalar s = Scalar::select(after, s_same, s_prev);
-    const Scalar x = Scalar::select(is_real, s, w + r * c);
+    const Scalar cr = c * r;
+    const Scalar x = Scalar::select(is_real, s, w + cr);
     // A = g^x alpha^-c = g^(x - c r); B = h^x (beta g^-v)^-c = h^(x - c r) g^(-c (m - v)).
-    const Scalar y = x - c * r;
+    const Scalar y = x - cr;
     const Point a = Point::base_mul(y);
-    Point g_shift;
+    Point g_shift;  // the identity as it stands: a lone branch is the real one, shift 0
     if (two) {
       // Branch 0 simulated means m = v_1: shift -d; branch 1 simulated, m = v_0: +d.
       g_shift = Point::select(is_real, j == 0 ? g_minus_d : g_d, Point::identity());
-    } else {
+    } else if (n > 1) {
       g_shift = Point::base_mul(-(c * (m - Scalar::from_u64(static_cast<uint64_t>(values[j])))));
     }
     const Point b = h.mul(y) + g_shift;
