@@ -105,6 +105,20 @@ void declassify_proof(const DisjunctiveProof& proof) {
   }
 }
 
+// The signed ballot's canonical text from the unsigned one's, without
+// writing the document out again: "signature" sorts between "scrutin" and
+// "sum_proof", and `,"sum_proof":` occurs once, as the top-level key (inside
+// a string a quote is escaped; no nested object has that key).
+std::string with_signature(const std::string& unsigned_text, const std::string& signature) {
+  constexpr std::string_view kNext = ",\"sum_proof\":";
+  const size_t at = unsigned_text.find(kNext);
+  std::string out;
+  out.reserve(unsigned_text.size() + signature.size() + 16);
+  out.append(unsigned_text, 0, at).append(",\"signature\":\"").append(signature).append("\"");
+  out.append(unsigned_text, at, std::string::npos);
+  return out;
+}
+
 Json encode_proof(const DisjunctiveProof& proof) {
   Json out = Json::array();
   for (const auto& br : proof) {
@@ -362,11 +376,11 @@ Result<CreatedBallot> create_ballot(const Manifest& manifest, std::string_view s
   doc["credential"] = base64url_encode(pk);
   doc["answers"] = std::move(answers);
   doc["sum_proof"] = encode_proof(sum_proof);
-  const SignatureBytes sig = credential.sign(kSignatureTag, as_bytes(canonical_dump(doc)));
-  doc["signature"] = base64url_encode(sig);
+  const std::string unsigned_text = canonical_dump(doc);
+  const SignatureBytes sig = credential.sign(kSignatureTag, as_bytes(unsigned_text));
 
   CreatedBallot out;
-  out.bytes = canonical_dump(doc);
+  out.bytes = with_signature(unsigned_text, base64url_encode(sig));
   out.reference = ballot_reference(out.bytes);
   return out;
 }
