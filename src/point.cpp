@@ -98,10 +98,6 @@ Point Point::with_encoding() const {
   return out;
 }
 
-// No special case for the identity anywhere below: the prover feeds these
-// points derived from the vote, so a test for the identity would be a branch
-// on secret data. libsodium's formulas are complete (the identity and a
-// doubling go through the same code as any other sum).
 namespace {
 
 // The Ed25519 base point B (RFC 8032 section 5.1), whose class is
@@ -113,6 +109,10 @@ constexpr unsigned char kBaseEdwards[Point::kBytes] = {
 
 }  // namespace
 
+// No special case for the identity anywhere below: the prover feeds these
+// points derived from the vote, so a test for the identity would be a branch
+// on secret data. libsodium's formulas are complete (the identity and a
+// doubling go through the same code as any other sum).
 Point Point::base_mul(const Scalar& s) {
   static const PointTable* const table = [] {
     ge25519_p3 b;
