@@ -10,19 +10,20 @@
 function isoloirCall(fn, args) {
   var buffers = [];
   var flat = [];
-  for (var i = 0; i < args.length; i++) {
-    var a = args[i];
-    if (typeof a === 'number') {
-      flat.push(a);
-      continue;
-    }
-    var size = a.length;
-    var ptr = _malloc(size + 1);
-    HEAPU8.set(a, ptr);
-    buffers.push([ptr, size]);
-    flat.push(ptr, size);
-  }
   try {
+    for (var i = 0; i < args.length; i++) {
+      var a = args[i];
+      if (typeof a === 'number') {
+        flat.push(a);
+        continue;
+      }
+      var size = a.length;
+      var ptr = _malloc(size + 1);
+      if (!ptr) return isoloirRefuse('no memory left for the arguments');
+      HEAPU8.set(a, ptr);
+      buffers.push([ptr, size]);
+      flat.push(ptr, size);
+    }
     var out = fn.apply(null, flat);
     var text = UTF8ToString(out);
     _isoloir_release();
