@@ -42,13 +42,16 @@ function isoloirUtf8(s) {
 }
 
 // An array of strings, each as a 4-byte little-endian length then its bytes;
-// null if it is not one.
-function isoloirPack(list) {
-  if (!Array.isArray(list)) return null;
+// a refusal naming `name` if it is not one.
+function isoloirPack(name, list) {
+  if (!Array.isArray(list)) return isoloirRefuse(name + ' must be an array of strings');
   var parts = [];
   var total = 0;
   for (var i = 0; i < list.length; i++) {
-    if (typeof list[i] !== 'string' || /\p{Cs}/u.test(list[i])) return null;
+    if (typeof list[i] !== 'string') return isoloirRefuse(name + ' must be an array of strings');
+    if (/\p{Cs}/u.test(list[i])) {
+      return isoloirRefuse(name + '[' + i + '] holds a lone surrogate (not Unicode text)');
+    }
     var b = isoloirUtf8(list[i]);
     parts.push(b);
     total += 4 + b.length;
@@ -97,8 +100,8 @@ function isoloirWith(names, values, call) {
 }
 
 Module['createBallot'] = function (manifest, scrutinId, optionIds, code) {
-  var packed = isoloirPack(optionIds);
-  if (packed === null) return isoloirRefuse('optionIds must be an array of strings');
+  var packed = isoloirPack('optionIds', optionIds);
+  if (packed.ok === false) return packed;
   try {
     return isoloirWith(['manifestJson', 'scrutinId', 'code'], [manifest, scrutinId, code],
         function (b) { return isoloirCall(_isoloir_create_ballot, [b[0], b[1], packed, b[2]]); });
@@ -143,8 +146,8 @@ Module['verifyReceipt'] = function (manifest, receipt) {
 
 Module['verifyInclusion'] = function (manifest, reference, logIndex, treeHead, path) {
   if (typeof logIndex !== 'number') return isoloirRefuse('logIndex must be a non-negative integer');
-  var packed = isoloirPack(path);
-  if (packed === null) return isoloirRefuse('path must be an array of strings');
+  var packed = isoloirPack('path', path);
+  if (packed.ok === false) return packed;
   return isoloirWith(['manifestJson', 'reference', 'treeHead'], [manifest, reference, treeHead],
       function (b) {
         return isoloirCall(_isoloir_verify_inclusion, [b[0], b[1], logIndex, b[2], packed]);
