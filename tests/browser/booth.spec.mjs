@@ -13,6 +13,9 @@ import { readVector, sha256b64url, vectorsManifest } from '../js/support.mjs';
 
 const state = { console: [], pageErrors: [], responses: new Map() };
 let page;
+// The same page with ?simd=0: the plain module, which browsers without
+// WebAssembly SIMD get.
+const plain = { pageErrors: [], responses: new Map() };
 
 export async function setup({ server, browser }) {
   page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
@@ -22,6 +25,14 @@ export async function setup({ server, browser }) {
   await page.goto(`${server.url}/test/booth-smoke.html`);
   await page.waitForFunction(() => window.__isoloirSmoke && window.__isoloirSmoke.done, null, { timeout: 60000 });
   state.result = await page.evaluate(() => window.__isoloirSmoke);
+
+  const second = await browser.newPage();
+  second.on('pageerror', (e) => plain.pageErrors.push(String(e)));
+  second.on('response', (r) => plain.responses.set(new URL(r.url()).pathname, r.status()));
+  await second.goto(`${server.url}/test/booth-smoke.html?simd=0`);
+  await second.waitForFunction(() => window.__isoloirSmoke && window.__isoloirSmoke.done, null, { timeout: 60000 });
+  plain.result = await second.evaluate(() => window.__isoloirSmoke);
+  await second.close();
 }
 
 export async function teardown() {
@@ -42,6 +53,18 @@ export const tests = [
     assert.deepEqual(state.responses.get('/booth/wasm/isoloir_booth_simd.wasm'), { status: 200, type: 'application/wasm' });
     assert.match(state.responses.get('/booth/wasm/isoloir_booth_simd.mjs')?.type ?? '', /^text\/javascript/);
     assert.equal(state.responses.get('/booth/wasm/isoloir_booth.wasm'), undefined, 'the plain module is not fetched too');
+  }],
+  ['with simd=0 the page took the plain module, and made and verified a ballot with it', async () => {
+    assert.deepEqual(plain.pageErrors, []);
+    assert.equal(state.result.simd, true);
+    assert.equal(plain.result.simd, false);
+    assert.equal(plain.responses.get('/booth/wasm/isoloir_booth.wasm'), 200);
+    assert.equal(plain.responses.get('/booth/wasm/isoloir_booth_simd.wasm'), undefined);
+    assert.deepEqual(plain.result.checks, {
+      verified: true, sameReference: true, referenceIsSha256: true, credentialInBallot: true, refusalReason: true,
+    });
+    const booth = await loadBooth();
+    assert.deepEqual(booth.verifyBallot(vectorsManifest(), plain.result.ballot), { ok: true, reference: plain.result.reference });
   }],
   ['the browser created and verified a ballot (all in-page checks pass)', () => {
     assert.deepEqual(state.result.checks, {

@@ -4,13 +4,15 @@
 // for tests/browser/booth.spec.mjs (and on the page, for the screenshot).
 //
 // Query parameters: manifest (URL of a manifest, or of vectors/manifest.json),
-// scrutin (default capn-2d), option (default fsu).
+// scrutin (default capn-2d), option (default fsu), simd (0: the plain module
+// even where the browser has SIMD; default: loadBooth chooses).
 import { loadBooth, IsoloirError } from '../booth/index.js';
 
 const params = new URLSearchParams(location.search);
 const manifestUrl = params.get('manifest') || '/vectors/manifest.json';
 const scrutinId = params.get('scrutin') || 'capn-2d';
 const optionId = params.get('option') || 'fsu';
+const loadOptions = params.get('simd') === '0' ? { simd: false } : undefined;
 
 const statusEl = document.getElementById('status');
 const factsEl = document.getElementById('facts');
@@ -32,8 +34,9 @@ function base64url(bytes) {
 async function run() {
   const result = { done: false, ok: false, checks: {} };
   const t0 = performance.now();
-  const booth = await loadBooth();
+  const booth = await loadBooth(loadOptions);
   result.loadMs = performance.now() - t0;
+  result.simd = booth.simd;
 
   const doc = await (await fetch(manifestUrl)).json();
   // vectors/manifest.json wraps the manifest; a plain manifest is used as is
