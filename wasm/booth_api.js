@@ -110,38 +110,27 @@ Module['createBallot'] = function (manifest, scrutinId, optionIds, code) {
   }
 };
 
-Module['verifyBallot'] = function (manifest, ballot) {
-  return isoloirWith(['manifestJson', 'ballot'], [manifest, ballot],
-      function (b) { return isoloirCall(_isoloir_verify_ballot, b); });
-};
+// The functions whose arguments are all strings: each names its arguments
+// (for the refusals) and its C entry point, looked up on the module when
+// called.
+function isoloirStringFunction(names, entry) {
+  return function () {
+    var values = [];
+    for (var i = 0; i < names.length; i++) values.push(arguments[i]);
+    return isoloirWith(names, values, function (b) { return isoloirCall(Module[entry], b); });
+  };
+}
+
+Module['verifyBallot'] = isoloirStringFunction(['manifestJson', 'ballot'], '_isoloir_verify_ballot');
+Module['normalizeCode'] = isoloirStringFunction(['input'], '_isoloir_normalize_code');
+Module['displayCode'] = isoloirStringFunction(['input'], '_isoloir_display_code');
+Module['credential'] = isoloirStringFunction(['electionId', 'code'], '_isoloir_credential');
+Module['electionHash'] = isoloirStringFunction(['manifestJson'], '_isoloir_election_hash');
+Module['verifyReceipt'] = isoloirStringFunction(['manifestJson', 'receipt'], '_isoloir_verify_receipt');
+Module['regenerateCode'] = isoloirStringFunction(['electionId'], '_isoloir_regenerate_code');
 
 Module['newCode'] = function () {
-  return isoloirCall(_isoloir_new_code, []).value;
-};
-
-Module['normalizeCode'] = function (input) {
-  return isoloirWith(['input'], [input],
-      function (b) { return isoloirCall(_isoloir_normalize_code, b); });
-};
-
-Module['displayCode'] = function (input) {
-  return isoloirWith(['input'], [input],
-      function (b) { return isoloirCall(_isoloir_display_code, b); });
-};
-
-Module['credential'] = function (electionId, code) {
-  return isoloirWith(['electionId', 'code'], [electionId, code],
-      function (b) { return isoloirCall(_isoloir_credential, b); });
-};
-
-Module['electionHash'] = function (manifest) {
-  return isoloirWith(['manifestJson'], [manifest],
-      function (b) { return isoloirCall(_isoloir_election_hash, b); });
-};
-
-Module['verifyReceipt'] = function (manifest, receipt) {
-  return isoloirWith(['manifestJson', 'receipt'], [manifest, receipt],
-      function (b) { return isoloirCall(_isoloir_verify_receipt, b); });
+  return isoloirCall(Module['_isoloir_new_code'], []).value;
 };
 
 Module['verifyInclusion'] = function (manifest, reference, logIndex, treeHead, path) {
@@ -161,11 +150,6 @@ Module['powSearch'] = function (challenge, difficulty, start, count) {
   return isoloirWith(['challenge'], [challenge], function (b) {
     return isoloirCall(_isoloir_pow_search, [b[0], difficulty, start, count]);
   });
-};
-
-Module['regenerateCode'] = function (electionId) {
-  return isoloirWith(['electionId'], [electionId],
-      function (b) { return isoloirCall(_isoloir_regenerate_code, b); });
 };
 
 Module['revealCode'] = function () {
