@@ -104,12 +104,12 @@ inline constexpr size_t kAnswerMaxBytes = 200;
 // sodium_memzero(s.data(), s.size()) once done. Its buffer is always on the
 // heap, so moving the string (as returning it does) leaves no copy behind.
 // hash_answer and verify_answer below do all of this themselves.
+Result<std::string> normalize_answer(std::string_view answer);
+
 // Zeroes a string that held a secret (a password, an answer, a link's
 // token, a text carrying one) and empties it: the one wipe of the portal and
 // its HTTP routes.
 void wipe_secret(std::string& s);
-
-Result<std::string> normalize_answer(std::string_view answer);
 
 // hash_secret of the normalised answer, which is wiped before returning.
 // "bad_answer" (normalize_answer's refusals) or "hash_failed".
