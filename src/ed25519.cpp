@@ -37,7 +37,7 @@ void base_mul_edwards(unsigned char* out, const Scalar& s) {
 }  // namespace
 
 // libsodium's crypto_sign_ed25519_seed_keypair, step for step.
-void ed25519_seed_keypair(std::array<uint8_t, 32>& pk, std::array<uint8_t, 64>& sk,
+void ed25519_seed_keypair(std::span<uint8_t, 32> pk, std::span<uint8_t, 64> sk,
                           const std::array<uint8_t, 32>& seed) {
   unsigned char az[64];
   crypto_hash_sha512(az, seed.data(), seed.size());

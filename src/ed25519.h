@@ -9,13 +9,14 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "isoloir/bytes.h"
 
 namespace isoloir::internal {
 
 // pk and sk (seed || pk) from a 32-byte seed.
-void ed25519_seed_keypair(std::array<uint8_t, 32>& pk, std::array<uint8_t, 64>& sk,
+void ed25519_seed_keypair(std::span<uint8_t, 32> pk, std::span<uint8_t, 64> sk,
                           const std::array<uint8_t, 32>& seed);
 
 // The detached signature of `message` under sk (seed || pk).

@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include <cstring>
+#include <span>
 
 #include "ed25519.h"
 #include "isoloir/random.h"
@@ -11,10 +11,7 @@ namespace isoloir {
 
 SigningKey SigningKey::from_seed(const std::array<uint8_t, kSeedBytes>& seed) {
   SigningKey k;
-  std::array<uint8_t, 64> sk{};
-  internal::ed25519_seed_keypair(k.pk_, sk, seed);
-  std::memcpy(k.sk_.data(), sk.data(), sk.size());
-  sodium_memzero(sk.data(), sk.size());
+  internal::ed25519_seed_keypair(k.pk_, std::span<uint8_t, 64>(k.sk_.data(), k.sk_.size()), seed);
   return k;
 }
 
