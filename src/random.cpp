@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -43,14 +44,28 @@ void random_bytes(std::span<uint8_t> out) {
 #endif
 }
 
+namespace {
+
+// s = 64 random bytes mod l, the bytes wiped; false for zero (probability
+// 2^-252), which the caller draws again: a public retry.
+bool take_scalar(std::span<uint8_t, 64> bytes, Scalar& s) {
+  std::array<uint8_t, 64> wide{};
+  std::memcpy(wide.data(), bytes.data(), wide.size());
+  sodium_memzero(bytes.data(), bytes.size());
+  s = Scalar::reduce(wide);
+  sodium_memzero(wide.data(), wide.size());
+  return !s.is_zero();
+}
+
+}  // namespace
+
 Scalar random_scalar() {
   std::array<uint8_t, 64> wide{};
-  for (;;) {
+  Scalar s;
+  do {
     random_bytes(wide);
-    Scalar s = Scalar::reduce(wide);
-    sodium_memzero(wide.data(), wide.size());
-    if (!s.is_zero()) return s;  // probability 2^-252; public retry
-  }
+  } while (!take_scalar(wide, s));
+  return s;
 }
 
 SystemScalarSource::~SystemScalarSource() {
@@ -58,19 +73,14 @@ SystemScalarSource::~SystemScalarSource() {
 }
 
 Scalar SystemScalarSource::next() {
-  for (;;) {
+  Scalar s;
+  do {
     if (used_ == kPoolScalars) {
       random_bytes(pool_);
       used_ = 0;
     }
-    std::array<uint8_t, kWide> wide{};
-    uint8_t* chunk = pool_.data() + kWide * used_++;
-    std::memcpy(wide.data(), chunk, kWide);
-    sodium_memzero(chunk, kWide);
-    Scalar s = Scalar::reduce(wide);
-    sodium_memzero(wide.data(), wide.size());
-    if (!s.is_zero()) return s;  // probability 2^-252; public retry
-  }
+  } while (!take_scalar(std::span<uint8_t, kWide>(pool_.data() + kWide * used_++, kWide), s));
+  return s;
 }
 
 }  // namespace isoloir
