@@ -36,9 +36,16 @@ function isoloirCall(fn, args) {
   }
 }
 
-// A string's UTF-8 bytes (the callers refuse lone surrogates first).
-function isoloirUtf8(s) {
-  return new TextEncoder().encode(s);
+// A string's UTF-8 bytes, or a refusal naming it (`what`): a lone surrogate
+// has no UTF-8 form, and is refused rather than replaced.
+function isoloirUtf8(value, what) {
+  if (/\p{Cs}/u.test(value)) return isoloirRefuse(what + ' holds a lone surrogate (not Unicode text)');
+  return new TextEncoder().encode(value);
+}
+
+// Zeroes byte arrays made from the arguments (the code, the choice).
+function isoloirWipe(arrays) {
+  for (var i = 0; i < arrays.length; i++) arrays[i].fill(0);
 }
 
 // An array of strings, each as a 4-byte little-endian length then its bytes;
@@ -48,11 +55,12 @@ function isoloirPack(name, list) {
   var parts = [];
   var total = 0;
   for (var i = 0; i < list.length; i++) {
-    if (typeof list[i] !== 'string') return isoloirRefuse(name + ' must be an array of strings');
-    if (/\p{Cs}/u.test(list[i])) {
-      return isoloirRefuse(name + '[' + i + '] holds a lone surrogate (not Unicode text)');
+    var b = typeof list[i] === 'string' ? isoloirUtf8(list[i], name + '[' + i + ']')
+      : isoloirRefuse(name + ' must be an array of strings');
+    if (b.ok === false) {
+      isoloirWipe(parts);
+      return b;
     }
-    var b = isoloirUtf8(list[i]);
     parts.push(b);
     total += 4 + b.length;
   }
@@ -65,9 +73,9 @@ function isoloirPack(name, list) {
     out[at + 2] = (n >>> 16) & 255;
     out[at + 3] = (n >>> 24) & 255;
     out.set(parts[k], at + 4);
-    parts[k].fill(0);
     at += 4 + n;
   }
+  isoloirWipe(parts);
   return out;
 }
 
@@ -75,27 +83,20 @@ function isoloirRefuse(detail) {
   return { ok: false, reason: 'bad_argument', detail: detail };
 }
 
-// Strings in, or a refusal naming the first argument that is not one.
-// A lone surrogate has no UTF-8 form: refused here rather than replaced.
-function isoloirStrings(names, values) {
-  var out = [];
-  for (var i = 0; i < values.length; i++) {
-    if (typeof values[i] !== 'string') return isoloirRefuse(names[i] + ' must be a string');
-    if (/\p{Cs}/u.test(values[i])) {
-      return isoloirRefuse(names[i] + ' holds a lone surrogate (not Unicode text)');
-    }
-    out.push(isoloirUtf8(values[i]));
-  }
-  return out;
-}
-
+// call(the UTF-8 bytes of each value), wiped afterwards; or the refusal of
+// the first value that is not text.
 function isoloirWith(names, values, call) {
-  var bytes = isoloirStrings(names, values);
-  if (!Array.isArray(bytes)) return bytes;
+  var bytes = [];
   try {
+    for (var i = 0; i < values.length; i++) {
+      var b = typeof values[i] === 'string' ? isoloirUtf8(values[i], names[i])
+        : isoloirRefuse(names[i] + ' must be a string');
+      if (b.ok === false) return b;
+      bytes.push(b);
+    }
     return call(bytes);
   } finally {
-    for (var i = 0; i < bytes.length; i++) bytes[i].fill(0);
+    isoloirWipe(bytes);
   }
 }
 
@@ -106,7 +107,7 @@ Module['createBallot'] = function (manifest, scrutinId, optionIds, code) {
     return isoloirWith(['manifestJson', 'scrutinId', 'code'], [manifest, scrutinId, code],
         function (b) { return isoloirCall(_isoloir_create_ballot, [b[0], b[1], packed, b[2]]); });
   } finally {
-    packed.fill(0);
+    isoloirWipe([packed]);
   }
 };
 
