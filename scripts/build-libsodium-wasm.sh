@@ -8,8 +8,8 @@
 # twice from the same source: lib/libsodium.a for plain WebAssembly, and
 # simd/libsodium.a compiled with -msimd128 for the booth's SIMD module
 # (wasm/wasm.cmake; the compiler's vectorised loops make verification about
-# 5 % faster there, issue 11). Prints that prefix (alone, on stdout). A second run finds the stamp and
-# costs nothing. The build happens in a temporary directory and the prefix is
+# 5 % faster there, issue 11). Prints that prefix (alone, on stdout). A
+# second run finds the stamp and costs nothing. The build happens in a temporary directory and the prefix is
 # renamed into place only once it is complete and checked, so an interrupted
 # build never leaves a cache that looks valid.
 #
