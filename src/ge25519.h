@@ -24,6 +24,8 @@
 
 extern "C" {
 #include <sodium/private/ed25519_ref10.h>
+
+#include "ge25519_ref10.h"
 }
 
 #include <cstring>
@@ -47,10 +49,11 @@ inline Point::Rep store(const ge25519_p3& p) {
   return rep;
 }
 
-// A Point's libsodium representation, for the files that work on it
-// directly (src/ed25519.cpp).
+// A Point's libsodium representation and back, for the files that work on it
+// directly (src/ed25519.cpp, src/vartime.cpp).
 struct PointAccess {
   static ge25519_p3 p3(const Point& p) { return load(p.rep_); }
+  static Point point(const ge25519_p3& p) { return Point(store(p)); }
 };
 
 }  // namespace isoloir::internal

@@ -16,7 +16,7 @@ if(VALGRIND_EXECUTABLE AND VALGRIND_INCLUDE_DIR)
   target_include_directories(isoloir_core_ct SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
                                                             ${SODIUM_PRIVATE_INCLUDE}/sodium)
   target_link_libraries(isoloir_core_ct PUBLIC ${SODIUM_LIB})
-  target_compile_options(isoloir_core_ct PRIVATE ${ISOLOIR_WARNINGS})
+  target_compile_options(isoloir_core_ct PRIVATE ${ISOLOIR_CXX_WARNINGS})
   target_compile_definitions(isoloir_core_ct PRIVATE ISOLOIR_CT_VALGRIND)
 
   add_executable(ct_prover ${CMAKE_SOURCE_DIR}/tests/ct/ct_prover.cpp
@@ -39,7 +39,7 @@ if(VALGRIND_EXECUTABLE AND VALGRIND_INCLUDE_DIR)
   target_include_directories(isoloir_core_ct_leak SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
                                                                  ${SODIUM_PRIVATE_INCLUDE}/sodium)
   target_link_libraries(isoloir_core_ct_leak PUBLIC ${SODIUM_LIB})
-  target_compile_options(isoloir_core_ct_leak PRIVATE ${ISOLOIR_WARNINGS})
+  target_compile_options(isoloir_core_ct_leak PRIVATE ${ISOLOIR_CXX_WARNINGS})
   target_compile_definitions(isoloir_core_ct_leak PRIVATE ISOLOIR_CT_VALGRIND ISOLOIR_CT_PLANTED_LEAK)
   add_executable(ct_prover_leak ${CMAKE_SOURCE_DIR}/tests/ct/ct_prover.cpp
                                 ${CMAKE_SOURCE_DIR}/tests/native/vectors.cpp)

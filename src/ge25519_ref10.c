@@ -1,0 +1,104 @@
+/*
+ * libsodium's own group operations, compiled once more, to reach the ones it
+ * keeps static (issue 11): the p2 doubling its multiplications use (a quarter
+ * cheaper than a doubling through ge25519_add) and ge25519_cmov8_cached (a
+ * constant-time pick among eight multiples, negated by the digit's sign).
+ *
+ * The source is libsodium's crypto_core/ed25519/ref10/ed25519_ref10.c from
+ * Debian's source package of the linked libsodium, the same bytes libsodium.a
+ * and our wasm libsodium are built from (scripts/libsodium-private.sh caches
+ * it). Nothing below is arithmetic of ours: every wrapper calls one of
+ * libsodium's functions.
+ *
+ * Every global of the file is renamed, so that this copy never clashes with
+ * libsodium's (which the rest of the core and libsodium itself keep using):
+ * a name left out here would be defined twice at link time, an error, never
+ * a silent mix. Only what the wrappers reach stays in a linked binary (the
+ * wasm linker and --gc-sections drop the rest, the base tables included).
+ */
+#define fe25519_frombytes isoloir_ref10_fe25519_frombytes
+#define fe25519_invert isoloir_ref10_fe25519_invert
+#define fe25519_tobytes isoloir_ref10_fe25519_tobytes
+#define ge25519_add isoloir_ref10_ge25519_add
+#define ge25519_double_scalarmult_vartime isoloir_ref10_ge25519_double_scalarmult_vartime
+#define ge25519_from_hash isoloir_ref10_ge25519_from_hash
+#define ge25519_from_uniform isoloir_ref10_ge25519_from_uniform
+#define ge25519_frombytes isoloir_ref10_ge25519_frombytes
+#define ge25519_frombytes_negate_vartime isoloir_ref10_ge25519_frombytes_negate_vartime
+#define ge25519_has_small_order isoloir_ref10_ge25519_has_small_order
+#define ge25519_is_canonical isoloir_ref10_ge25519_is_canonical
+#define ge25519_is_on_curve isoloir_ref10_ge25519_is_on_curve
+#define ge25519_is_on_main_subgroup isoloir_ref10_ge25519_is_on_main_subgroup
+#define ge25519_p1p1_to_p2 isoloir_ref10_ge25519_p1p1_to_p2
+#define ge25519_p1p1_to_p3 isoloir_ref10_ge25519_p1p1_to_p3
+#define ge25519_p3_to_cached isoloir_ref10_ge25519_p3_to_cached
+#define ge25519_p3_tobytes isoloir_ref10_ge25519_p3_tobytes
+#define ge25519_scalarmult isoloir_ref10_ge25519_scalarmult
+#define ge25519_scalarmult_base isoloir_ref10_ge25519_scalarmult_base
+#define ge25519_sub isoloir_ref10_ge25519_sub
+#define ge25519_tobytes isoloir_ref10_ge25519_tobytes
+#define ristretto255_from_hash isoloir_ref10_ristretto255_from_hash
+#define ristretto255_frombytes isoloir_ref10_ristretto255_frombytes
+#define ristretto255_p3_tobytes isoloir_ref10_ristretto255_p3_tobytes
+#define sc25519_invert isoloir_ref10_sc25519_invert
+#define sc25519_is_canonical isoloir_ref10_sc25519_is_canonical
+#define sc25519_mul isoloir_ref10_sc25519_mul
+#define sc25519_muladd isoloir_ref10_sc25519_muladd
+#define sc25519_reduce isoloir_ref10_sc25519_reduce
+
+/* The field layout libsodium was built with (src/ge25519.h says why). */
+#if defined(__SIZEOF_INT128__) && !defined(__EMSCRIPTEN__) && !defined(HAVE_TI_MODE)
+#define HAVE_TI_MODE 1
+#endif
+#ifndef CONFIGURED
+#define CONFIGURED 1
+#endif
+
+#include "ref10/ed25519_ref10.c"
+
+#include "ge25519_ref10.h"
+
+/* flatten: libsodium's field operations are static inline functions that the
+ * compiler leaves as calls inside these (two dozen per point operation);
+ * inlined, a verification took 8 % less time natively (bench/ballot_bench). */
+#define ISOLOIR_FLAT __attribute__((flatten))
+
+ISOLOIR_FLAT void isoloir_ge25519_p2_dbl(ge25519_p1p1 *r, const ge25519_p2 *p) {
+  ge25519_p2_dbl(r, p);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_p3_dbl(ge25519_p1p1 *r, const ge25519_p3 *p) {
+  ge25519_p3_dbl(r, p);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_p3_to_p2(ge25519_p2 *r, const ge25519_p3 *p) {
+  ge25519_p3_to_p2(r, p);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_p1p1_add(ge25519_p1p1 *t, const ge25519_cached *q,
+                                           int subtract) {
+  ge25519_p3 u;
+  ge25519_p1p1_to_p3(&u, t);
+  if (subtract) {
+    ge25519_sub(t, &u, q);
+  } else {
+    ge25519_add(t, &u, q);
+  }
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_p1p1_to_p2(ge25519_p2 *r, const ge25519_p1p1 *p) {
+  ge25519_p1p1_to_p2(r, p);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_p1p1_to_p3(ge25519_p3 *r, const ge25519_p1p1 *p) {
+  ge25519_p1p1_to_p3(r, p);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_cmov8_cached(ge25519_cached *t, const ge25519_cached cached[8],
+                                               signed char b) {
+  ge25519_cmov8_cached(t, cached, b);
+}
+
+void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]) {
+  slide_vartime(r, a);
+}

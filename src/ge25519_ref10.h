@@ -1,0 +1,29 @@
+/*
+ * The operations libsodium keeps static in its ed25519_ref10.c, reached
+ * through src/ge25519_ref10.c (which says how). C declarations, over
+ * libsodium's own types: include sodium/private/ed25519_ref10.h first
+ * (src/ge25519.h does).
+ */
+#ifndef ISOLOIR_SRC_GE25519_REF10_H_
+#define ISOLOIR_SRC_GE25519_REF10_H_
+
+/* r = 2p, from projective coordinates (libsodium's multiplications' doubling). */
+void isoloir_ge25519_p2_dbl(ge25519_p1p1* r, const ge25519_p2* p);
+/* r = 2p, from extended coordinates. */
+void isoloir_ge25519_p3_dbl(ge25519_p1p1* r, const ge25519_p3* p);
+/* The same point in projective coordinates (T dropped). */
+void isoloir_ge25519_p3_to_p2(ge25519_p2* r, const ge25519_p3* p);
+/* t = t + q (t - q if subtract), in place: libsodium's ge25519_add or
+ * ge25519_sub after its ge25519_p1p1_to_p3. */
+void isoloir_ge25519_p1p1_add(ge25519_p1p1* t, const ge25519_cached* q, int subtract);
+/* libsodium's ge25519_p1p1_to_p2 and ge25519_p1p1_to_p3, inlined. */
+void isoloir_ge25519_p1p1_to_p2(ge25519_p2* r, const ge25519_p1p1* p);
+void isoloir_ge25519_p1p1_to_p3(ge25519_p3* r, const ge25519_p1p1* p);
+/* t = b * P in constant time, for b in [-8, 8], from cached[k] = (k + 1) * P:
+ * every entry read, the sign applied by mask. */
+void isoloir_ge25519_cmov8_cached(ge25519_cached* t, const ge25519_cached cached[8], signed char b);
+/* a's signed sliding-window digits, odd and in [-15, 15] (r[i] for 2^i):
+ * variable time, for public scalars. */
+void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]);
+
+#endif /* ISOLOIR_SRC_GE25519_REF10_H_ */
