@@ -113,13 +113,17 @@ constexpr unsigned char kBaseEdwards[Point::kBytes] = {
 // points derived from the vote, so a test for the identity would be a branch
 // on secret data. libsodium's formulas are complete (the identity and a
 // doubling go through the same code as any other sum).
-Point Point::base_mul(const Scalar& s) {
+const PointTable& Point::generator_table() {
   static const PointTable* const table = [] {
     ge25519_p3 b;
     [[maybe_unused]] const int rc = ge25519_frombytes(&b, kBaseEdwards);
     return new PointTable(Point(store(b)));  // once per process, never freed
   }();
-  return table->mul(s);
+  return *table;
+}
+
+Point Point::base_mul(const Scalar& s) {
+  return generator_table().mul(s);
 }
 
 Point Point::mul(const Scalar& s) const {
@@ -127,19 +131,6 @@ Point Point::mul(const Scalar& s) const {
   const ge25519_p3 p = load(rep_);
   ge25519_p3 r;
   ge25519_scalarmult(&r, t.data(), &p);
-  return Point(store(r));
-}
-
-Point Point::mul_add_base_vartime(const Scalar& a, const Scalar& b) const {
-  const ge25519_p3 p = load(rep_);
-  ge25519_p2 sum;
-  ge25519_double_scalarmult_vartime(&sum, a.bytes().data(), &p, b.bytes().data());
-  // Back to extended coordinates through the point's Edwards encoding
-  // (libsodium has no p2 -> p3 conversion of its own): the same curve point.
-  unsigned char ed[32];
-  ge25519_tobytes(ed, &sum);
-  ge25519_p3 r;
-  [[maybe_unused]] const int rc = ge25519_frombytes(&r, ed);
   return Point(store(r));
 }
 

@@ -14,7 +14,7 @@ static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25
 
 }  // namespace
 
-PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow) {
+PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow), vartime_(base) {
   Point step = base;  // 16^i * base
   for (size_t i = 0; i < kDigits; ++i) {
     std::array<Point, 9> multiples;  // d * step, d = 0..8
@@ -96,19 +96,6 @@ Point PointTable::mul(const Scalar& s) const {
   sodium_memzero(e, sizeof e);
   sodium_memzero(pick, sizeof pick);
   sodium_memzero(&chosen, sizeof chosen);
-  return Point(internal::store(acc));
-}
-
-Point PointTable::mul_vartime(const Scalar& s) const {
-  signed char e[kDigits];
-  digits(s, e);
-  ge25519_p3 acc = internal::load(Point::identity().rep_);
-  for (size_t i = 0; i < kDigits; ++i) {
-    if (e[i] == 0) continue;  // public: a zero digit adds nothing
-    ge25519_cached c;
-    std::memcpy(&c, rows_[i * kRow + static_cast<size_t>(e[i] + 8)].data(), sizeof c);
-    add_cached(acc, c);
-  }
   return Point(internal::store(acc));
 }
 

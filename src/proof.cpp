@@ -2,6 +2,7 @@
 
 #include "ct.h"
 #include "isoloir/hash.h"
+#include "isoloir/vartime.h"
 
 namespace isoloir {
 namespace {
@@ -13,12 +14,6 @@ using internal::ct_gt;
 
 // g^v for a public small value v (v >= 0); the identity for 0. The values are
 // the scrutin's allowed ones, never the vote: 0 and 1 need no multiplication.
-Point g_pow(int64_t v) {
-  if (v == 0) return Point::identity();
-  if (v == 1) return Point::generator();
-  return Point::base_mul(Scalar::from_u64(static_cast<uint64_t>(v)));
-}
-
 void start(Transcript& t, const ProofContext& ctx, const Point& alpha, const Point& beta) {
   t.add(ByteView(ctx.election_hash)).add(ctx.scrutin).add(ByteView(ctx.credential));
   t.add(ctx.label).add(alpha).add(beta);
@@ -119,14 +114,26 @@ bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Poin
   if (proof.size() != values.size() || proof.empty()) return false;
   Transcript t(kTag);
   start(t, ctx, alpha, beta);
+  // Public values only: each commitment one variable-time sum, over
+  // multiples of alpha and beta made once for all the branches.
+  const VartimeMultiples& gm = Point::generator_table().vartime();
+  const VartimeMultiples& hm = h.vartime();
+  const VartimeMultiples am(alpha);
+  const VartimeMultiples bm(beta);
   Scalar sum;
   for (size_t j = 0; j < proof.size(); ++j) {
     const ProofBranch& br = proof[j];
-    const Point shifted = beta - g_pow(values[j]);
-    // Public values only: g^s alpha^-c in one variable-time pass; h^s from
-    // h's table, each digit's entry read directly.
-    const Point a = alpha.mul_add_base_vartime(-br.c, br.s);
-    const Point b = h.mul_vartime(br.s) - shifted.mul(br.c);
+    const VartimeScalar s(br.s);
+    const VartimeScalar minus_c(-br.c);
+    // g^s alpha^-c, and h^s (beta g^-v)^-c = h^s beta^-c g^(c v).
+    const Point a = VartimeMultiples::sum({{gm, s}, {am, minus_c}});
+    const Point b =
+        values[j] == 0
+            ? VartimeMultiples::sum({{hm, s}, {bm, minus_c}})
+            : VartimeMultiples::sum(
+                  {{hm, s},
+                   {bm, minus_c},
+                   {gm, VartimeScalar(br.c * Scalar::from_u64(static_cast<uint64_t>(values[j])))}});
     t.add(a).add(b);
     sum += br.c;
   }

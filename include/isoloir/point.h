@@ -18,6 +18,8 @@
 
 namespace isoloir {
 
+class PointTable;
+
 namespace internal {
 struct PointAccess;  // src/ge25519.h: libsodium's type in and out of a Point
 }  // namespace internal
@@ -51,11 +53,10 @@ class Point {
   // call (a PointTable: libsodium's own table for g, ge25519_scalarmult_base's,
   // would be the largest part of the booth module, issue 11).
   static Point base_mul(const Scalar& s);
+  // That table (and its multiples for the verifier, VartimeMultiples).
+  static const PointTable& generator_table();
   // this^s in constant time.
   Point mul(const Scalar& s) const;
-  // this^a g^b in variable time: for public values only (the verifier's
-  // g^s alpha^-c). One pass over both scalars instead of two multiplications.
-  Point mul_add_base_vartime(const Scalar& a, const Scalar& b) const;
   Point operator+(
       const Point& o) const;  // the group operation (written multiplicatively in the text)
   Point operator-(const Point& o) const;

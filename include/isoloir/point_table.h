@@ -17,6 +17,7 @@
 
 #include "isoloir/point.h"
 #include "isoloir/scalar.h"
+#include "isoloir/vartime.h"
 
 namespace isoloir {
 
@@ -28,9 +29,8 @@ class PointTable {
   // base^s in constant time: the same additions and the same table reads
   // whatever s is. Equal to base().mul(s).
   Point mul(const Scalar& s) const;
-  // The same for a public scalar (the verifier's): the digit picks its table
-  // entry directly instead of reading the whole row by mask.
-  Point mul_vartime(const Scalar& s) const;
+  // The base's multiples for the verifier's variable-time sums.
+  const VartimeMultiples& vartime() const { return vartime_; }
 
  private:
   static constexpr size_t kDigits = 64;  // radix 16 over 256 bits
@@ -44,6 +44,7 @@ class PointTable {
 
   Point base_;
   std::vector<Cached> rows_;  // kDigits * kRow, row i entry d + 8
+  VartimeMultiples vartime_;
 };
 
 // A PointTable made at its first use, once, whichever thread asks first: a

@@ -16,6 +16,7 @@
 #include "isoloir/random.h"
 #include "isoloir/scalar.h"
 #include "isoloir/signature.h"
+#include "isoloir/vartime.h"
 
 namespace isoloir {
 namespace {
@@ -59,14 +60,12 @@ TEST(Points, TheTableMultipliesAsMulDoes) {
   EXPECT_EQ(table.base(), h);
   for (const Scalar& s : awkward_scalars()) {
     EXPECT_EQ(table.mul(s), h.mul(s)) << s.to_base64url();
-    EXPECT_EQ(table.mul_vartime(s), h.mul(s)) << s.to_base64url();
   }
   // The generator's table (Point::base_mul's) agrees with libsodium's own
   // table for g and with its variable-base multiplication.
   const PointTable g(Point::generator());
   for (const Scalar& s : awkward_scalars()) {
     EXPECT_EQ(g.mul(s), Point::base_mul(s));
-    EXPECT_EQ(g.mul_vartime(s), Point::base_mul(s));
     EXPECT_EQ(Point::base_mul(s), Point::generator().mul(s));
     std::array<uint8_t, 32> libsodium{};
     std::array<uint8_t, 32> bytes = s.bytes();
@@ -81,16 +80,40 @@ TEST(Points, TheTableMultipliesAsMulDoes) {
   EXPECT_TRUE(PointTable(Point::identity()).mul(rng.next()).is_identity());
 }
 
-TEST(Points, MulAddBaseIsTheTwoProductsSummed) {
+// The verifier's sums (src/vartime.cpp) against the constant-time products
+// summed: every scalar of awkward_scalars() in every position (0, 1, l - 1,
+// digits in every quarter), one to three terms, the identity as a point.
+TEST(Points, VartimeSumsAreTheProductsSummed) {
   SystemScalarSource rng;
   const Point p = Point::base_mul(rng.next());
-  for (const Scalar& a : awkward_scalars()) {
+  const Point q = Point::base_mul(rng.next());
+  const VartimeMultiples& gm = Point::generator_table().vartime();
+  const VartimeMultiples pm(p);
+  const VartimeMultiples qm(q);
+  std::vector<Scalar> scalars = awkward_scalars();
+  // Runs of ones across each quarter's edge (bits 56 to 71, 120 to 135, 184
+  // to 199): a window there takes bits from two quarters.
+  std::array<uint8_t, 64> edges{};
+  for (const size_t byte : {7, 8, 15, 16, 23, 24}) edges[byte] = 0xff;
+  scalars.push_back(Scalar::reduce(edges));
+  for (const Scalar& a : scalars) {
     const Scalar b = rng.next();
-    EXPECT_EQ(p.mul_add_base_vartime(a, b), p.mul(a) + Point::base_mul(b));
-    EXPECT_EQ(p.mul_add_base_vartime(b, a), p.mul(b) + Point::base_mul(a));
+    const VartimeScalar va(a);
+    const VartimeScalar vb(b);
+    EXPECT_EQ(VartimeMultiples::sum({{pm, va}}), p.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{gm, vb}, {pm, va}}), Point::base_mul(b) + p.mul(a));
+    EXPECT_EQ(VartimeMultiples::sum({{pm, vb}, {qm, va}, {gm, va}}),
+              p.mul(b) + q.mul(a) + Point::base_mul(a))
+        << a.to_base64url();
+    // The table of an arbitrary base carries the same multiples.
+    EXPECT_EQ(VartimeMultiples::sum({{PointTable(q).vartime(), va}}), q.mul(a));
   }
-  EXPECT_TRUE(p.mul_add_base_vartime(Scalar(), Scalar()).is_identity());
-  EXPECT_EQ(Point::identity().mul_add_base_vartime(rng.next(), Scalar::from_u64(1)),
+  const VartimeScalar zero{Scalar()};
+  EXPECT_TRUE(VartimeMultiples::sum({{pm, zero}, {gm, zero}}).is_identity());
+  EXPECT_TRUE(VartimeMultiples::sum({}).is_identity());
+  const VartimeMultiples identity(Point::identity());
+  EXPECT_EQ(VartimeMultiples::sum(
+                {{identity, VartimeScalar(rng.next())}, {gm, VartimeScalar(Scalar::from_u64(1))}}),
             Point::generator());
 }
 
