@@ -81,20 +81,23 @@ endfunction()
 # module (issue 11). Built twice from the same sources:
 #   isoloir_booth       plain WebAssembly, for every browser;
 #   isoloir_booth_simd  with wasm SIMD in PointTable's constant-time scan
-#                       (src/point_table.cpp) and in libsodium (its -msimd128
-#                       build, scripts/build-libsodium-wasm.sh): a fifth
-#                       faster at making a ballot, a twentieth at checking
-#                       one; web/booth/index.js loads it where the browser
+#                       (src/point_table.cpp), in our copy of libsodium's
+#                       group operations (src/ge25519_ref10.c) and in
+#                       libsodium (its -msimd128 build,
+#                       scripts/build-libsodium-wasm.sh): a fifth faster at
+#                       making a ballot, a twentieth at checking one;
+#                       web/booth/index.js loads it where the browser
 #                       validates SIMD (Chrome and Firefox since 2021, Safari
 #                       since 16.4) and the plain one elsewhere.
-# The SIMD module's own point_table object comes before isoloir_core on the
-# link line, so the archive's plain one is never pulled in.
+# The SIMD module's own objects come before isoloir_core on the link line, so
+# the archive's plain ones are never pulled in.
 set(ISOLOIR_BOOTH_API_JS "${CMAKE_SOURCE_DIR}/wasm/booth_api.js")
-add_library(isoloir_point_table_simd OBJECT ${CMAKE_SOURCE_DIR}/src/point_table.cpp)
-target_link_libraries(isoloir_point_table_simd PRIVATE isoloir_core)
-target_include_directories(isoloir_point_table_simd SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
-                                                                   ${SODIUM_PRIVATE_INCLUDE}/sodium)
-target_compile_options(isoloir_point_table_simd PRIVATE ${ISOLOIR_WARNINGS} -O3 -msimd128)
+add_library(isoloir_booth_simd_objects OBJECT ${CMAKE_SOURCE_DIR}/src/point_table.cpp
+                                              ${CMAKE_SOURCE_DIR}/src/ge25519_ref10.c)
+target_link_libraries(isoloir_booth_simd_objects PRIVATE isoloir_core)
+target_include_directories(isoloir_booth_simd_objects SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
+                                                                     ${SODIUM_PRIVATE_INCLUDE}/sodium)
+target_compile_options(isoloir_booth_simd_objects PRIVATE ${ISOLOIR_CXX_WARNINGS} -O3 -msimd128)
 
 set(SODIUM_WASM_SIMD_LIB "${SODIUM_WASM_PREFIX}/simd/libsodium.a")
 if(NOT EXISTS "${SODIUM_WASM_SIMD_LIB}")
@@ -103,7 +106,7 @@ endif()
 isoloir_plain_module(isoloir_booth createIsoloirBooth ${SODIUM_LIB}
   ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp)
 isoloir_plain_module(isoloir_booth_simd createIsoloirBooth ${SODIUM_WASM_SIMD_LIB}
-  ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp $<TARGET_OBJECTS:isoloir_point_table_simd>)
+  ${CMAKE_SOURCE_DIR}/wasm/bindings.cpp $<TARGET_OBJECTS:isoloir_booth_simd_objects>)
 foreach(booth isoloir_booth isoloir_booth_simd)
   target_link_options(${booth} PRIVATE "SHELL:--post-js ${ISOLOIR_BOOTH_API_JS}"
     "SHELL:-s EXPORTED_FUNCTIONS=['_malloc','_free']")
