@@ -119,6 +119,21 @@ std::string with_signature(const std::string& unsigned_text, const std::string& 
   return out;
 }
 
+// And back: the text the signature covers, from the signed ballot's
+// canonical bytes, by the same argument (its signature member is exactly
+// `,"signature":"<value>"` right before `,"sum_proof":`). Empty if the bytes
+// are not so (never for a ballot decode_ballot accepted).
+std::string without_signature(std::string_view signed_text, std::string_view signature) {
+  std::string member = ",\"signature\":\"";
+  member.append(signature).append("\"");
+  const size_t at = signed_text.find(member + ",\"sum_proof\":");
+  if (at == std::string_view::npos) return {};
+  std::string out;
+  out.reserve(signed_text.size() - member.size());
+  out.append(signed_text.substr(0, at)).append(signed_text.substr(at + member.size()));
+  return out;
+}
+
 Json encode_proof(const DisjunctiveProof& proof) {
   Json out = Json::array();
   for (const auto& br : proof) {
@@ -247,10 +262,11 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
   VerifiedBallot& out = d.ballot;
   const std::vector<DisjunctiveProof>& proofs = d.proofs;
   const KeyTable table(manifest);
-  Json unsigned_doc = doc;
-  unsigned_doc.erase("signature");
-  if (!verify_signature(kSignatureTag, as_bytes(canonical_dump(unsigned_doc)), d.signature,
-                        credential)) {
+  // The signed text without writing the document out again (the bytes are
+  // canonical: decode_ballot checked).
+  const std::string unsigned_text = without_signature(bytes, str(doc["signature"]));
+  if (unsigned_text.empty() ||
+      !verify_signature(kSignatureTag, as_bytes(unsigned_text), d.signature, credential)) {
     return fail("bad_signature", "signature");
   }
 
