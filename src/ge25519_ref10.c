@@ -99,6 +99,14 @@ ISOLOIR_FLAT void isoloir_ge25519_cmov8_cached(ge25519_cached *t, const ge25519_
   ge25519_cmov8_cached(t, cached, b);
 }
 
+ISOLOIR_FLAT int isoloir_ristretto255_frombytes(ge25519_p3 *h, const unsigned char *s) {
+  return ristretto255_frombytes(h, s);
+}
+
+ISOLOIR_FLAT void isoloir_ristretto255_p3_tobytes(unsigned char *s, const ge25519_p3 *h) {
+  ristretto255_p3_tobytes(s, h);
+}
+
 void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]) {
   slide_vartime(r, a);
 }

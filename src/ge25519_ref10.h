@@ -22,6 +22,10 @@ void isoloir_ge25519_p1p1_to_p3(ge25519_p3* r, const ge25519_p1p1* p);
 /* t = b * P in constant time, for b in [-8, 8], from cached[k] = (k + 1) * P:
  * every entry read, the sign applied by mask. */
 void isoloir_ge25519_cmov8_cached(ge25519_cached* t, const ge25519_cached cached[8], signed char b);
+/* libsodium's ristretto255 decoding (0, or -1 for a non-canonical or invalid
+ * encoding) and encoding, inlined: a sixth of a ballot's verification. */
+int isoloir_ristretto255_frombytes(ge25519_p3* h, const unsigned char* s);
+void isoloir_ristretto255_p3_tobytes(unsigned char* s, const ge25519_p3* h);
 /* a's signed sliding-window digits, odd and in [-15, 15] (r[i] for 2^i):
  * variable time, for public scalars. */
 void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]);

@@ -35,7 +35,7 @@ const Point::Rep& identity_rep() {
   static const Point::Rep rep = [] {
     ge25519_p3 p;
     const unsigned char zero[Point::kBytes] = {0};
-    [[maybe_unused]] const int rc = ristretto255_frombytes(&p, zero);
+    [[maybe_unused]] const int rc = isoloir_ristretto255_frombytes(&p, zero);
     return store(p);
   }();
   return rep;
@@ -57,7 +57,7 @@ Result<Point> Point::decode(const std::array<uint8_t, kBytes>& bytes, std::strin
   // RFC 9496 encodings have bit 255 clear; libsodium 1.0.18 ignores that bit.
   // ristretto255_frombytes is crypto_core_ristretto255_is_valid_point's check.
   ge25519_p3 p;
-  if ((bytes[31] & 0x80) != 0 || ristretto255_frombytes(&p, bytes.data()) != 0) {
+  if ((bytes[31] & 0x80) != 0 || isoloir_ristretto255_frombytes(&p, bytes.data()) != 0) {
     return fail("invalid_point", std::string(field));
   }
   Point out(store(p));
@@ -76,7 +76,7 @@ Point Point::from_hash(const std::array<uint8_t, 64>& h) {
   std::array<uint8_t, kBytes> bytes{};
   crypto_core_ristretto255_from_hash(bytes.data(), h.data());
   ge25519_p3 p;
-  [[maybe_unused]] const int rc = ristretto255_frombytes(&p, bytes.data());
+  [[maybe_unused]] const int rc = isoloir_ristretto255_frombytes(&p, bytes.data());
   Point out(store(p));
   out.enc_ = bytes;
   out.has_enc_ = true;
@@ -87,7 +87,7 @@ std::array<uint8_t, Point::kBytes> Point::encode() const {
   if (has_enc_) return enc_;
   std::array<uint8_t, kBytes> out{};
   const ge25519_p3 p = load(rep_);
-  ristretto255_p3_tobytes(out.data(), &p);
+  isoloir_ristretto255_p3_tobytes(out.data(), &p);
   return out;
 }
 
