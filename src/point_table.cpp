@@ -14,7 +14,8 @@ static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25
 
 }  // namespace
 
-PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow), vartime_(base) {
+PointTable::PointTable(const Point& base)
+    : base_(base), rows_(kDigits * kRow), vartime_(base, VartimeMultiples::kWide) {
   Point step = base;  // 16^i * base
   for (size_t i = 0; i < kDigits; ++i) {
     std::array<Point, 9> multiples;  // d * step, d = 0..8

@@ -8,27 +8,49 @@ namespace isoloir {
 
 namespace {
 
-constexpr size_t kQuarterBits = VartimeScalar::kDigits / VartimeMultiples::kQuarters;
+constexpr size_t kBits = 256;
+constexpr size_t kQuarterBits = kBits / VartimeMultiples::kQuarters;
 static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25519_cached");
-
-// t += d * m for an odd digit d in [-15, 15] (nothing for 0), m holding the
-// odd multiples 1, 3, ..., 15 of one point as cached words.
-template <typename Words>
-void add_digit(ge25519_p1p1& t, signed char d, const Words* m) {
-  if (d == 0) return;
-  ge25519_cached c;
-  std::memcpy(&c, m[(d > 0 ? d : -d) / 2].data(), sizeof c);
-  isoloir_ge25519_p1p1_add(&t, &c, d < 0 ? 1 : 0);
-}
 
 }  // namespace
 
-VartimeScalar::VartimeScalar(const Scalar& s) {
-  // A reduced scalar is below 2^253: its digits stay within the 256.
-  isoloir_ge25519_slide_vartime(d_.data(), s.bytes().data());
+std::array<int16_t, 256> vartime_naf(const Scalar& s, unsigned width) {
+  // The usual right-to-left recoding, w bits at a time: an odd window
+  // becomes a digit in (-2^(w-1), 2^(w-1)) and carries into the next bits.
+  // A reduced scalar is below 2^253, so the digits end by bit 253.
+  std::array<uint64_t, 5> words{};
+  std::memcpy(words.data(), s.bytes().data(), 32);
+  std::array<int16_t, kBits> naf{};
+  const uint64_t full = uint64_t{1} << width;
+  const uint64_t mask = full - 1;
+  uint64_t carry = 0;
+  size_t pos = 0;
+  while (pos < kBits) {
+    const size_t w = pos / 64;
+    const size_t bit = pos % 64;
+    uint64_t window = words[w] >> bit;
+    if (bit + width > 64) window |= words[w + 1] << (64 - bit);
+    window = carry + (window & mask);
+    if ((window & 1) == 0) {
+      ++pos;
+      continue;
+    }
+    if (window < full / 2) {
+      carry = 0;
+      naf[pos] = static_cast<int16_t>(window);
+    } else {
+      carry = 1;
+      naf[pos] = static_cast<int16_t>(static_cast<int64_t>(window) - static_cast<int64_t>(full));
+    }
+    pos += width;
+  }
+  return naf;
 }
 
-VartimeMultiples::VartimeMultiples(const Point& p) {
+VartimeMultiples::VartimeMultiples(const Point& p, unsigned width)
+    : width_(width == kWide ? kWide : kNarrow),
+      odd_(size_t{1} << (width_ - 2)),
+      m_(kQuarters * odd_) {
   ge25519_p3 q = internal::PointAccess::p3(p);  // 2^(64k) p
   for (size_t k = 0; k < kQuarters; ++k) {
     ge25519_p1p1 t;
@@ -36,14 +58,14 @@ VartimeMultiples::VartimeMultiples(const Point& p) {
     ge25519_p3 u;
     ge25519_cached c;
     ge25519_p3_to_cached(&c, &q);
-    std::memcpy(m_[k * kOdd].data(), &c, sizeof c);
+    std::memcpy(m_[k * odd_].data(), &c, sizeof c);
     isoloir_ge25519_p3_dbl(&t, &q);
     ge25519_p1p1_to_p3(&twice, &t);
-    for (size_t j = 1; j < kOdd; ++j) {
+    for (size_t j = 1; j < odd_; ++j) {
       ge25519_add(&t, &twice, &c);  // c holds (2j - 1) 2^(64k) p
       ge25519_p1p1_to_p3(&u, &t);
       ge25519_p3_to_cached(&c, &u);
-      std::memcpy(m_[k * kOdd + j].data(), &c, sizeof c);
+      std::memcpy(m_[k * odd_ + j].data(), &c, sizeof c);
     }
     if (k + 1 == kQuarters) break;
     ge25519_p2 r;
@@ -58,29 +80,48 @@ VartimeMultiples::VartimeMultiples(const Point& p) {
 }
 
 Point VartimeMultiples::sum(std::initializer_list<Term> terms) {
-  // The highest step at which some term has a digit.
+  return sum_of(std::span<const Term>(terms.begin(), terms.size()));
+}
+
+Point VartimeMultiples::sum_of(std::span<const Term> terms) {
+  // Each term's digits, in its base's width; the highest step with a digit.
+  constexpr size_t kMaxTerms = 4;
+  if (terms.size() > kMaxTerms) {  // never at the verifier's call sites (three at most)
+    return sum_of(terms.first(kMaxTerms)) + sum_of(terms.subspan(kMaxTerms));
+  }
+  std::array<std::array<int16_t, kBits>, kMaxTerms> digits;
   size_t steps = 0;
+  size_t n = 0;
   for (const Term& term : terms) {
+    digits[n] = vartime_naf(term.scalar, term.base.width_);
     for (size_t k = 0; k < kQuarters; ++k) {
       for (size_t i = kQuarterBits; i > steps; --i) {
-        if (term.scalar.digit(k * kQuarterBits + i - 1) != 0) {
+        if (digits[n][k * kQuarterBits + i - 1] != 0) {
           steps = i;
           break;
         }
       }
     }
+    ++n;
   }
   if (steps == 0) return Point::identity();
   ge25519_p2 r;
   const ge25519_p3 zero = internal::PointAccess::p3(Point::identity());
   isoloir_ge25519_p3_to_p2(&r, &zero);
   ge25519_p1p1 t;
+  ge25519_cached c;
   for (size_t i = steps; i-- > 0;) {
     isoloir_ge25519_p2_dbl(&t, &r);
+    size_t j = 0;
     for (const Term& term : terms) {
       for (size_t k = 0; k < kQuarters; ++k) {
-        add_digit(t, term.scalar.digit(k * kQuarterBits + i), &term.base.m_[k * kOdd]);
+        const int d = digits[j][k * kQuarterBits + i];
+        if (d == 0) continue;
+        const size_t index = k * term.base.odd_ + static_cast<size_t>((d > 0 ? d : -d) / 2);
+        std::memcpy(&c, term.base.m_[index].data(), sizeof c);
+        isoloir_ge25519_p1p1_add(&t, &c, d < 0 ? 1 : 0);
       }
+      ++j;
     }
     if (i > 0) isoloir_ge25519_p1p1_to_p2(&r, &t);
   }

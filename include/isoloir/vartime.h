@@ -7,57 +7,59 @@
 // doublings are most of a ballot's verification (issue 11). Every branch of
 // a proof shares its ciphertext's alpha and beta, so each point's multiples
 // are made once with its doublings done ahead: 2^64 p, 2^128 p and 2^192 p,
-// each with its odd multiples (3p, 5p, ..., 15p). A sum then needs 64
-// doublings whatever its number of terms: a scalar's digit at 2^(64k + i)
-// adds the k-th quarter's multiple at step i.
+// each with its odd multiples (p, 3p, ..., up to the window's). A sum then
+// needs 64 doublings whatever its number of terms: a scalar's digit at
+// 2^(64k + i) adds the k-th quarter's multiple at step i. Scalars are
+// written in width-w NAF (odd digits below 2^(w-1) in absolute value, at
+// least w - 1 zeros after each): one addition per w + 1 bits on average.
 //
-// Every operation is libsodium's (src/ge25519.h, src/ge25519_ref10.c).
+// Every group operation is libsodium's (src/ge25519.h, src/ge25519_ref10.c).
 #ifndef ISOLOIR_VARTIME_H_
 #define ISOLOIR_VARTIME_H_
 
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
+#include <vector>
 
 #include "isoloir/point.h"
 #include "isoloir/scalar.h"
 
 namespace isoloir {
 
-// A scalar's signed sliding-window digits (libsodium's slide_vartime: odd,
-// in [-15, 15], most of them zero): s = sum d[i] 2^i.
-class VartimeScalar {
- public:
-  static constexpr size_t kDigits = 256;
-
-  explicit VartimeScalar(const Scalar& s);
-  signed char digit(size_t i) const { return d_[i]; }
-
- private:
-  std::array<signed char, kDigits> d_;
-};
-
-// (2j + 1) 2^(64k) p for k = 0..3 and j = 0..7: 192 doublings and 32
-// additions, once per point.
 class VartimeMultiples {
  public:
   static constexpr size_t kQuarters = 4;
-  static constexpr size_t kOdd = 8;
+  // A point made once and used by a few sums (a ciphertext's alpha and
+  // beta): 8 odd multiples per quarter, 192 doublings and 32 additions.
+  static constexpr unsigned kNarrow = 5;
+  // A base used by every sum (g, an election key h): 64 odd multiples per
+  // quarter, an addition every 9 bits of a scalar instead of every 6.
+  static constexpr unsigned kWide = 8;
 
-  explicit VartimeMultiples(const Point& p);
+  // width: kNarrow or kWide (anything else is taken as kNarrow).
+  explicit VartimeMultiples(const Point& p, unsigned width = kNarrow);
 
-  // The sum of each term's point raised to its scalar.
   struct Term {
     const VartimeMultiples& base;
-    const VartimeScalar& scalar;
+    const Scalar& scalar;
   };
+  // The sum of each term's point raised to its scalar.
   static Point sum(std::initializer_list<Term> terms);
 
  private:
+  static Point sum_of(std::span<const Term> terms);
+
   // libsodium's ge25519_cached, as opaque words (src/vartime.cpp).
   using Cached = std::array<uint64_t, 20>;
-  std::array<Cached, kQuarters * kOdd> m_;  // quarter k, multiple 2j + 1 at k * kOdd + j
+  unsigned width_;
+  size_t odd_;             // odd multiples per quarter: 2^(width - 2)
+  std::vector<Cached> m_;  // quarter k, multiple 2j + 1 at k * odd_ + j
 };
+
+// A scalar's width-w NAF digits, s = sum d[i] 2^i (exposed for its test).
+std::array<int16_t, 256> vartime_naf(const Scalar& s, unsigned width);
 
 }  // namespace isoloir
 

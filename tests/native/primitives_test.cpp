@@ -80,16 +80,49 @@ TEST(Points, TheTableMultipliesAsMulDoes) {
   EXPECT_TRUE(PointTable(Point::identity()).mul(rng.next()).is_identity());
 }
 
+// A scalar's width-w NAF digits: odd, below 2^(w-1) in absolute value, at
+// least w - 1 zeros after each, and summing to the scalar.
+TEST(Points, VartimeDigitsAreAWidthWNaf) {
+  std::vector<Scalar> scalars = awkward_scalars();
+  for (const unsigned width : {VartimeMultiples::kNarrow, VartimeMultiples::kWide}) {
+    for (const Scalar& s : scalars) {
+      const auto naf = vartime_naf(s, width);
+      Scalar total;
+      Scalar power = Scalar::from_u64(1);
+      size_t last = 0;
+      bool seen = false;
+      for (size_t i = 0; i < naf.size(); ++i) {
+        const int d = naf[i];
+        if (d != 0) {
+          EXPECT_NE(d % 2, 0) << i;
+          EXPECT_LT(d < 0 ? -d : d, 1 << (width - 1)) << i;
+          if (seen) {
+            EXPECT_GE(i - last, width) << i;
+          }
+          last = i;
+          seen = true;
+          const Scalar m = Scalar::from_u64(static_cast<uint64_t>(d < 0 ? -d : d)) * power;
+          total = d < 0 ? total - m : total + m;
+        }
+        power = power + power;
+      }
+      EXPECT_EQ(total, s) << s.to_base64url() << " width " << width;
+    }
+  }
+}
+
 // The verifier's sums (src/vartime.cpp) against the constant-time products
 // summed: every scalar of awkward_scalars() in every position (0, 1, l - 1,
-// digits in every quarter), one to three terms, the identity as a point.
+// windows across the quarters' edges), one to five terms (past four, split),
+// both widths, the identity as a point.
 TEST(Points, VartimeSumsAreTheProductsSummed) {
   SystemScalarSource rng;
   const Point p = Point::base_mul(rng.next());
   const Point q = Point::base_mul(rng.next());
   const VartimeMultiples& gm = Point::generator_table().vartime();
   const VartimeMultiples pm(p);
-  const VartimeMultiples qm(q);
+  const VartimeMultiples qm(q, VartimeMultiples::kWide);
+  const PointTable qt(q);
   std::vector<Scalar> scalars = awkward_scalars();
   // Runs of ones across each quarter's edge (bits 56 to 71, 120 to 135, 184
   // to 199): a window there takes bits from two quarters.
@@ -98,23 +131,21 @@ TEST(Points, VartimeSumsAreTheProductsSummed) {
   scalars.push_back(Scalar::reduce(edges));
   for (const Scalar& a : scalars) {
     const Scalar b = rng.next();
-    const VartimeScalar va(a);
-    const VartimeScalar vb(b);
-    EXPECT_EQ(VartimeMultiples::sum({{pm, va}}), p.mul(a)) << a.to_base64url();
-    EXPECT_EQ(VartimeMultiples::sum({{gm, vb}, {pm, va}}), Point::base_mul(b) + p.mul(a));
-    EXPECT_EQ(VartimeMultiples::sum({{pm, vb}, {qm, va}, {gm, va}}),
+    EXPECT_EQ(VartimeMultiples::sum({{pm, a}}), p.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{qm, a}}), q.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{gm, b}, {pm, a}}), Point::base_mul(b) + p.mul(a));
+    EXPECT_EQ(VartimeMultiples::sum({{pm, b}, {qm, a}, {gm, a}}),
               p.mul(b) + q.mul(a) + Point::base_mul(a))
         << a.to_base64url();
-    // The table of an arbitrary base carries the same multiples.
-    EXPECT_EQ(VartimeMultiples::sum({{PointTable(q).vartime(), va}}), q.mul(a));
+    EXPECT_EQ(VartimeMultiples::sum({{pm, a}, {qm, b}, {gm, a}, {pm, b}, {qt.vartime(), a}}),
+              p.mul(a) + q.mul(b) + Point::base_mul(a) + p.mul(b) + q.mul(a))
+        << a.to_base64url();
   }
-  const VartimeScalar zero{Scalar()};
-  EXPECT_TRUE(VartimeMultiples::sum({{pm, zero}, {gm, zero}}).is_identity());
+  EXPECT_TRUE(VartimeMultiples::sum({{pm, Scalar()}, {gm, Scalar()}}).is_identity());
   EXPECT_TRUE(VartimeMultiples::sum({}).is_identity());
   const VartimeMultiples identity(Point::identity());
-  EXPECT_EQ(VartimeMultiples::sum(
-                {{identity, VartimeScalar(rng.next())}, {gm, VartimeScalar(Scalar::from_u64(1))}}),
-            Point::generator());
+  const Scalar one = Scalar::from_u64(1);
+  EXPECT_EQ(VartimeMultiples::sum({{identity, rng.next()}, {gm, one}}), Point::generator());
 }
 
 // src/ed25519.cpp signs with Point::base_mul's table instead of libsodium's:
