@@ -86,6 +86,21 @@ ISOLOIR_FLAT void isoloir_ge25519_p1p1_add(ge25519_p1p1 *t, const ge25519_cached
   }
 }
 
+ISOLOIR_FLAT void isoloir_ge25519_add_p3(ge25519_p3 *acc, const ge25519_cached *q) {
+  ge25519_p1p1 t;
+  ge25519_add(&t, acc, q);
+  ge25519_p1p1_to_p3(acc, &t);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_add_cached(ge25519_cached *r, const ge25519_p3 *p,
+                                             const ge25519_cached *q) {
+  ge25519_p1p1 t;
+  ge25519_p3 u;
+  ge25519_add(&t, p, q);
+  ge25519_p1p1_to_p3(&u, &t);
+  ge25519_p3_to_cached(r, &u);
+}
+
 ISOLOIR_FLAT void isoloir_ge25519_p1p1_to_p2(ge25519_p2 *r, const ge25519_p1p1 *p) {
   ge25519_p1p1_to_p2(r, p);
 }

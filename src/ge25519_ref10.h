@@ -16,6 +16,11 @@ void isoloir_ge25519_p3_to_p2(ge25519_p2* r, const ge25519_p3* p);
 /* t = t + q (t - q if subtract), in place: libsodium's ge25519_add or
  * ge25519_sub after its ge25519_p1p1_to_p3. */
 void isoloir_ge25519_p1p1_add(ge25519_p1p1* t, const ge25519_cached* q, int subtract);
+/* acc = acc + q (libsodium's ge25519_add and ge25519_p1p1_to_p3). */
+void isoloir_ge25519_add_p3(ge25519_p3* acc, const ge25519_cached* q);
+/* r = p + q in libsodium's cached form (ge25519_add, ge25519_p1p1_to_p3,
+ * ge25519_p3_to_cached). */
+void isoloir_ge25519_add_cached(ge25519_cached* r, const ge25519_p3* p, const ge25519_cached* q);
 /* libsodium's ge25519_p1p1_to_p2 and ge25519_p1p1_to_p3, inlined. */
 void isoloir_ge25519_p1p1_to_p2(ge25519_p2* r, const ge25519_p1p1* p);
 void isoloir_ge25519_p1p1_to_p3(ge25519_p3* r, const ge25519_p1p1* p);

@@ -66,9 +66,7 @@ static_assert(sizeof(ge25519_cached) % sizeof(Words2) == 0);
 
 // acc + c, in extended coordinates.
 void add_cached(ge25519_p3& acc, const ge25519_cached& c) {
-  ge25519_p1p1 sum;
-  ge25519_add(&sum, &acc, &c);
-  ge25519_p1p1_to_p3(&acc, &sum);
+  isoloir_ge25519_add_p3(&acc, &c);
 }
 
 }  // namespace

@@ -55,16 +55,13 @@ VartimeMultiples::VartimeMultiples(const Point& p, unsigned width)
   for (size_t k = 0; k < kQuarters; ++k) {
     ge25519_p1p1 t;
     ge25519_p3 twice;
-    ge25519_p3 u;
     ge25519_cached c;
     ge25519_p3_to_cached(&c, &q);
     std::memcpy(m_[k * odd_].data(), &c, sizeof c);
     isoloir_ge25519_p3_dbl(&t, &q);
-    ge25519_p1p1_to_p3(&twice, &t);
+    isoloir_ge25519_p1p1_to_p3(&twice, &t);
     for (size_t j = 1; j < odd_; ++j) {
-      ge25519_add(&t, &twice, &c);  // c holds (2j - 1) 2^(64k) p
-      ge25519_p1p1_to_p3(&u, &t);
-      ge25519_p3_to_cached(&c, &u);
+      isoloir_ge25519_add_cached(&c, &twice, &c);  // (2j + 1) 2^(64k) p from (2j - 1)
       std::memcpy(m_[k * odd_ + j].data(), &c, sizeof c);
     }
     if (k + 1 == kQuarters) break;
