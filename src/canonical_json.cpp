@@ -105,7 +105,9 @@ class StrictSax {
 };
 
 // True for a byte that a JSON string carries as it is.
-bool plain_byte(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; }
+bool plain_byte(unsigned char c) {
+  return c >= 0x20 && c != '"' && c != '\\';
+}
 
 void dump_string(const std::string& s, std::string& out) {
   out.push_back('"');

@@ -14,8 +14,7 @@ static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25
 
 }  // namespace
 
-PointTable::PointTable(const Point& base)
-    : base_(base), rows_(kDigits * kRow), vartime_(base, VartimeMultiples::kWide) {
+PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow) {
   Point step = base;  // 16^i * base
   for (size_t i = 0; i < kDigits; ++i) {
     std::array<Point, 9> multiples;  // d * step, d = 0..8
@@ -96,6 +95,13 @@ Point PointTable::mul(const Scalar& s) const {
   sodium_memzero(pick, sizeof pick);
   sodium_memzero(&chosen, sizeof chosen);
   return Point(internal::store(acc));
+}
+
+const VartimeMultiples& PointTable::vartime() const {
+  std::call_once(vartime_once_, [this] {
+    vartime_ = std::make_unique<const VartimeMultiples>(base_, VartimeMultiples::kWide);
+  });
+  return *vartime_;
 }
 
 const PointTable& LazyPointTable::get() const {
