@@ -1,8 +1,9 @@
 /*
  * libsodium's own group operations, compiled once more, to reach the ones it
  * keeps static (issue 11): the p2 doubling its multiplications use (a quarter
- * cheaper than a doubling through ge25519_add) and ge25519_cmov8_cached (a
- * constant-time pick among eight multiples, negated by the digit's sign).
+ * cheaper than a doubling through ge25519_add), and the affine form, mixed
+ * addition and constant-time pick (ge25519_p3_to_precomp, ge25519_madd,
+ * ge25519_cmov8) of its multiplication by a fixed base.
  *
  * The source is libsodium's crypto_core/ed25519/ref10/ed25519_ref10.c from
  * Debian's source package of the linked libsodium, the same bytes libsodium.a
@@ -109,11 +110,6 @@ ISOLOIR_FLAT void isoloir_ge25519_p1p1_to_p3(ge25519_p3 *r, const ge25519_p1p1 *
   ge25519_p1p1_to_p3(r, p);
 }
 
-ISOLOIR_FLAT void isoloir_ge25519_cmov8_cached(ge25519_cached *t, const ge25519_cached cached[8],
-                                               signed char b) {
-  ge25519_cmov8_cached(t, cached, b);
-}
-
 ISOLOIR_FLAT int isoloir_ristretto255_frombytes(ge25519_p3 *h, const unsigned char *s) {
   return ristretto255_frombytes(h, s);
 }
@@ -124,4 +120,68 @@ ISOLOIR_FLAT void isoloir_ristretto255_p3_tobytes(unsigned char *s, const ge2551
 
 void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]) {
   slide_vartime(r, a);
+}
+
+ISOLOIR_FLAT void isoloir_ge25519_p3_to_precomp(ge25519_precomp *r, const ge25519_p3 *p) {
+  ge25519_p3_to_precomp(r, p);
+}
+
+/* libsodium's ge25519_scalarmult_base, line for line, with the multiples read
+ * from `table` instead of its own table of B (ge25519_cmov8_base is
+ * ge25519_cmov8 over base[pos]).
+ *
+ * Not flattened in the SIMD module: clang 14 with -msimd128 built the
+ * flattened function wrong, whatever the vectorizers' setting (a multiple
+ * with a negative digit came out as another point; the booth's tests caught
+ * it, their ballots failing to decode). Left to clang's own inlining it is
+ * right there; natively flattening makes a ballot 15 % faster to create. */
+#ifdef __wasm_simd128__
+#define ISOLOIR_FLAT_TABLE
+#else
+#define ISOLOIR_FLAT_TABLE ISOLOIR_FLAT
+#endif
+ISOLOIR_FLAT_TABLE void isoloir_ge25519_scalarmult_precomp(ge25519_p3 *h, const unsigned char *a,
+                                                    const ge25519_precomp table[32][8]) {
+  signed char e[64];
+  signed char carry;
+  ge25519_p1p1 r;
+  ge25519_p2 s;
+  ge25519_precomp t;
+  int i;
+
+  for (i = 0; i < 32; ++i) {
+    e[2 * i + 0] = (a[i] >> 0) & 15;
+    e[2 * i + 1] = (a[i] >> 4) & 15;
+  }
+  carry = 0;
+  for (i = 0; i < 63; ++i) {
+    e[i] += carry;
+    carry = e[i] + 8;
+    carry >>= 4;
+    e[i] -= carry * ((signed char)1 << 4);
+  }
+  e[63] += carry;
+
+  ge25519_p3_0(h);
+  for (i = 1; i < 64; i += 2) {
+    ge25519_cmov8(&t, table[i / 2], e[i]);
+    ge25519_madd(&r, h, &t);
+    ge25519_p1p1_to_p3(h, &r);
+  }
+  ge25519_p3_dbl(&r, h);
+  ge25519_p1p1_to_p2(&s, &r);
+  ge25519_p2_dbl(&r, &s);
+  ge25519_p1p1_to_p2(&s, &r);
+  ge25519_p2_dbl(&r, &s);
+  ge25519_p1p1_to_p2(&s, &r);
+  ge25519_p2_dbl(&r, &s);
+  ge25519_p1p1_to_p3(h, &r);
+  for (i = 0; i < 64; i += 2) {
+    ge25519_cmov8(&t, table[i / 2], e[i]);
+    ge25519_madd(&r, h, &t);
+    ge25519_p1p1_to_p3(h, &r);
+  }
+  /* Not in libsodium's: the digits and the last pick are the scalar's. */
+  sodium_memzero(e, sizeof e);
+  sodium_memzero(&t, sizeof t);
 }

@@ -24,9 +24,12 @@ void isoloir_ge25519_add_cached(ge25519_cached* r, const ge25519_p3* p, const ge
 /* libsodium's ge25519_p1p1_to_p2 and ge25519_p1p1_to_p3, inlined. */
 void isoloir_ge25519_p1p1_to_p2(ge25519_p2* r, const ge25519_p1p1* p);
 void isoloir_ge25519_p1p1_to_p3(ge25519_p3* r, const ge25519_p1p1* p);
-/* t = b * P in constant time, for b in [-8, 8], from cached[k] = (k + 1) * P:
- * every entry read, the sign applied by mask. */
-void isoloir_ge25519_cmov8_cached(ge25519_cached* t, const ge25519_cached cached[8], signed char b);
+/* libsodium's affine form of p (one field inversion), for the tables below. */
+void isoloir_ge25519_p3_to_precomp(ge25519_precomp* r, const ge25519_p3* p);
+/* h = a * P in constant time, a < 2^255, table[i][j] = (j + 1) * 256^i * P:
+ * libsodium's ge25519_scalarmult_base over a table given. */
+void isoloir_ge25519_scalarmult_precomp(ge25519_p3* h, const unsigned char* a,
+                                        const ge25519_precomp table[32][8]);
 /* libsodium's ristretto255 decoding (0, or -1 for a non-canonical or invalid
  * encoding) and encoding, inlined: a sixth of a ballot's verification. */
 int isoloir_ristretto255_frombytes(ge25519_p3* h, const unsigned char* s);

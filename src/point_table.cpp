@@ -1,100 +1,42 @@
 #include "isoloir/point_table.h"
 
-#include <sodium.h>
-
-#include <cstring>
-
-#include "ct.h"
 #include "ge25519.h"
 
 namespace isoloir {
-namespace {
 
-static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25519_cached");
+struct PointTable::Rows {
+  ge25519_precomp t[32][8];
+};
 
-}  // namespace
-
-PointTable::PointTable(const Point& base) : base_(base), rows_(kDigits * kRow) {
-  Point step = base;  // 16^i * base
-  for (size_t i = 0; i < kDigits; ++i) {
-    std::array<Point, 9> multiples;  // d * step, d = 0..8
-    for (size_t d = 1; d < multiples.size(); ++d) multiples[d] = multiples[d - 1] + step;
-    for (size_t d = 0; d < multiples.size(); ++d) {
-      put(i * kRow + 8 + d, multiples[d]);
-      put(i * kRow + 8 - d, Point::identity() - multiples[d]);
-    }
-    step = multiples[8] + multiples[8];
-  }
-}
-
-void PointTable::put(size_t slot, const Point& p) {
-  const ge25519_p3 p3 = internal::load(p.rep_);
-  ge25519_cached c;
-  ge25519_p3_to_cached(&c, &p3);
-  std::memcpy(rows_[slot].data(), &c, sizeof c);
-}
-
-void PointTable::digits(const Scalar& s, signed char (&e)[kDigits]) {
-  // Signed radix-16 digits e[i] in [-8, 8], s = sum e[i] 16^i (as libsodium's
-  // ge25519_scalarmult_base writes them); a reduced scalar has its top bit
-  // clear, so the last digit stays within 8.
-  const auto& a = s.bytes();
+PointTable::PointTable(const Point& base) : base_(base) {
+  auto rows = std::make_unique<Rows>();
+  ge25519_p3 step = internal::load(base.rep_);  // 256^i * base
   for (size_t i = 0; i < 32; ++i) {
-    e[2 * i] = static_cast<signed char>(a[i] & 15);
-    e[2 * i + 1] = static_cast<signed char>((a[i] >> 4) & 15);
+    ge25519_cached c;
+    ge25519_p3_to_cached(&c, &step);
+    ge25519_p3 multiple = step;  // d * step
+    for (size_t d = 0; d < 8; ++d) {
+      if (d > 0) isoloir_ge25519_add_p3(&multiple, &c);
+      isoloir_ge25519_p3_to_precomp(&rows->t[i][d], &multiple);
+    }
+    for (int k = 0; k < 8; ++k) {  // 256 * step
+      ge25519_p1p1 t;
+      isoloir_ge25519_p3_dbl(&t, &step);
+      isoloir_ge25519_p1p1_to_p3(&step, &t);
+    }
   }
-  signed char carry = 0;
-  for (size_t i = 0; i < kDigits - 1; ++i) {
-    e[i] = static_cast<signed char>(e[i] + carry);
-    carry = static_cast<signed char>((e[i] + 8) >> 4);
-    e[i] = static_cast<signed char>(e[i] - carry * 16);
-  }
-  e[kDigits - 1] = static_cast<signed char>(e[kDigits - 1] + carry);
+  rows_ = std::move(rows);
 }
 
-namespace {
-
-// Two 64-bit words: the unit of the constant-time scan below. One v128
-// operation in the booth's SIMD module (wasm/wasm.cmake), one SSE2 one
-// natively, two word operations in the plain wasm module. The scan reads
-// every entry of a row for every digit, so it is a quarter of a ballot's
-// creation in WebAssembly without SIMD (a Node profile), a tenth natively.
-using Words2 [[gnu::vector_size(16)]] = uint64_t;
-constexpr size_t kPairs = sizeof(ge25519_cached) / sizeof(Words2);
-static_assert(sizeof(ge25519_cached) % sizeof(Words2) == 0);
-
-// acc + c, in extended coordinates.
-void add_cached(ge25519_p3& acc, const ge25519_cached& c) {
-  isoloir_ge25519_add_p3(&acc, &c);
-}
-
-}  // namespace
+PointTable::~PointTable() = default;
 
 Point PointTable::mul(const Scalar& s) const {
-  signed char e[kDigits];
-  digits(s, e);
-  ge25519_p3 acc = internal::load(Point::identity().rep_);
-  ge25519_cached chosen;
-  Words2 pick[kPairs];
-  for (size_t i = 0; i < kDigits; ++i) {
-    // Every entry of the row is read; the digit only chooses, by mask, which
-    // one is kept.
-    const auto want = static_cast<uint64_t>(e[i] + 8);
-    for (Words2& w : pick) w = Words2{};
-    for (size_t k = 0; k < kRow; ++k) {
-      const uint64_t m = internal::ct_eq_mask(k, want);
-      const Words2 mask = {m, m};
-      Words2 entry[kPairs];
-      std::memcpy(entry, rows_[i * kRow + k].data(), sizeof entry);  // unaligned loads
-      for (size_t w = 0; w < kPairs; ++w) pick[w] |= mask & entry[w];
-    }
-    std::memcpy(&chosen, pick, sizeof chosen);
-    add_cached(acc, chosen);
-  }
-  sodium_memzero(e, sizeof e);
-  sodium_memzero(pick, sizeof pick);
-  sodium_memzero(&chosen, sizeof chosen);
-  return Point(internal::store(acc));
+  // libsodium's own multiplication by B (ge25519_scalarmult_base), over this
+  // base's rows: constant time, every row entry read for every digit. A
+  // reduced scalar is below 2^253, within its precondition (a[31] <= 127).
+  ge25519_p3 r;
+  isoloir_ge25519_scalarmult_precomp(&r, s.bytes().data(), rows_->t);
+  return Point(internal::store(r));
 }
 
 const VartimeMultiples& PointTable::vartime() const {

@@ -1,21 +1,22 @@
-// A fixed base's multiples, for base^s in constant time without doublings:
-// the election key h, whose powers the prover and the verifier take for
+// A fixed base's multiples, for base^s in constant time with four doublings:
+// the generator g and the election key h, whose powers the prover takes for
 // every branch of every proof (issue 11). libsodium keeps such a table for
-// the group's generator g only (ge25519_scalarmult_base); this is the same
-// method (signed radix-16 digits, one table row per digit position, every
-// row entry read for every digit) built over libsodium's own point addition
-// for any point. About 174 KB; built once per election key (at the
-// manifest's first ballot, LazyPointTable), about 1,100 additions. The
-// verifier's multiples of the base (vartime(), 40 KB) are made apart, at
-// their first use.
+// g only, built into the library (ge25519_scalarmult_base's, 30 KB that
+// gzip cannot shrink, which the booth module leaves out); this is the same
+// table and the same multiplication (libsodium's own code, over a table
+// given: src/ge25519_ref10.c) for any point, made at run time: row i holds
+// d * 256^i * base for d = 1..8 in libsodium's affine form, 30 KB, and
+// base^s reads every entry of a row for each of the scalar's 64 signed
+// radix-16 digits. Making it costs 256 field inversions (libsodium's
+// ge25519_p3_to_precomp), once per base: g's at the first multiplication,
+// h's at the manifest's first ballot (LazyPointTable). The verifier's
+// multiples of the base (vartime(), 40 KB) are made apart, at their first use.
 #ifndef ISOLOIR_POINT_TABLE_H_
 #define ISOLOIR_POINT_TABLE_H_
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <vector>
 
 #include "isoloir/point.h"
 #include "isoloir/scalar.h"
@@ -26,6 +27,9 @@ namespace isoloir {
 class PointTable {
  public:
   explicit PointTable(const Point& base);
+  ~PointTable();
+  PointTable(const PointTable&) = delete;
+  PointTable& operator=(const PointTable&) = delete;
 
   const Point& base() const { return base_; }
   // base^s in constant time: the same additions and the same table reads
@@ -36,17 +40,11 @@ class PointTable {
   const VartimeMultiples& vartime() const;
 
  private:
-  static constexpr size_t kDigits = 64;  // radix 16 over 256 bits
-  static constexpr size_t kRow = 17;     // d * 16^i * base for d in -8..8
-  // libsodium's ge25519_cached, as opaque words (src/point_table.cpp).
-  using Cached = std::array<uint64_t, 20>;
-
-  void put(size_t slot, const Point& p);  // rows_[slot] = p, as libsodium's cached form
-  // Signed radix-16 digits of s, each in [-8, 8].
-  static void digits(const Scalar& s, signed char (&e)[kDigits]);
-
+  // libsodium's ge25519_precomp rows (src/point_table.cpp): row i holds
+  // d * 256^i * base for d = 1..8, in affine form.
+  struct Rows;
   Point base_;
-  std::vector<Cached> rows_;  // kDigits * kRow, row i entry d + 8
+  std::unique_ptr<const Rows> rows_;
   mutable std::once_flag vartime_once_;
   mutable std::unique_ptr<const VartimeMultiples> vartime_;
 };
