@@ -80,20 +80,19 @@ endfunction()
 # side (wasm/booth_api.js) instead of Embind, whose runtime was a tenth of the
 # module (issue 11). Built twice from the same sources:
 #   isoloir_booth       plain WebAssembly, for every browser;
-#   isoloir_booth_simd  with wasm SIMD in PointTable's constant-time scan
-#                       (src/point_table.cpp), in our copy of libsodium's
-#                       group operations (src/ge25519_ref10.c) and in
+#   isoloir_booth_simd  with wasm SIMD in our copy of libsodium's group
+#                       operations (src/ge25519_ref10.c: the fixed-base
+#                       tables' constant-time pick, field additions) and in
 #                       libsodium (its -msimd128 build,
-#                       scripts/build-libsodium-wasm.sh): a fifth faster at
-#                       making a ballot, a twentieth at checking one;
+#                       scripts/build-libsodium-wasm.sh): a quarter faster
+#                       at making a ballot, a twentieth at checking one;
 #                       web/booth/index.js loads it where the browser
 #                       validates SIMD (Chrome and Firefox since 2021, Safari
 #                       since 16.4) and the plain one elsewhere.
-# The SIMD module's own objects come before isoloir_core on the link line, so
-# the archive's plain ones are never pulled in.
+# The SIMD module's own object comes before isoloir_core on the link line, so
+# the archive's plain one is never pulled in.
 set(ISOLOIR_BOOTH_API_JS "${CMAKE_SOURCE_DIR}/wasm/booth_api.js")
-add_library(isoloir_booth_simd_objects OBJECT ${CMAKE_SOURCE_DIR}/src/point_table.cpp
-                                              ${CMAKE_SOURCE_DIR}/src/ge25519_ref10.c)
+add_library(isoloir_booth_simd_objects OBJECT ${CMAKE_SOURCE_DIR}/src/ge25519_ref10.c)
 target_link_libraries(isoloir_booth_simd_objects PRIVATE isoloir_core)
 target_include_directories(isoloir_booth_simd_objects SYSTEM PRIVATE ${SODIUM_PRIVATE_INCLUDE}
                                                                      ${SODIUM_PRIVATE_INCLUDE}/sodium)
