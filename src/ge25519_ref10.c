@@ -47,13 +47,7 @@
 #define sc25519_muladd isoloir_ref10_sc25519_muladd
 #define sc25519_reduce isoloir_ref10_sc25519_reduce
 
-/* The field layout libsodium was built with (src/ge25519.h says why). */
-#if defined(__SIZEOF_INT128__) && !defined(__EMSCRIPTEN__) && !defined(HAVE_TI_MODE)
-#define HAVE_TI_MODE 1
-#endif
-#ifndef CONFIGURED
-#define CONFIGURED 1
-#endif
+#include "ge25519_layout.h"
 
 #include "ref10/ed25519_ref10.c"
 
