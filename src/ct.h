@@ -1,6 +1,5 @@
-// Comparisons without a data-dependent branch, for the prover and the
-// constant-time point table (tests/ct checks that no branch depends on the
-// vote). Private to src/.
+// Comparisons without a data-dependent branch, for the prover (tests/ct
+// checks that no branch depends on the vote). Private to src/.
 #ifndef ISOLOIR_SRC_CT_H_
 #define ISOLOIR_SRC_CT_H_
 
@@ -17,11 +16,6 @@ inline uint8_t ct_eq(uint64_t a, uint64_t b) {
 // 1 if a > b (both < 2^63), else 0.
 inline uint8_t ct_gt(uint64_t a, uint64_t b) {
   return static_cast<uint8_t>((b - a) >> 63);
-}
-
-// All ones if a == b, else zero: a mask to select with.
-inline uint64_t ct_eq_mask(uint64_t a, uint64_t b) {
-  return 0 - static_cast<uint64_t>(ct_eq(a, b));
 }
 
 }  // namespace isoloir::internal

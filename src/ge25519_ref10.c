@@ -112,10 +112,6 @@ ISOLOIR_FLAT void isoloir_ristretto255_p3_tobytes(unsigned char *s, const ge2551
   ristretto255_p3_tobytes(s, h);
 }
 
-void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]) {
-  slide_vartime(r, a);
-}
-
 ISOLOIR_FLAT void isoloir_ge25519_p3_to_precomp(ge25519_precomp *r, const ge25519_p3 *p) {
   ge25519_p3_to_precomp(r, p);
 }

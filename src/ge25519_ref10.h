@@ -34,8 +34,5 @@ void isoloir_ge25519_scalarmult_precomp(ge25519_p3* h, const unsigned char* a,
  * encoding) and encoding, inlined: a sixth of a ballot's verification. */
 int isoloir_ristretto255_frombytes(ge25519_p3* h, const unsigned char* s);
 void isoloir_ristretto255_p3_tobytes(unsigned char* s, const ge25519_p3* h);
-/* a's signed sliding-window digits, odd and in [-15, 15] (r[i] for 2^i):
- * variable time, for public scalars. */
-void isoloir_ge25519_slide_vartime(signed char r[256], const unsigned char a[32]);
 
 #endif /* ISOLOIR_SRC_GE25519_REF10_H_ */
