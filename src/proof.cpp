@@ -123,15 +123,18 @@ bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Poin
   Scalar sum;
   for (size_t j = 0; j < proof.size(); ++j) {
     const ProofBranch& br = proof[j];
-    const Scalar minus_c = -br.c;
-    // g^s alpha^-c, and h^s (beta g^-v)^-c = h^s beta^-c g^(c v).
-    const Point a = VartimeMultiples::sum({{gm, br.s}, {am, minus_c}});
-    const Point b = values[j] == 0
-                        ? VartimeMultiples::sum({{hm, br.s}, {bm, minus_c}})
-                        : VartimeMultiples::sum(
-                              {{hm, br.s},
-                               {bm, minus_c},
-                               {gm, br.c * Scalar::from_u64(static_cast<uint64_t>(values[j]))}});
+    // g^s alpha^-c, and h^s (beta g^-v)^-c = h^s beta^-c g^(c v): the
+    // digits of s and of -c serve both.
+    const VartimeMultiples::Digits s = gm.digits(br.s);
+    const VartimeMultiples::Digits minus_c = am.digits(-br.c);
+    const Point a = VartimeMultiples::sum({{gm, s}, {am, minus_c}});
+    const Point b =
+        values[j] == 0
+            ? VartimeMultiples::sum({{hm, s}, {bm, minus_c}})
+            : VartimeMultiples::sum(
+                  {{hm, s},
+                   {bm, minus_c},
+                   {gm, gm.digits(br.c * Scalar::from_u64(static_cast<uint64_t>(values[j])))}});
     t.add(a).add(b);
     sum += br.c;
   }

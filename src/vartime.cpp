@@ -1,6 +1,8 @@
 #include "isoloir/vartime.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "ge25519.h"
 
@@ -76,30 +78,43 @@ VartimeMultiples::VartimeMultiples(const Point& p, unsigned width)
   }
 }
 
+VartimeMultiples::Digits::Digits(const Scalar& s, unsigned width)
+    : scalar_(s), width_(width == kWide ? kWide : kNarrow) {
+  // Step i of quarter k is bit 64k + i: read the steps from the top, the
+  // quarters in order, as the sum adds them.
+  const std::array<int16_t, kBits> naf = vartime_naf(s, width_);
+  const size_t odd = size_t{1} << (width_ - 2);
+  for (size_t i = kQuarterBits; i-- > 0;) {
+    for (size_t k = 0; k < kQuarters; ++k) {
+      const int d = naf[k * kQuarterBits + i];
+      if (d == 0) continue;
+      d_[count_++] =
+          Digit{static_cast<uint8_t>(i), static_cast<uint8_t>(d < 0 ? 1 : 0),
+                static_cast<uint16_t>(k * odd + static_cast<size_t>((d < 0 ? -d : d) / 2))};
+    }
+  }
+}
+
 Point VartimeMultiples::sum(std::initializer_list<Term> terms) {
   return sum_of(std::span<const Term>(terms.begin(), terms.size()));
 }
 
 Point VartimeMultiples::sum_of(std::span<const Term> terms) {
-  // Each term's digits, in its base's width; the highest step with a digit.
   constexpr size_t kMaxTerms = 4;
   if (terms.size() > kMaxTerms) {  // never at the verifier's call sites (three at most)
     return sum_of(terms.first(kMaxTerms)) + sum_of(terms.subspan(kMaxTerms));
   }
-  std::array<std::array<int16_t, kBits>, kMaxTerms> digits;
+  // Digits made for a base of another width are made again for this one.
+  std::array<const Digits*, kMaxTerms> digits{};
+  std::array<std::optional<Digits>, kMaxTerms> remade;
+  std::array<size_t, kMaxTerms> next{};
   size_t steps = 0;
-  size_t n = 0;
-  for (const Term& term : terms) {
-    digits[n] = vartime_naf(term.scalar, term.base.width_);
-    for (size_t k = 0; k < kQuarters; ++k) {
-      for (size_t i = kQuarterBits; i > steps; --i) {
-        if (digits[n][k * kQuarterBits + i - 1] != 0) {
-          steps = i;
-          break;
-        }
-      }
+  for (size_t j = 0; j < terms.size(); ++j) {
+    digits[j] = &terms[j].digits;
+    if (digits[j]->width_ != terms[j].base.width_) {
+      digits[j] = &remade[j].emplace(Digits(digits[j]->scalar_, terms[j].base.width_));
     }
-    ++n;
+    if (digits[j]->count_ > 0) steps = std::max<size_t>(steps, digits[j]->d_[0].step + 1u);
   }
   if (steps == 0) return Point::identity();
   ge25519_p2 r;
@@ -109,16 +124,13 @@ Point VartimeMultiples::sum_of(std::span<const Term> terms) {
   ge25519_cached c;
   for (size_t i = steps; i-- > 0;) {
     isoloir_ge25519_p2_dbl(&t, &r);
-    size_t j = 0;
-    for (const Term& term : terms) {
-      for (size_t k = 0; k < kQuarters; ++k) {
-        const int d = digits[j][k * kQuarterBits + i];
-        if (d == 0) continue;
-        const size_t index = k * term.base.odd_ + static_cast<size_t>((d > 0 ? d : -d) / 2);
-        std::memcpy(&c, term.base.m_[index].data(), sizeof c);
-        isoloir_ge25519_p1p1_add(&t, &c, d < 0 ? 1 : 0);
+    for (size_t j = 0; j < terms.size(); ++j) {
+      const Digits& d = *digits[j];
+      for (; next[j] < d.count_ && d.d_[next[j]].step == i; ++next[j]) {
+        const auto& digit = d.d_[next[j]];
+        std::memcpy(&c, terms[j].base.m_[digit.index].data(), sizeof c);
+        isoloir_ge25519_p1p1_add(&t, &c, digit.negative);
       }
-      ++j;
     }
     if (i > 0) isoloir_ge25519_p1p1_to_p2(&r, &t);
   }

@@ -41,9 +41,34 @@ class VartimeMultiples {
   // width: kNarrow or kWide (anything else is taken as kNarrow).
   explicit VartimeMultiples(const Point& p, unsigned width = kNarrow);
 
+  // A scalar's nonzero digits in this width, in the order a sum reads them:
+  // made once for a scalar that several sums use (a branch's s and c each
+  // serve its two commitments).
+  class Digits {
+   public:
+    unsigned width() const { return width_; }
+
+   private:
+    friend class VartimeMultiples;
+    Digits(const Scalar& s, unsigned width);
+    struct Digit {
+      uint8_t step;      // the doubling step, 63 down to 0
+      uint8_t negative;  // subtract the multiple
+      uint16_t index;    // quarter k, multiple 2j + 1: k * 2^(width - 2) + j
+    };
+    // Nonzero width-w NAF digits (w >= 4) of a 256-bit number: at most one
+    // every w bits, and one more.
+    static constexpr size_t kMax = 256 / 4 + 1;
+    Scalar scalar_;  // to redo the digits for a base of another width
+    unsigned width_;
+    size_t count_ = 0;
+    std::array<Digit, kMax> d_{};
+  };
+  Digits digits(const Scalar& s) const { return Digits(s, width_); }
+
   struct Term {
     const VartimeMultiples& base;
-    const Scalar& scalar;
+    const Digits& digits;
   };
   // The sum of each term's point raised to its scalar.
   static Point sum(std::initializer_list<Term> terms);

@@ -131,21 +131,31 @@ TEST(Points, VartimeSumsAreTheProductsSummed) {
   scalars.push_back(Scalar::reduce(edges));
   for (const Scalar& a : scalars) {
     const Scalar b = rng.next();
-    EXPECT_EQ(VartimeMultiples::sum({{pm, a}}), p.mul(a)) << a.to_base64url();
-    EXPECT_EQ(VartimeMultiples::sum({{qm, a}}), q.mul(a)) << a.to_base64url();
-    EXPECT_EQ(VartimeMultiples::sum({{gm, b}, {pm, a}}), Point::base_mul(b) + p.mul(a));
-    EXPECT_EQ(VartimeMultiples::sum({{pm, b}, {qm, a}, {gm, a}}),
+    // Digits made once and read by several sums, as the verifier does; a's
+    // narrow digits given to a wide base are made again in its width.
+    const VartimeMultiples::Digits an = pm.digits(a);
+    const VartimeMultiples::Digits aw = qm.digits(a);
+    const VartimeMultiples::Digits bn = pm.digits(b);
+    const VartimeMultiples::Digits bw = gm.digits(b);
+    EXPECT_EQ(VartimeMultiples::sum({{pm, an}}), p.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{qm, aw}}), q.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{qm, an}}), q.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{pm, aw}}), p.mul(a)) << a.to_base64url();
+    EXPECT_EQ(VartimeMultiples::sum({{gm, bw}, {pm, an}}), Point::base_mul(b) + p.mul(a));
+    EXPECT_EQ(VartimeMultiples::sum({{pm, bn}, {qm, aw}, {gm, aw}}),
               p.mul(b) + q.mul(a) + Point::base_mul(a))
         << a.to_base64url();
-    EXPECT_EQ(VartimeMultiples::sum({{pm, a}, {qm, b}, {gm, a}, {pm, b}, {qt.vartime(), a}}),
+    EXPECT_EQ(VartimeMultiples::sum({{pm, an}, {qm, bw}, {gm, aw}, {pm, bn}, {qt.vartime(), aw}}),
               p.mul(a) + q.mul(b) + Point::base_mul(a) + p.mul(b) + q.mul(a))
         << a.to_base64url();
   }
-  EXPECT_TRUE(VartimeMultiples::sum({{pm, Scalar()}, {gm, Scalar()}}).is_identity());
+  const VartimeMultiples::Digits zero = pm.digits(Scalar());
+  EXPECT_TRUE(VartimeMultiples::sum({{pm, zero}, {gm, zero}}).is_identity());
   EXPECT_TRUE(VartimeMultiples::sum({}).is_identity());
   const VartimeMultiples identity(Point::identity());
   const Scalar one = Scalar::from_u64(1);
-  EXPECT_EQ(VartimeMultiples::sum({{identity, rng.next()}, {gm, one}}), Point::generator());
+  EXPECT_EQ(VartimeMultiples::sum({{identity, identity.digits(rng.next())}, {gm, gm.digits(one)}}),
+            Point::generator());
 }
 
 // src/ed25519.cpp signs with Point::base_mul's table instead of libsodium's:
