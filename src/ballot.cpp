@@ -270,11 +270,20 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
     return fail("bad_signature", "signature");
   }
 
+  // Each ciphertext's multiples serve its option proof, then the sum proof's
+  // (of_sum: additions instead of doublings).
+  std::vector<VartimeMultiples> alphas;
+  std::vector<VartimeMultiples> betas;
+  alphas.reserve(out.answers.size());
+  betas.reserve(out.answers.size());
   for (size_t i = 0; i < out.answers.size(); ++i) {
     const std::string label = option_label(i);
     const ProofContext ctx{manifest.hash, scrutin->id, credential, label};
-    if (!verify_disjunctive(ctx, *table, out.answers[i].alpha, out.answers[i].beta, kOptionValues,
-                            proofs[i])) {
+    const Ciphertext& ct = out.answers[i];
+    alphas.emplace_back(ct.alpha);
+    betas.emplace_back(ct.beta);
+    if (!verify_disjunctive(ctx, *table, ct.alpha, alphas.back(), ct.beta, betas.back(),
+                            kOptionValues, proofs[i])) {
       return fail("bad_option_proof", at("answers", i) + ".proof");
     }
   }
@@ -284,7 +293,8 @@ Result<VerifiedBallot> verify_ballot(const Manifest& manifest, std::string_view 
     sum_beta += ct.beta;
   }
   const ProofContext sum_ctx{manifest.hash, scrutin->id, credential, "sum"};
-  if (!verify_disjunctive(sum_ctx, *table, sum_alpha, sum_beta, d.sums, d.sum_proof)) {
+  if (!verify_disjunctive(sum_ctx, *table, sum_alpha, VartimeMultiples::of_sum(alphas), sum_beta,
+                          VartimeMultiples::of_sum(betas), d.sums, d.sum_proof)) {
     return fail("bad_sum_proof", "sum_proof");
   }
 

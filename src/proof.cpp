@@ -112,14 +112,20 @@ bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Poin
                         const Point& beta, std::span<const int64_t> values,
                         const DisjunctiveProof& proof) {
   if (proof.size() != values.size() || proof.empty()) return false;
+  return verify_disjunctive(ctx, h, alpha, VartimeMultiples(alpha), beta, VartimeMultiples(beta),
+                            values, proof);
+}
+
+bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
+                        const VartimeMultiples& am, const Point& beta, const VartimeMultiples& bm,
+                        std::span<const int64_t> values, const DisjunctiveProof& proof) {
+  if (proof.size() != values.size() || proof.empty()) return false;
   Transcript t(kTag);
   start(t, ctx, alpha, beta);
   // Public values only: each commitment one variable-time sum, over
   // multiples of alpha and beta made once for all the branches.
   const VartimeMultiples& gm = Point::generator_table().vartime();
   const VartimeMultiples& hm = h.vartime();
-  const VartimeMultiples am(alpha);
-  const VartimeMultiples bm(beta);
   Scalar sum;
   for (size_t j = 0; j < proof.size(); ++j) {
     const ProofBranch& br = proof[j];

@@ -49,24 +49,17 @@ std::array<int16_t, 256> vartime_naf(const Scalar& s, unsigned width) {
   return naf;
 }
 
-VartimeMultiples::VartimeMultiples(const Point& p, unsigned width)
+VartimeMultiples::VartimeMultiples(unsigned width)
     : width_(width == kWide ? kWide : kNarrow),
       odd_(size_t{1} << (width_ - 2)),
-      m_(kQuarters * odd_) {
+      m_(kQuarters * odd_) {}
+
+VartimeMultiples::VartimeMultiples(const Point& p, unsigned width) : VartimeMultiples(width) {
   ge25519_p3 q = internal::PointAccess::p3(p);  // 2^(64k) p
   for (size_t k = 0; k < kQuarters; ++k) {
-    ge25519_p1p1 t;
-    ge25519_p3 twice;
-    ge25519_cached c;
-    ge25519_p3_to_cached(&c, &q);
-    std::memcpy(m_[k * odd_].data(), &c, sizeof c);
-    isoloir_ge25519_p3_dbl(&t, &q);
-    isoloir_ge25519_p1p1_to_p3(&twice, &t);
-    for (size_t j = 1; j < odd_; ++j) {
-      isoloir_ge25519_add_cached(&c, &twice, &c);  // (2j + 1) 2^(64k) p from (2j - 1)
-      std::memcpy(m_[k * odd_ + j].data(), &c, sizeof c);
-    }
+    fill_quarter(k, internal::PointAccess::point(q));
     if (k + 1 == kQuarters) break;
+    ge25519_p1p1 t;
     ge25519_p2 r;
     isoloir_ge25519_p3_to_p2(&r, &q);
     for (size_t i = 0; i + 1 < kQuarterBits; ++i) {
@@ -75,6 +68,38 @@ VartimeMultiples::VartimeMultiples(const Point& p, unsigned width)
     }
     isoloir_ge25519_p2_dbl(&t, &r);
     isoloir_ge25519_p1p1_to_p3(&q, &t);
+  }
+}
+
+VartimeMultiples VartimeMultiples::of_sum(std::span<const VartimeMultiples> parts, unsigned width) {
+  // 2^(64k) (p_1 + ... + p_n) = 2^(64k) p_1 + ... + 2^(64k) p_n: each
+  // quarter's point is n additions of the parts' instead of 64 doublings.
+  VartimeMultiples out(width);
+  for (size_t k = 0; k < kQuarters; ++k) {
+    ge25519_p3 q = internal::PointAccess::p3(Point::identity());
+    ge25519_cached c;
+    for (const VartimeMultiples& part : parts) {
+      std::memcpy(&c, part.m_[k * part.odd_].data(), sizeof c);
+      isoloir_ge25519_add_p3(&q, &c);
+    }
+    out.fill_quarter(k, internal::PointAccess::point(q));
+  }
+  return out;
+}
+
+void VartimeMultiples::fill_quarter(size_t k, const Point& point) {
+  // q, 3q, 5q, ...: each the last plus 2q.
+  const ge25519_p3 q = internal::PointAccess::p3(point);
+  ge25519_p1p1 t;
+  ge25519_p3 twice;
+  ge25519_cached c;
+  ge25519_p3_to_cached(&c, &q);
+  std::memcpy(m_[k * odd_].data(), &c, sizeof c);
+  isoloir_ge25519_p3_dbl(&t, &q);
+  isoloir_ge25519_p1p1_to_p3(&twice, &t);
+  for (size_t j = 1; j < odd_; ++j) {
+    isoloir_ge25519_add_cached(&c, &twice, &c);
+    std::memcpy(m_[k * odd_ + j].data(), &c, sizeof c);
   }
 }
 

@@ -14,6 +14,7 @@
 #include "isoloir/random.h"
 #include "isoloir/scalar.h"
 #include "isoloir/signature.h"
+#include "isoloir/vartime.h"
 
 namespace isoloir {
 
@@ -52,6 +53,12 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h,
 bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                         const Point& beta, std::span<const int64_t> values,
                         const DisjunctiveProof& proof);
+// The same over alpha's and beta's multiples made by the caller, who keeps
+// them: a ballot's sum proof makes its own from the options'
+// (VartimeMultiples::of_sum).
+bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
+                        const VartimeMultiples& am, const Point& beta, const VartimeMultiples& bm,
+                        std::span<const int64_t> values, const DisjunctiveProof& proof);
 
 }  // namespace isoloir
 

@@ -40,6 +40,10 @@ class VartimeMultiples {
 
   // width: kNarrow or kWide (anything else is taken as kNarrow).
   explicit VartimeMultiples(const Point& p, unsigned width = kNarrow);
+  // The multiples of p_1 + ... + p_n made from theirs, without doublings:
+  // each quarter's point is the sum of the parts' (the sum proof's product
+  // of the options' ciphertexts, whose multiples the option proofs made).
+  static VartimeMultiples of_sum(std::span<const VartimeMultiples> parts, unsigned width = kNarrow);
 
   // A scalar's nonzero digits in this width, in the order a sum reads them:
   // made once for a scalar that several sums use (a branch's s and c each
@@ -75,6 +79,9 @@ class VartimeMultiples {
 
  private:
   static Point sum_of(std::span<const Term> terms);
+  explicit VartimeMultiples(unsigned width);  // room for the multiples, unset
+  // Quarter k's odd multiples of q (q = 2^(64k) p).
+  void fill_quarter(size_t k, const Point& q);
 
   // libsodium's ge25519_cached, as opaque words (src/vartime.cpp).
   using Cached = std::array<uint64_t, 20>;

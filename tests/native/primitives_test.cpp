@@ -158,6 +158,30 @@ TEST(Points, VartimeSumsAreTheProductsSummed) {
             Point::generator());
 }
 
+// The sum proof's multiples, made from the options' by additions only,
+// multiply as the sum's own do: one to fifteen parts, the identity among
+// them, every awkward scalar, both widths; no part gives the identity.
+TEST(Points, MultiplesOfASumAreMadeFromTheParts) {
+  SystemScalarSource rng;
+  std::vector<VartimeMultiples> parts;
+  Point total;
+  for (size_t n = 1; n <= 15; ++n) {
+    const Point p = n == 3 ? Point::identity() : Point::base_mul(rng.next());
+    parts.emplace_back(p, n % 2 == 0 ? VartimeMultiples::kWide : VartimeMultiples::kNarrow);
+    total += p;
+    if (n != 1 && n != 2 && n != 15) continue;
+    for (const unsigned width : {VartimeMultiples::kNarrow, VartimeMultiples::kWide}) {
+      const VartimeMultiples sum = VartimeMultiples::of_sum(parts, width);
+      for (const Scalar& a : awkward_scalars()) {
+        EXPECT_EQ(VartimeMultiples::sum({{sum, sum.digits(a)}}), total.mul(a))
+            << n << " parts, " << a.to_base64url();
+      }
+    }
+  }
+  const VartimeMultiples none = VartimeMultiples::of_sum({});
+  EXPECT_TRUE(VartimeMultiples::sum({{none, none.digits(rng.next())}}).is_identity());
+}
+
 // src/ed25519.cpp signs with Point::base_mul's table instead of libsodium's:
 // its keys and signatures must be libsodium's, byte for byte.
 TEST(Signatures, KeysAndSignaturesAreLibsodiumsByteForByte) {
