@@ -46,8 +46,9 @@ std::string base64url_encode(ByteView bytes) {
 Result<Bytes> base64url_decode(std::string_view text) {
   // A final group of one character cannot encode a whole byte.
   if (text.size() % 4 == 1) return fail("bad_base64", "impossible length");
-  Bytes out;
-  out.reserve(text.size() * 3 / 4);
+  // 6 bits a character: floor(6n / 8) bytes, written in place.
+  Bytes out(text.size() * 3 / 4);
+  size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
@@ -57,7 +58,7 @@ Result<Bytes> base64url_decode(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<uint8_t>(acc >> bits));
+      out[n++] = static_cast<uint8_t>(acc >> bits);
     }
     acc &= (1u << bits) - 1;
   }
