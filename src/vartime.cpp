@@ -1,8 +1,10 @@
 #include "isoloir/vartime.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "ge25519.h"
 
@@ -12,47 +14,77 @@ namespace {
 
 constexpr size_t kBits = 256;
 constexpr size_t kQuarterBits = kBits / VartimeMultiples::kQuarters;
-static_assert(sizeof(ge25519_cached) == 20 * sizeof(uint64_t), "libsodium's ge25519_cached");
 
 }  // namespace
 
-std::array<int16_t, 256> vartime_naf(const Scalar& s, unsigned width) {
-  // The usual right-to-left recoding, w bits at a time: an odd window
-  // becomes a digit in (-2^(w-1), 2^(w-1)) and carries into the next bits.
-  // A reduced scalar is below 2^253, so the digits end by bit 253.
+struct VartimeMultiples::Multiples {
+  std::vector<ge25519_cached> at;
+};
+
+namespace {
+
+// Calls emit(position, digit) for each nonzero digit of s's width-w NAF, from
+// the lowest. The usual right-to-left recoding, w bits at a time: an odd
+// window becomes a digit in (-2^(w-1), 2^(w-1)) and carries into the next
+// bits; runs of zeros without a carry are skipped a word at a time. A
+// reduced scalar is below 2^253, so the digits end by bit 253.
+template <class Emit>
+void each_naf_digit(const Scalar& s, unsigned width, Emit&& emit) {
   std::array<uint64_t, 5> words{};
   std::memcpy(words.data(), s.bytes().data(), 32);
-  std::array<int16_t, kBits> naf{};
   const uint64_t full = uint64_t{1} << width;
   const uint64_t mask = full - 1;
   uint64_t carry = 0;
   size_t pos = 0;
   while (pos < kBits) {
+    if (carry == 0) {  // on to the next bit set
+      size_t w = pos / 64;
+      uint64_t rest = words[w] >> (pos % 64);
+      while (rest == 0) {
+        if (++w == kBits / 64) return;
+        pos = w * 64;
+        rest = words[w];
+      }
+      pos += static_cast<size_t>(std::countr_zero(rest));
+    }
     const size_t w = pos / 64;
     const size_t bit = pos % 64;
     uint64_t window = words[w] >> bit;
     if (bit + width > 64) window |= words[w + 1] << (64 - bit);
     window = carry + (window & mask);
-    if ((window & 1) == 0) {
+    if ((window & 1) == 0) {  // a carry through a one
       ++pos;
       continue;
     }
     if (window < full / 2) {
       carry = 0;
-      naf[pos] = static_cast<int16_t>(window);
+      emit(pos, static_cast<int>(window));
     } else {
       carry = 1;
-      naf[pos] = static_cast<int16_t>(static_cast<int64_t>(window) - static_cast<int64_t>(full));
+      emit(pos, static_cast<int>(static_cast<int64_t>(window) - static_cast<int64_t>(full)));
     }
     pos += width;
   }
+}
+
+}  // namespace
+
+std::array<int16_t, 256> vartime_naf(const Scalar& s, unsigned width) {
+  std::array<int16_t, kBits> naf{};
+  each_naf_digit(s, width, [&naf](size_t pos, int d) { naf[pos] = static_cast<int16_t>(d); });
   return naf;
 }
 
 VartimeMultiples::VartimeMultiples(unsigned width)
     : width_(width == kWide ? kWide : kNarrow),
       odd_(size_t{1} << (width_ - 2)),
-      m_(kQuarters * odd_) {}
+      m_(std::make_unique<Multiples>()) {
+  m_->at.resize(kQuarters * odd_);
+}
+
+VartimeMultiples::~VartimeMultiples() = default;
+VartimeMultiples::VartimeMultiples(VartimeMultiples&&) noexcept = default;
+VartimeMultiples& VartimeMultiples::operator=(VartimeMultiples&&) noexcept = default;
 
 VartimeMultiples::VartimeMultiples(const Point& p, unsigned width) : VartimeMultiples(width) {
   ge25519_p3 q = internal::PointAccess::p3(p);  // 2^(64k) p
@@ -77,10 +109,8 @@ VartimeMultiples VartimeMultiples::of_sum(std::span<const VartimeMultiples> part
   VartimeMultiples out(width);
   for (size_t k = 0; k < kQuarters; ++k) {
     ge25519_p3 q = internal::PointAccess::p3(Point::identity());
-    ge25519_cached c;
     for (const VartimeMultiples& part : parts) {
-      std::memcpy(&c, part.m_[k * part.odd_].data(), sizeof c);
-      isoloir_ge25519_add_p3(&q, &c);
+      isoloir_ge25519_add_p3(&q, &part.m_->at[k * part.odd_]);
     }
     out.fill_quarter(k, internal::PointAccess::point(q));
   }
@@ -94,29 +124,40 @@ void VartimeMultiples::fill_quarter(size_t k, const Point& point) {
   ge25519_p3 twice;
   ge25519_cached c;
   ge25519_p3_to_cached(&c, &q);
-  std::memcpy(m_[k * odd_].data(), &c, sizeof c);
+  m_->at[k * odd_] = c;
   isoloir_ge25519_p3_dbl(&t, &q);
   isoloir_ge25519_p1p1_to_p3(&twice, &t);
   for (size_t j = 1; j < odd_; ++j) {
     isoloir_ge25519_add_cached(&c, &twice, &c);
-    std::memcpy(m_[k * odd_ + j].data(), &c, sizeof c);
+    m_->at[k * odd_ + j] = c;
   }
 }
 
 VartimeMultiples::Digits::Digits(const Scalar& s, unsigned width)
     : scalar_(s), width_(width == kWide ? kWide : kNarrow) {
-  // Step i of quarter k is bit 64k + i: read the steps from the top, the
-  // quarters in order, as the sum adds them.
-  const std::array<int16_t, kBits> naf = vartime_naf(s, width_);
+  // Step i of quarter k is bit 64k + i. Each quarter's digits come in
+  // rising steps; the sum reads them from the top step down, the quarters
+  // in order within a step.
+  constexpr size_t kPerQuarter = kQuarterBits / kNarrow + 1;
+  std::array<std::array<Digit, kPerQuarter>, kQuarters> quarter{};
+  std::array<size_t, kQuarters> n{};
   const size_t odd = size_t{1} << (width_ - 2);
-  for (size_t i = kQuarterBits; i-- > 0;) {
+  each_naf_digit(s, width_, [&](size_t pos, int d) {
+    const size_t k = pos / kQuarterBits;
+    quarter[k][n[k]++] =
+        Digit{static_cast<uint8_t>(pos % kQuarterBits), static_cast<uint8_t>(d < 0 ? 1 : 0),
+              static_cast<uint16_t>(k * odd + static_cast<size_t>((d < 0 ? -d : d) / 2))};
+  });
+  for (;;) {
+    size_t best = kQuarters;
     for (size_t k = 0; k < kQuarters; ++k) {
-      const int d = naf[k * kQuarterBits + i];
-      if (d == 0) continue;
-      d_[count_++] =
-          Digit{static_cast<uint8_t>(i), static_cast<uint8_t>(d < 0 ? 1 : 0),
-                static_cast<uint16_t>(k * odd + static_cast<size_t>((d < 0 ? -d : d) / 2))};
+      if (n[k] > 0 &&
+          (best == kQuarters || quarter[k][n[k] - 1].step > quarter[best][n[best] - 1].step)) {
+        best = k;
+      }
     }
+    if (best == kQuarters) break;
+    d_[count_++] = quarter[best][--n[best]];
   }
 }
 
@@ -146,15 +187,13 @@ Point VartimeMultiples::sum_of(std::span<const Term> terms) {
   const ge25519_p3 zero = internal::PointAccess::p3(Point::identity());
   isoloir_ge25519_p3_to_p2(&r, &zero);
   ge25519_p1p1 t;
-  ge25519_cached c;
   for (size_t i = steps; i-- > 0;) {
     isoloir_ge25519_p2_dbl(&t, &r);
     for (size_t j = 0; j < terms.size(); ++j) {
       const Digits& d = *digits[j];
       for (; next[j] < d.count_ && d.d_[next[j]].step == i; ++next[j]) {
         const auto& digit = d.d_[next[j]];
-        std::memcpy(&c, terms[j].base.m_[digit.index].data(), sizeof c);
-        isoloir_ge25519_p1p1_add(&t, &c, digit.negative);
+        isoloir_ge25519_p1p1_add(&t, &terms[j].base.m_->at[digit.index], digit.negative);
       }
     }
     if (i > 0) isoloir_ge25519_p1p1_to_p2(&r, &t);

@@ -10,7 +10,7 @@
 // radix-16 digits. Making it costs 256 field inversions (libsodium's
 // ge25519_p3_to_precomp), once per base: g's at the first multiplication,
 // h's at the manifest's first ballot (LazyPointTable). The verifier's
-// multiples of the base (vartime(), 40 KB) are made apart, at their first use.
+// multiples of the base (vartime(), 640 KB) are made apart, at their first use.
 #ifndef ISOLOIR_POINT_TABLE_H_
 #define ISOLOIR_POINT_TABLE_H_
 

@@ -20,8 +20,8 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <span>
-#include <vector>
 
 #include "isoloir/point.h"
 #include "isoloir/scalar.h"
@@ -32,14 +32,21 @@ class VartimeMultiples {
  public:
   static constexpr size_t kQuarters = 4;
   // A point made once and used by a few sums (a ciphertext's alpha and
-  // beta): 8 odd multiples per quarter, 192 doublings and 32 additions.
-  static constexpr unsigned kNarrow = 5;
-  // A base used by every sum (g, an election key h): 64 odd multiples per
-  // quarter, an addition every 9 bits of a scalar instead of every 6.
-  static constexpr unsigned kWide = 8;
+  // beta): 4 odd multiples per quarter, 192 doublings and 16 additions; an
+  // addition every 5 bits of a scalar (width 5 takes 16 more additions to
+  // save about 8 per scalar: a wash for two scalars, a loss for one).
+  static constexpr unsigned kNarrow = 4;
+  // A base used by every sum (g, an election key h): 1,024 odd multiples
+  // per quarter (640 KB, 4,096 additions once per base), an addition every
+  // 13 bits of a scalar instead of every 9 with width 8 (40 KB): 4 % of a
+  // verification natively and in wasm (docs/benchmarks.md).
+  static constexpr unsigned kWide = 12;
 
   // width: kNarrow or kWide (anything else is taken as kNarrow).
   explicit VartimeMultiples(const Point& p, unsigned width = kNarrow);
+  ~VartimeMultiples();
+  VartimeMultiples(VartimeMultiples&&) noexcept;
+  VartimeMultiples& operator=(VartimeMultiples&&) noexcept;
   // The multiples of p_1 + ... + p_n made from theirs, without doublings:
   // each quarter's point is the sum of the parts' (the sum proof's product
   // of the options' ciphertexts, whose multiples the option proofs made).
@@ -83,11 +90,12 @@ class VartimeMultiples {
   // Quarter k's odd multiples of q (q = 2^(64k) p).
   void fill_quarter(size_t k, const Point& q);
 
-  // libsodium's ge25519_cached, as opaque words (src/vartime.cpp).
-  using Cached = std::array<uint64_t, 20>;
+  // libsodium's ge25519_cached points (src/vartime.cpp), read in place by
+  // each addition: quarter k's multiple 2j + 1 at k * odd_ + j.
+  struct Multiples;
   unsigned width_;
-  size_t odd_;             // odd multiples per quarter: 2^(width - 2)
-  std::vector<Cached> m_;  // quarter k, multiple 2j + 1 at k * odd_ + j
+  size_t odd_;  // odd multiples per quarter: 2^(width - 2)
+  std::unique_ptr<Multiples> m_;
 };
 
 // A scalar's width-w NAF digits, s = sum d[i] 2^i (exposed for its test).

@@ -48,6 +48,14 @@ std::vector<Scalar> awkward_scalars() {
     wide.fill(fill);
     out.push_back(Scalar::reduce(wide));
   }
+  // Whole words of zeros and runs of ones to a word's edge, where a
+  // recoding's carry crosses into the next word: ones at bits 60-63 only,
+  // bits 0-63 all set, bit 128 alone.
+  out.push_back(Scalar::from_u64(0xf000000000000000));
+  out.push_back(Scalar::from_u64(UINT64_MAX));
+  std::array<uint8_t, 64> bit128{};
+  bit128[16] = 1;
+  out.push_back(Scalar::reduce(bit128));
   SystemScalarSource rng;
   for (int i = 0; i < 20; ++i) out.push_back(rng.next());
   return out;
