@@ -62,6 +62,20 @@ ISOLOIR_FLAT void isoloir_ge25519_p2_dbl(ge25519_p1p1 *r, const ge25519_p2 *p) {
   ge25519_p2_dbl(r, p);
 }
 
+ISOLOIR_FLAT void isoloir_ge25519_p3_dbl_times(ge25519_p3 *q, unsigned n) {
+  ge25519_p1p1 t;
+  ge25519_p2 r;
+  unsigned i;
+
+  ge25519_p3_to_p2(&r, q);
+  for (i = 1; i < n; i++) {
+    ge25519_p2_dbl(&t, &r);
+    ge25519_p1p1_to_p2(&r, &t);
+  }
+  ge25519_p2_dbl(&t, &r);
+  ge25519_p1p1_to_p3(q, &t);
+}
+
 ISOLOIR_FLAT void isoloir_ge25519_p3_dbl(ge25519_p1p1 *r, const ge25519_p3 *p) {
   ge25519_p3_dbl(r, p);
 }

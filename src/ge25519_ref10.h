@@ -9,6 +9,8 @@
 
 /* r = 2p, from projective coordinates (libsodium's multiplications' doubling). */
 void isoloir_ge25519_p2_dbl(ge25519_p1p1* r, const ge25519_p2* p);
+/* q = 2^n q, n >= 1: n of libsodium's doublings, projective in between. */
+void isoloir_ge25519_p3_dbl_times(ge25519_p3* q, unsigned n);
 /* r = 2p, from extended coordinates. */
 void isoloir_ge25519_p3_dbl(ge25519_p1p1* r, const ge25519_p3* p);
 /* The same point in projective coordinates (T dropped). */

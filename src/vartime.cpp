@@ -91,15 +91,7 @@ VartimeMultiples::VartimeMultiples(const Point& p, unsigned width) : VartimeMult
   for (size_t k = 0; k < kQuarters; ++k) {
     fill_quarter(k, internal::PointAccess::point(q));
     if (k + 1 == kQuarters) break;
-    ge25519_p1p1 t;
-    ge25519_p2 r;
-    isoloir_ge25519_p3_to_p2(&r, &q);
-    for (size_t i = 0; i + 1 < kQuarterBits; ++i) {
-      isoloir_ge25519_p2_dbl(&t, &r);
-      isoloir_ge25519_p1p1_to_p2(&r, &t);
-    }
-    isoloir_ge25519_p2_dbl(&t, &r);
-    isoloir_ge25519_p1p1_to_p3(&q, &t);
+    isoloir_ge25519_p3_dbl_times(&q, kQuarterBits);
   }
 }
 
