@@ -38,9 +38,15 @@ function isoloirCall(fn, args) {
 
 // A string's UTF-8 bytes, or a refusal naming it (`what`): a lone surrogate
 // has no UTF-8 form, and is refused rather than replaced.
+// isWellFormed (Chromium 111, Firefox 119, Safari 16.4, Node 20) is a scan;
+// the regular expression, for older engines, costs a ballot's verification
+// about 0.5 % on its 10 KB of text.
+var isoloirEncoder = new TextEncoder();
 function isoloirUtf8(value, what) {
-  if (/\p{Cs}/u.test(value)) return isoloirRefuse(what + ' holds a lone surrogate (not Unicode text)');
-  return new TextEncoder().encode(value);
+  var wellFormed = typeof value.isWellFormed === 'function' ? value.isWellFormed()
+    : !/\p{Cs}/u.test(value);
+  if (!wellFormed) return isoloirRefuse(what + ' holds a lone surrogate (not Unicode text)');
+  return isoloirEncoder.encode(value);
 }
 
 // Zeroes byte arrays made from the arguments (the code, the choice).
