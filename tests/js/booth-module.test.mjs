@@ -38,6 +38,18 @@ describe.each([['plain', createPlain], ['SIMD', createSimd]])('the %s module', (
     refused(raw.regenerateCode(''), 'electionId is empty');
     // A well-formed pair is text, and passes through to the core's own checks.
     expect(raw.verifyBallot(manifest, '{"a":"\ud83d\uddf3"}')).toMatchObject({ ok: false, reason: 'malformed' });
+    // Engines without String.prototype.isWellFormed: the regular expression
+    // refuses the same strings.
+    const isWellFormed = String.prototype.isWellFormed;
+    delete String.prototype.isWellFormed;
+    try {
+      refused(raw.verifyBallot(manifest, '{"a":"\udc00"}'), 'ballot holds a lone surrogate (not Unicode text)');
+      refused(raw.createBallot(manifest, 'capn-2d', ['fsu', 'a\ud800'], 'x'),
+        'optionIds[1] holds a lone surrogate (not Unicode text)');
+      expect(raw.verifyBallot(manifest, '{"a":"\ud83d\uddf3"}')).toMatchObject({ ok: false, reason: 'malformed' });
+    } finally {
+      String.prototype.isWellFormed = isWellFormed;
+    }
   });
 
   test('a ballot made with a code leaves no copy of the code in the module memory', async () => {
