@@ -14,6 +14,10 @@ namespace {
 
 constexpr size_t kBits = 256;
 constexpr size_t kQuarterBits = kBits / VartimeMultiples::kQuarters;
+// Digits' room (kMax, kPerQuarter) assumes no width below 4, and its 16-bit
+// index a table of at most 65,536 multiples.
+static_assert(VartimeMultiples::kNarrow >= 4 && VartimeMultiples::kWide >= 4);
+static_assert(VartimeMultiples::kQuarters << (VartimeMultiples::kWide - 2) <= 65536);
 
 }  // namespace
 
