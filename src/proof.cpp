@@ -111,7 +111,6 @@ DisjunctiveProof prove_disjunctive(const ProofContext& ctx, const PointTable& h,
 bool verify_disjunctive(const ProofContext& ctx, const PointTable& h, const Point& alpha,
                         const Point& beta, std::span<const int64_t> values,
                         const DisjunctiveProof& proof) {
-  if (proof.size() != values.size() || proof.empty()) return false;
   return verify_disjunctive(ctx, h, alpha, VartimeMultiples(alpha), beta, VartimeMultiples(beta),
                             values, proof);
 }

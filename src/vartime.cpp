@@ -19,6 +19,26 @@ constexpr size_t kQuarterBits = kBits / VartimeMultiples::kQuarters;
 static_assert(VartimeMultiples::kNarrow >= 4 && VartimeMultiples::kWide >= 4);
 static_assert(VartimeMultiples::kQuarters << (VartimeMultiples::kWide - 2) <= 65536);
 
+// The widths taken: kWide, or kNarrow for anything else.
+unsigned taken_width(unsigned width) {
+  return width == VartimeMultiples::kWide ? VartimeMultiples::kWide : VartimeMultiples::kNarrow;
+}
+
+// Odd multiples per quarter in a width: 1, 3, ..., 2^(width - 1) - 1.
+size_t odd_multiples(unsigned width) {
+  return size_t{1} << (width - 2);
+}
+
+// out[j] = (2j + 1) q for j < n: each the last plus 2q.
+void fill_odd_multiples(ge25519_cached* out, size_t n, const ge25519_p3& q) {
+  ge25519_p1p1 t;
+  ge25519_p3 twice;
+  ge25519_p3_to_cached(&out[0], &q);
+  isoloir_ge25519_p3_dbl(&t, &q);
+  isoloir_ge25519_p1p1_to_p3(&twice, &t);
+  for (size_t j = 1; j < n; ++j) isoloir_ge25519_add_cached(&out[j], &twice, &out[j - 1]);
+}
+
 }  // namespace
 
 struct VartimeMultiples::Multiples {
@@ -80,10 +100,8 @@ std::array<int16_t, 256> vartime_naf(const Scalar& s, unsigned width) {
 }
 
 VartimeMultiples::VartimeMultiples(unsigned width)
-    : width_(width == kWide ? kWide : kNarrow),
-      odd_(size_t{1} << (width_ - 2)),
-      m_(std::make_unique<Multiples>()) {
-  m_->at.resize(kQuarters * odd_);
+    : width_(taken_width(width)), m_(std::make_unique<Multiples>()) {
+  m_->at.resize(kQuarters * odd_multiples(width_));
 }
 
 VartimeMultiples::~VartimeMultiples() = default;
@@ -91,9 +109,10 @@ VartimeMultiples::VartimeMultiples(VartimeMultiples&&) noexcept = default;
 VartimeMultiples& VartimeMultiples::operator=(VartimeMultiples&&) noexcept = default;
 
 VartimeMultiples::VartimeMultiples(const Point& p, unsigned width) : VartimeMultiples(width) {
+  const size_t odd = odd_multiples(width_);
   ge25519_p3 q = internal::PointAccess::p3(p);  // 2^(64k) p
   for (size_t k = 0; k < kQuarters; ++k) {
-    fill_quarter(k, internal::PointAccess::point(q));
+    fill_odd_multiples(&m_->at[k * odd], odd, q);
     if (k + 1 == kQuarters) break;
     isoloir_ge25519_p3_dbl_times(&q, kQuarterBits);
   }
@@ -103,41 +122,26 @@ VartimeMultiples VartimeMultiples::of_sum(std::span<const VartimeMultiples> part
   // 2^(64k) (p_1 + ... + p_n) = 2^(64k) p_1 + ... + 2^(64k) p_n: each
   // quarter's point is n additions of the parts' instead of 64 doublings.
   VartimeMultiples out(width);
+  const size_t odd = odd_multiples(out.width_);
   for (size_t k = 0; k < kQuarters; ++k) {
     ge25519_p3 q = internal::PointAccess::p3(Point::identity());
     for (const VartimeMultiples& part : parts) {
-      isoloir_ge25519_add_p3(&q, &part.m_->at[k * part.odd_]);
+      isoloir_ge25519_add_p3(&q, &part.m_->at[k * odd_multiples(part.width_)]);
     }
-    out.fill_quarter(k, internal::PointAccess::point(q));
+    fill_odd_multiples(&out.m_->at[k * odd], odd, q);
   }
   return out;
 }
 
-void VartimeMultiples::fill_quarter(size_t k, const Point& point) {
-  // q, 3q, 5q, ...: each the last plus 2q.
-  const ge25519_p3 q = internal::PointAccess::p3(point);
-  ge25519_p1p1 t;
-  ge25519_p3 twice;
-  ge25519_cached c;
-  ge25519_p3_to_cached(&c, &q);
-  m_->at[k * odd_] = c;
-  isoloir_ge25519_p3_dbl(&t, &q);
-  isoloir_ge25519_p1p1_to_p3(&twice, &t);
-  for (size_t j = 1; j < odd_; ++j) {
-    isoloir_ge25519_add_cached(&c, &twice, &c);
-    m_->at[k * odd_ + j] = c;
-  }
-}
-
 VartimeMultiples::Digits::Digits(const Scalar& s, unsigned width)
-    : scalar_(s), width_(width == kWide ? kWide : kNarrow) {
+    : scalar_(s), width_(taken_width(width)) {
   // Step i of quarter k is bit 64k + i. Each quarter's digits come in
   // rising steps; the sum reads them from the top step down, the quarters
   // in order within a step.
   constexpr size_t kPerQuarter = kQuarterBits / kNarrow + 1;
   std::array<std::array<Digit, kPerQuarter>, kQuarters> quarter{};
   std::array<size_t, kQuarters> n{};
-  const size_t odd = size_t{1} << (width_ - 2);
+  const size_t odd = odd_multiples(width_);
   each_naf_digit(s, width_, [&](size_t pos, int d) {
     const size_t k = pos / kQuarterBits;
     quarter[k][n[k]++] =

@@ -56,9 +56,6 @@ class VartimeMultiples {
   // made once for a scalar that several sums use (a branch's s and c each
   // serve its two commitments).
   class Digits {
-   public:
-    unsigned width() const { return width_; }
-
    private:
     friend class VartimeMultiples;
     Digits(const Scalar& s, unsigned width);
@@ -87,14 +84,11 @@ class VartimeMultiples {
  private:
   static Point sum_of(std::span<const Term> terms);
   explicit VartimeMultiples(unsigned width);  // room for the multiples, unset
-  // Quarter k's odd multiples of q (q = 2^(64k) p).
-  void fill_quarter(size_t k, const Point& q);
 
   // libsodium's ge25519_cached points (src/vartime.cpp), read in place by
-  // each addition: quarter k's multiple 2j + 1 at k * odd_ + j.
+  // each addition: quarter k's multiple 2j + 1 at k * 2^(width - 2) + j.
   struct Multiples;
   unsigned width_;
-  size_t odd_;  // odd multiples per quarter: 2^(width - 2)
   std::unique_ptr<Multiples> m_;
 };
 
