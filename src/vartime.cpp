@@ -29,14 +29,16 @@ size_t odd_multiples(unsigned width) {
   return size_t{1} << (width - 2);
 }
 
-// out[j] = (2j + 1) q for j < n: each the last plus 2q.
-void fill_odd_multiples(ge25519_cached* out, size_t n, const ge25519_p3& q) {
+// out[j] = (2j + 1) q for j < n: each the last plus 2q. Returns 2q, the
+// first of the doublings to the next quarter.
+ge25519_p3 fill_odd_multiples(ge25519_cached* out, size_t n, const ge25519_p3& q) {
   ge25519_p1p1 t;
   ge25519_p3 twice;
   ge25519_p3_to_cached(&out[0], &q);
   isoloir_ge25519_p3_dbl(&t, &q);
   isoloir_ge25519_p1p1_to_p3(&twice, &t);
   for (size_t j = 1; j < n; ++j) isoloir_ge25519_add_cached(&out[j], &twice, &out[j - 1]);
+  return twice;
 }
 
 }  // namespace
@@ -112,9 +114,10 @@ VartimeMultiples::VartimeMultiples(const Point& p, unsigned width) : VartimeMult
   const size_t odd = odd_multiples(width_);
   ge25519_p3 q = internal::PointAccess::p3(p);  // 2^(64k) p
   for (size_t k = 0; k < kQuarters; ++k) {
-    fill_odd_multiples(&m_->at[k * odd], odd, q);
+    const ge25519_p3 twice = fill_odd_multiples(&m_->at[k * odd], odd, q);
     if (k + 1 == kQuarters) break;
-    isoloir_ge25519_p3_dbl_times(&q, kQuarterBits);
+    q = twice;  // the first of the quarter's 64 doublings, done for its multiples
+    isoloir_ge25519_p3_dbl_times(&q, kQuarterBits - 1);
   }
 }
 
@@ -136,28 +139,31 @@ VartimeMultiples VartimeMultiples::of_sum(std::span<const VartimeMultiples> part
 VartimeMultiples::Digits::Digits(const Scalar& s, unsigned width)
     : scalar_(s), width_(taken_width(width)) {
   // Step i of quarter k is bit 64k + i. Each quarter's digits come in
-  // rising steps; the sum reads them from the top step down, the quarters
-  // in order within a step.
+  // rising steps, at most one a step; the sum reads them from the top step
+  // down, the quarters in order within a step. `steps` marks the steps
+  // holding a digit of some quarter: at each, from the top, each quarter
+  // that has one there gives its last.
   constexpr size_t kPerQuarter = kQuarterBits / kNarrow + 1;
   std::array<std::array<Digit, kPerQuarter>, kQuarters> quarter{};
   std::array<size_t, kQuarters> n{};
+  std::array<uint64_t, kQuarters> at{};
   const size_t odd = odd_multiples(width_);
   each_naf_digit(s, width_, [&](size_t pos, int d) {
     const size_t k = pos / kQuarterBits;
+    const size_t step = pos % kQuarterBits;
+    at[k] |= uint64_t{1} << step;
     quarter[k][n[k]++] =
-        Digit{static_cast<uint8_t>(pos % kQuarterBits), static_cast<uint8_t>(d < 0 ? 1 : 0),
+        Digit{static_cast<uint8_t>(step), static_cast<uint8_t>(d < 0 ? 1 : 0),
               static_cast<uint16_t>(k * odd + static_cast<size_t>((d < 0 ? -d : d) / 2))};
   });
-  for (;;) {
-    size_t best = kQuarters;
+  uint64_t steps = 0;
+  for (const uint64_t a : at) steps |= a;
+  while (steps != 0) {
+    const uint64_t top = uint64_t{1} << (63 - std::countl_zero(steps));
+    steps ^= top;
     for (size_t k = 0; k < kQuarters; ++k) {
-      if (n[k] > 0 &&
-          (best == kQuarters || quarter[k][n[k] - 1].step > quarter[best][n[best] - 1].step)) {
-        best = k;
-      }
+      if ((at[k] & top) != 0) d_[count_++] = quarter[k][--n[k]];
     }
-    if (best == kQuarters) break;
-    d_[count_++] = quarter[best][--n[best]];
   }
 }
 
