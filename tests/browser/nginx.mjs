@@ -149,9 +149,16 @@ export async function startNginx({ upstreams, httpsPort, httpPort, exempt = [] }
     }
   }
   const accessLogFile = path.join(prefix, 'logs', 'isoloir-access.log');
+  const accessLog = () => (fs.existsSync(accessLogFile) ? fs.readFileSync(accessLogFile, 'utf8').split('\n').filter(Boolean) : []);
+  // nginx logs a request just after answering it: the probe's line can land
+  // after the caller's first look at the log. Waits for it, so that every
+  // line after the ones there now is the caller's.
+  for (let i = 0; i < 400 && !accessLog().some((l) => l.includes('"GET /.nginx-ready"')); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
   return {
     url, httpUrl: `http://127.0.0.1:${httpPort}`, prefix, confDir, main, rendered, cert: ca, certFile: cert, keyFile: key,
-    accessLog: () => (fs.existsSync(accessLogFile) ? fs.readFileSync(accessLogFile, 'utf8').split('\n').filter(Boolean) : []),
+    accessLog,
     errorLog: () => fs.readFileSync(path.join(prefix, 'logs', 'isoloir-error.log'), 'utf8'),
     /** SIGQUIT (graceful), waits for the exit, removes the prefix. */
     async stop() {
