@@ -18,6 +18,8 @@ constexpr size_t kQuarterBits = kBits / VartimeMultiples::kQuarters;
 // index a table of at most 65,536 multiples.
 static_assert(VartimeMultiples::kNarrow >= 4 && VartimeMultiples::kWide >= 4);
 static_assert(VartimeMultiples::kQuarters << (VartimeMultiples::kWide - 2) <= 65536);
+// Digits marks a quarter's steps in one 64-bit word.
+static_assert(kQuarterBits <= 64);
 
 // The widths taken: kWide, or kNarrow for anything else.
 unsigned taken_width(unsigned width) {
@@ -140,29 +142,29 @@ VartimeMultiples::Digits::Digits(const Scalar& s, unsigned width)
     : scalar_(s), width_(taken_width(width)) {
   // Step i of quarter k is bit 64k + i. Each quarter's digits come in
   // rising steps, at most one a step; the sum reads them from the top step
-  // down, the quarters in order within a step. `steps` marks the steps
-  // holding a digit of some quarter: at each, from the top, each quarter
-  // that has one there gives its last.
+  // down, the quarters in order within a step. `marked[k]` has bit i set
+  // where quarter k has a digit at step i; at each step marked in some
+  // quarter, from the top, each quarter marked there gives its last digit.
   constexpr size_t kPerQuarter = kQuarterBits / kNarrow + 1;
   std::array<std::array<Digit, kPerQuarter>, kQuarters> quarter{};
   std::array<size_t, kQuarters> n{};
-  std::array<uint64_t, kQuarters> at{};
+  std::array<uint64_t, kQuarters> marked{};
   const size_t odd = odd_multiples(width_);
   each_naf_digit(s, width_, [&](size_t pos, int d) {
     const size_t k = pos / kQuarterBits;
     const size_t step = pos % kQuarterBits;
-    at[k] |= uint64_t{1} << step;
+    marked[k] |= uint64_t{1} << step;
     quarter[k][n[k]++] =
         Digit{static_cast<uint8_t>(step), static_cast<uint8_t>(d < 0 ? 1 : 0),
               static_cast<uint16_t>(k * odd + static_cast<size_t>((d < 0 ? -d : d) / 2))};
   });
   uint64_t steps = 0;
-  for (const uint64_t a : at) steps |= a;
+  for (const uint64_t m : marked) steps |= m;
   while (steps != 0) {
     const uint64_t top = uint64_t{1} << (63 - std::countl_zero(steps));
     steps ^= top;
     for (size_t k = 0; k < kQuarters; ++k) {
-      if ((at[k] & top) != 0) d_[count_++] = quarter[k][--n[k]];
+      if ((marked[k] & top) != 0) d_[count_++] = quarter[k][--n[k]];
     }
   }
 }
