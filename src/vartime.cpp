@@ -161,7 +161,7 @@ VartimeMultiples::Digits::Digits(const Scalar& s, unsigned width)
   uint64_t steps = 0;
   for (const uint64_t m : marked) steps |= m;
   while (steps != 0) {
-    const uint64_t top = uint64_t{1} << (63 - std::countl_zero(steps));
+    const uint64_t top = std::bit_floor(steps);  // the highest step left
     steps ^= top;
     for (size_t k = 0; k < kQuarters; ++k) {
       if ((marked[k] & top) != 0) d_[count_++] = quarter[k][--n[k]];
